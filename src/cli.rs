@@ -1,0 +1,102 @@
+//! Command-line arguments (clap derive) and dispatch to the stages.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::period::Period;
+use crate::workspace::Workspace;
+
+/// huizong (汇总): check and consolidate the monthly progress returns of a city's units.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// The workspace folder (holding templates/, inbox/ and outbox/).
+    #[arg(long, global = true, default_value = ".")]
+    pub root: PathBuf,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a sample workspace from the built-in Dingxi plan and run it.
+    Demo {
+        /// Where to build it.
+        #[arg(long, default_value = "demo")]
+        dir: PathBuf,
+    },
+    /// Work with the plan catalogue.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Write one blank return form per reporting unit.
+    Forms {
+        /// The reporting month, YYYY-MM.
+        #[arg(long)]
+        period: Period,
+        /// Where to write them (default outbox/<period>/forms).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `huizong plan …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Draft a catalogue (TOML on stdout) from a notice's plain text, for a person to review.
+    Extract {
+        /// The notice as a UTF-8 text file.
+        notice: PathBuf,
+    },
+    /// Check a catalogue (default templates/plan.toml) and list every problem.
+    Check {
+        /// The catalogue file.
+        file: Option<PathBuf>,
+    },
+}
+
+/// What a command ended with, for the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// The command ran but found the input wanting (e.g. `plan check` found problems).
+    Failed,
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
+    let ws = Workspace::new(&cli.root);
+    match cli.command {
+        Command::Demo { dir } => crate::demo::run(&dir),
+        Command::Plan(PlanCommand::Extract { notice }) => {
+            let text = std::fs::read_to_string(&notice).map_err(Error::io(&notice))?;
+            print!("{}", crate::plan::extract::extract_toml(&text));
+            Ok(Outcome::Success)
+        }
+        Command::Plan(PlanCommand::Check { file }) => {
+            let path = file.unwrap_or_else(|| ws.plan_path());
+            crate::plan::check_file(&path)
+        }
+        Command::Forms { period, out } => {
+            let catalogue = crate::plan::load(&ws.plan_path())?;
+            let settings = crate::settings::Settings::load(&ws.settings_path())?;
+            let dir = out.unwrap_or_else(|| ws.forms_dir(period));
+            let written = crate::forms::write_all(&catalogue, &settings, period, &dir)?;
+            for path in &written {
+                println!("{}", path.display());
+            }
+            log::info!("wrote {} forms into {}", written.len(), dir.display());
+            Ok(Outcome::Success)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Findings: what validation says about a return, one value per problem.

@@ -1,0 +1,20 @@
+//! huizong (汇总): turns the monthly Excel returns of a city's units into checked, consolidated workbooks.
+//!
+//! The data's journey, one module per stage:
+//! [`plan`] (the catalogue) → [`forms`] (blank returns) → [`ingest`] (scan, sniff, read) → [`normalise`]
+//! (raw cell → typed value) → [`validate`] (findings) → [`consolidate`] (tables and workbooks) → [`mail`].
+//! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received.
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod finding;
+pub mod forms;
+pub mod period;
+pub mod plan;
+pub mod normalise;
+pub mod settings;
+pub mod workspace;
+
+pub use error::Error;
+pub use plan::model::Catalogue;

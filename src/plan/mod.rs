@@ -1,0 +1,57 @@
+//! The plan catalogue: its model, loading and checking it, and drafting it from a notice.
+
+pub mod check;
+pub mod extract;
+pub mod model;
+
+use std::path::Path;
+
+use crate::error::Error;
+pub use model::Catalogue;
+
+/// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
+pub fn load(path: &Path) -> Result<Catalogue, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let problems = check::check(&catalogue);
+    if !problems.is_empty() {
+        return Err(Error::PlanInvalid {
+            path: path.to_path_buf(),
+            problems: problems.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(catalogue)
+}
+
+/// `huizong plan check`: prints every problem of a catalogue file; fails when there is any.
+pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let problems = check::check(&catalogue);
+    for p in &problems {
+        println!("{p}");
+    }
+    let indicators = catalogue.indicators().count();
+    if problems.is_empty() {
+        println!(
+            "{}: {} units, {} tasks, {} indicators: OK",
+            path.display(),
+            catalogue.units.len(),
+            catalogue.tasks.len(),
+            indicators
+        );
+        Ok(crate::cli::Outcome::Success)
+    } else {
+        eprintln!("{}: {} problem(s)", path.display(), problems.len());
+        Ok(crate::cli::Outcome::Failed)
+    }
+}

@@ -1,0 +1,383 @@
+//! The plan catalogue: what is tracked, by whom, against which targets.
+//!
+//! These types are the serde schema of `templates/plan.toml`. Everything the later stages know about the
+//! plan comes from here; derived facts (who reports which row) are computed by methods, not stored twice.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole catalogue as written in `templates/plan.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// The plan's identity.
+    pub plan: PlanInfo,
+    /// Every unit that is responsible for at least one task.
+    #[serde(default)]
+    pub units: Vec<Unit>,
+    /// The tasks in the notice's order.
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+}
+
+/// Identity of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInfo {
+    /// Short ASCII identifier, used in file names.
+    pub id: String,
+    /// Title as the notice writes it.
+    pub title: String,
+    /// The plan year.
+    pub year: i32,
+    /// The office that issued the notice and tracks the plan.
+    pub office: String,
+}
+
+/// What kind of body a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// A county or district government; reports its own share of additive indicators.
+    County,
+    /// A city bureau or office.
+    Bureau,
+    /// A development zone's administration.
+    Zone,
+    /// A leading group whose member units report through its office.
+    Group,
+}
+
+/// A responsible unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Short ASCII code (`kjj`, `longxi`).
+    pub code: String,
+    /// Full name as the notice writes it.
+    pub name: String,
+    /// County, bureau, zone or group.
+    pub kind: UnitKind,
+    /// Where feedback is mailed.
+    #[serde(default)]
+    pub email: String,
+    /// Other names people write for this unit.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// One task of the notice, e.g. 二（一）.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// `2.1` for 二（一）.
+    pub code: String,
+    /// The task's heading.
+    pub title: String,
+    /// Responsible unit codes in the notice's order; the first leads.
+    pub units: Vec<String>,
+    /// The notice's 预期目标和成效 text.
+    #[serde(default)]
+    pub goals: String,
+    /// The measurable targets and milestones.
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+}
+
+/// How an indicator's figure is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorKind {
+    /// A number of things (家, 件, 项, 名 …); additive across counties.
+    Count,
+    /// Money (亿元, 万元); additive across counties.
+    Amount,
+    /// A percentage; not additive.
+    Share,
+    /// A rate such as 件/万人; not additive.
+    Ratio,
+    /// Something to get done; reported as 未启动/推进中/已完成.
+    Milestone,
+    /// Growth over last year; compared with a baseline the office fills in.
+    Growth,
+}
+
+impl IndicatorKind {
+    /// Whether county figures add up to the city figure.
+    pub fn is_additive(self) -> bool {
+        matches!(self, IndicatorKind::Count | IndicatorKind::Amount)
+    }
+
+    /// Whether the indicator is reported as a number.
+    pub fn is_numeric(self) -> bool {
+        !matches!(self, IndicatorKind::Milestone)
+    }
+}
+
+/// How a reported figure is compared with the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparator {
+    /// 以上 / 力争: the target is a floor.
+    AtLeast,
+    /// 左右: within a tolerance either side.
+    About,
+    /// 2-3: within [min, max].
+    Range,
+    /// A plain figure or 达到: reach it.
+    Reach,
+    /// No figure: a milestone or a growth target.
+    None,
+}
+
+/// A target: one figure, or a range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Target {
+    /// A single figure.
+    Value(f64),
+    /// `[min, max]`.
+    Range([f64; 2]),
+}
+
+impl Target {
+    /// The figure that progress is measured against (the lower end of a range).
+    pub fn goal(self) -> f64 {
+        match self {
+            Target::Value(v) => v,
+            Target::Range([min, _]) => min,
+        }
+    }
+
+    /// The upper end (the figure itself when it is not a range).
+    pub fn ceiling(self) -> f64 {
+        match self {
+            Target::Value(v) => v,
+            Target::Range([_, max]) => max,
+        }
+    }
+}
+
+/// A measurable target or milestone of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// Stable code that no spreadsheet turns into a number or date (`T2.1-01`).
+    pub code: String,
+    /// The target as the notice words it.
+    pub text: String,
+    /// Unit of measure (家, 亿元, %, 件/万人 …); empty for milestones.
+    #[serde(default)]
+    pub unit: String,
+    /// How the figure is read.
+    pub kind: IndicatorKind,
+    /// How the figure is compared with the target.
+    pub comparator: Comparator,
+    /// The annual target; absent for milestones and growth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Last year's figure for growth targets; the office fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// When the target is due (ISO date).
+    #[serde(default = "default_deadline")]
+    pub deadline: String,
+    /// County codes that report their own share (additive indicators only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counties: Vec<String>,
+    /// Set by `plan extract` where a person must look; `plan check` accepts it but warns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+}
+
+fn default_deadline() -> String {
+    "2020-12-31".to_string()
+}
+
+impl Indicator {
+    /// The deadline as (year, month).
+    pub fn deadline_month(&self) -> Option<(i32, u32)> {
+        let mut parts = self.deadline.split('-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        Some((year, month))
+    }
+
+    /// The target written as people read it: `≥242`, `2–3`, `约1200`, `1.3`.
+    pub fn target_display(&self) -> String {
+        match (self.target, self.comparator) {
+            (None, _) if self.kind == IndicatorKind::Growth => "比上年增长".to_string(),
+            (None, _) => "完成".to_string(),
+            (Some(Target::Range([a, b])), _) => format!("{}-{}", fmt_num(a), fmt_num(b)),
+            (Some(Target::Value(v)), Comparator::AtLeast) => format!("≥{}", fmt_num(v)),
+            (Some(Target::Value(v)), Comparator::About) => format!("约{}", fmt_num(v)),
+            (Some(Target::Value(v)), _) => fmt_num(v),
+        }
+    }
+}
+
+/// Formats a figure the way Excel's General format shows it (no float noise, no trailing zeros).
+pub fn fmt_num(v: f64) -> String {
+    let rounded = (v * 1e9).round() / 1e9;
+    let s = format!("{rounded}");
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// What a unit reports in one row of its return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowRole {
+    /// The lead's city-wide figure.
+    City,
+    /// A county's own share of an additive indicator.
+    CountyShare,
+    /// A co-responsible unit's progress narrative for a task.
+    Narrative,
+}
+
+/// One row a unit must fill in its return.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRow<'a> {
+    /// The task the row belongs to.
+    pub task: &'a Task,
+    /// The indicator; `None` for a narrative row.
+    pub indicator: Option<&'a Indicator>,
+    /// What the figure stands for.
+    pub role: RowRole,
+}
+
+impl ReportRow<'_> {
+    /// The code written in the 指标编码 column.
+    pub fn code(&self) -> String {
+        match self.indicator {
+            Some(ind) => ind.code.clone(),
+            None => narrative_code(&self.task.code),
+        }
+    }
+
+    /// The text written in the 指标 column.
+    pub fn text(&self) -> String {
+        match (self.indicator, self.role) {
+            (Some(ind), RowRole::CountyShare) => format!("{}（本县区）", ind.text),
+            (Some(ind), _) => ind.text.clone(),
+            (None, _) => "工作进展情况".to_string(),
+        }
+    }
+
+    /// The text written in the 年度目标 column.
+    pub fn target_text(&self) -> String {
+        match (self.indicator, self.role) {
+            (Some(ind), RowRole::CountyShare) => format!("全市{}", ind.target_display()),
+            (Some(ind), _) => ind.target_display(),
+            (None, _) => String::new(),
+        }
+    }
+}
+
+/// The 指标编码 of a task's narrative row.
+pub fn narrative_code(task_code: &str) -> String {
+    format!("T{task_code}-N")
+}
+
+impl Catalogue {
+    /// Parses a catalogue from TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Serialises the catalogue as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a catalogue always serialises")
+    }
+
+    /// Looks a unit up by its code.
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.code == code)
+    }
+
+    /// The county units in catalogue order.
+    pub fn counties(&self) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(|u| u.kind == UnitKind::County)
+    }
+
+    /// Finds an indicator and its task by indicator code.
+    pub fn indicator(&self, code: &str) -> Option<(&Task, &Indicator)> {
+        self.tasks
+            .iter()
+            .flat_map(|t| t.indicators.iter().map(move |i| (t, i)))
+            .find(|(_, i)| i.code == code)
+    }
+
+    /// Every indicator with its task, in catalogue order.
+    pub fn indicators(&self) -> impl Iterator<Item = (&Task, &Indicator)> {
+        self.tasks
+            .iter()
+            .flat_map(|t| t.indicators.iter().map(move |i| (t, i)))
+    }
+
+    /// The rows a unit reports each month, in catalogue order.
+    ///
+    /// The lead reports every indicator as the city figure; a county named on the task reports its share of
+    /// the additive ones it is listed on; any other responsible unit reports one narrative for the task.
+    pub fn rows_for(&self, unit: &str) -> Vec<ReportRow<'_>> {
+        let mut rows = Vec::new();
+        for task in &self.tasks {
+            let Some(pos) = task.units.iter().position(|u| u == unit) else {
+                continue;
+            };
+            if pos == 0 {
+                rows.extend(task.indicators.iter().map(|ind| ReportRow {
+                    task,
+                    indicator: Some(ind),
+                    role: RowRole::City,
+                }));
+                if task.indicators.is_empty() {
+                    rows.push(ReportRow {
+                        task,
+                        indicator: None,
+                        role: RowRole::Narrative,
+                    });
+                }
+                continue;
+            }
+            let shares: Vec<_> = task
+                .indicators
+                .iter()
+                .filter(|ind| ind.counties.iter().any(|c| c == unit))
+                .map(|ind| ReportRow {
+                    task,
+                    indicator: Some(ind),
+                    role: RowRole::CountyShare,
+                })
+                .collect();
+            if shares.is_empty() {
+                rows.push(ReportRow {
+                    task,
+                    indicator: None,
+                    role: RowRole::Narrative,
+                });
+            } else {
+                rows.extend(shares);
+            }
+        }
+        rows
+    }
+
+    /// Units that report anything, in catalogue order.
+    pub fn reporting_units(&self) -> impl Iterator<Item = &Unit> {
+        self.units
+            .iter()
+            .filter(|u| self.tasks.iter().any(|t| t.units.contains(&u.code)))
+    }
+
+    /// Finds a unit by code, full name or alias, ignoring spaces and full-width forms.
+    pub fn resolve_unit(&self, name: &str) -> Option<&Unit> {
+        let key = crate::normalise::fold_text(name);
+        if key.is_empty() {
+            return None;
+        }
+        self.units.iter().find(|u| {
+            u.code.eq_ignore_ascii_case(&key)
+                || crate::normalise::fold_text(&u.name) == key
+                || u.aliases.iter().any(|a| crate::normalise::fold_text(a) == key)
+        })
+    }
+}

@@ -1,0 +1,112 @@
+//! Settings: a raw serde struct that rejects unknown keys, then a checked value built once.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The settings file as written (`huizong.toml`); every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    deadline_day: Option<u32>,
+    behind_tolerance: Option<f64>,
+    about_tolerance: Option<f64>,
+    sum_tolerance: Option<f64>,
+    implausible_factor: Option<f64>,
+    max_file_bytes: Option<u64>,
+    max_unpacked_bytes: Option<u64>,
+    max_rows: Option<u32>,
+    max_cells: Option<u64>,
+}
+
+/// Checked settings with every default filled in.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Day of the following month by which a return is due.
+    pub deadline_day: u32,
+    /// How far (as a share of the annual target) cumulative progress may trail the pro-rata line.
+    pub behind_tolerance: f64,
+    /// How far a 左右 target may be missed either side, as a share of the target.
+    pub about_tolerance: f64,
+    /// Absolute difference under which county sums and cumulative checks count as equal.
+    pub sum_tolerance: f64,
+    /// A figure this many times the annual target is implausible.
+    pub implausible_factor: f64,
+    /// Largest input file accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest total unpacked size of a zip-based workbook, in bytes.
+    pub max_unpacked_bytes: u64,
+    /// Last row read from a sheet; anything below is ignored.
+    pub max_rows: u32,
+    /// Most cells read from one file.
+    pub max_cells: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            deadline_day: 5,
+            behind_tolerance: 0.05,
+            about_tolerance: 0.05,
+            sum_tolerance: 0.005,
+            implausible_factor: 5.0,
+            max_file_bytes: 20 * 1024 * 1024,
+            max_unpacked_bytes: 100 * 1024 * 1024,
+            max_rows: 2_000,
+            max_cells: 100_000,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads `path` if it exists, else the defaults.
+    pub fn load(path: &Path) -> Result<Settings, Error> {
+        if !path.exists() {
+            return Ok(Settings::default());
+        }
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+        let raw: RawSettings = toml::from_str(&text).map_err(|e| Error::Settings {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Settings::from_raw(raw).map_err(|message| Error::Settings {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    fn from_raw(raw: RawSettings) -> Result<Settings, String> {
+        let d = Settings::default();
+        let s = Settings {
+            deadline_day: raw.deadline_day.unwrap_or(d.deadline_day),
+            behind_tolerance: raw.behind_tolerance.unwrap_or(d.behind_tolerance),
+            about_tolerance: raw.about_tolerance.unwrap_or(d.about_tolerance),
+            sum_tolerance: raw.sum_tolerance.unwrap_or(d.sum_tolerance),
+            implausible_factor: raw.implausible_factor.unwrap_or(d.implausible_factor),
+            max_file_bytes: raw.max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_unpacked_bytes: raw.max_unpacked_bytes.unwrap_or(d.max_unpacked_bytes),
+            max_rows: raw.max_rows.unwrap_or(d.max_rows),
+            max_cells: raw.max_cells.unwrap_or(d.max_cells),
+        };
+        if !(1..=28).contains(&s.deadline_day) {
+            return Err(format!("deadline_day = {} must be a day from 1 to 28", s.deadline_day));
+        }
+        for (key, v) in [
+            ("behind_tolerance", s.behind_tolerance),
+            ("about_tolerance", s.about_tolerance),
+        ] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(format!("{key} = {v} must be a share from 0 to 1, e.g. 0.05"));
+            }
+        }
+        if s.implausible_factor <= 1.0 {
+            return Err(format!("implausible_factor = {} must be above 1", s.implausible_factor));
+        }
+        if s.max_rows == 0 || s.max_cells == 0 || s.max_file_bytes == 0 {
+            return Err("max_rows, max_cells and max_file_bytes must be above 0".to_string());
+        }
+        Ok(s)
+    }
+}

@@ -1,0 +1,79 @@
+//! Where things live inside a workspace folder.
+
+use std::path::{Path, PathBuf};
+
+use crate::period::Period;
+
+/// A workspace: a folder holding `templates/`, `inbox/` and `outbox/`.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The workspace folder.
+    pub root: PathBuf,
+}
+
+impl Workspace {
+    /// A workspace rooted at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Workspace { root: root.into() }
+    }
+
+    /// `templates/plan.toml`.
+    pub fn plan_path(&self) -> PathBuf {
+        self.root.join("templates").join("plan.toml")
+    }
+
+    /// `huizong.toml`, the optional settings file.
+    pub fn settings_path(&self) -> PathBuf {
+        self.root.join("huizong.toml")
+    }
+
+    /// `inbox/`, where returns are dropped.
+    pub fn inbox(&self) -> PathBuf {
+        self.root.join("inbox")
+    }
+
+    /// `outbox/<period>/`.
+    pub fn period_dir(&self, period: Period) -> PathBuf {
+        self.root.join("outbox").join(period.to_string())
+    }
+
+    /// `outbox/<period>/forms/`.
+    pub fn forms_dir(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("forms")
+    }
+
+    /// `outbox/<period>/accepted/`: the archive of returns used.
+    pub fn accepted_dir(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("accepted")
+    }
+
+    /// `outbox/<period>/rejected/`: quarantined files with a reason beside each.
+    pub fn rejected_dir(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("rejected")
+    }
+
+    /// `outbox/<period>/duplicates/`: byte-identical copies of files already received.
+    pub fn duplicates_dir(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("duplicates")
+    }
+
+    /// `outbox/<period>/feedback/`.
+    pub fn feedback_dir(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("feedback")
+    }
+
+    /// `outbox/<period>/report.json`.
+    pub fn report_path(&self, period: Period) -> PathBuf {
+        self.period_dir(period).join("report.json")
+    }
+
+    /// `outbox/ledger.jsonl`, the append-only record of every file received.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.root.join("outbox").join("ledger.jsonl")
+    }
+
+    /// A path relative to the workspace root, for reports and messages.
+    pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests: each runs the real `huizong` binary in a fresh temporary workspace.
+
+mod util;

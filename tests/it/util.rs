@@ -1,0 +1,88 @@
+//! Test workspaces and running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the repository, if present. Absent: a notice and `None`, or a panic under `CI=true`.
+pub fn shared() -> Option<PathBuf> {
+    let dir = repo().join("..").join("shared");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared is missing, and CI=true requires it");
+    }
+    eprintln!("notice: ../shared is absent; skipping this test");
+    None
+}
+
+/// A temporary workspace holding a copy of the built-in plan.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// A fresh workspace with `templates/plan.toml` and empty `inbox/` and `outbox/`.
+    pub fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["templates", "inbox", "outbox"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        std::fs::copy(
+            repo().join("templates/plan.toml"),
+            dir.path().join("templates/plan.toml"),
+        )
+        .unwrap();
+        Workspace { dir }
+    }
+
+    /// The workspace folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `huizong --root <ws> ARGS…` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        huizong_in(self.path(), args)
+    }
+
+    /// Runs and asserts success, printing stdout and stderr otherwise.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_success(&out, args);
+        out
+    }
+}
+
+/// Runs `huizong --root ROOT ARGS…`.
+pub fn huizong_in(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_huizong"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run huizong")
+}
+
+/// Panics with the command's stdout and stderr unless it succeeded.
+pub fn assert_success(out: &Output, args: &[&str]) {
+    assert!(
+        out.status.success(),
+        "huizong {:?} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+        args,
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The command's stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
