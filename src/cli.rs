@@ -35,6 +35,22 @@ pub enum Command {
         #[arg(long, default_value = "demo")]
         dir: PathBuf,
     },
+    /// Read the inbox, check every return against the plan, write outbox/<period>/ and archive the files.
+    Run {
+        /// The reporting month, YYYY-MM.
+        #[arg(long)]
+        period: Period,
+    },
+    /// Internal: read one workbook from stdin in a memory-limited child process.
+    #[command(hide = true)]
+    ReadWorkbook {
+        /// xlsx, xlsm, xlsb, xls or ods.
+        format: String,
+        /// Row cap.
+        max_rows: u32,
+        /// Cell cap.
+        max_cells: u64,
+    },
     /// Work with the plan catalogue.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -86,6 +102,21 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Plan(PlanCommand::Check { file }) => {
             let path = file.unwrap_or_else(|| ws.plan_path());
             crate::plan::check_file(&path)
+        }
+        Command::Run { period } => {
+            let result = crate::run::run(&ws, period)?;
+            print!("{}", crate::summary::render(&result.report));
+            println!("report: {}", result.report_path.display());
+            Ok(Outcome::Success)
+        }
+        Command::ReadWorkbook {
+            format,
+            max_rows,
+            max_cells,
+        } => {
+            let format = crate::ingest::sniff::Format::from_name(&format)
+                .ok_or_else(|| Error::BadPeriod(format.clone()))?;
+            std::process::exit(crate::ingest::child_main(format, max_rows, max_cells));
         }
         Command::Forms { period, out } => {
             let catalogue = crate::plan::load(&ws.plan_path())?;

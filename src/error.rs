@@ -62,7 +62,10 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::PlanSyntax { .. } | Error::PlanInvalid { .. } | Error::BadPeriod(_) | Error::Settings { .. }
+            Error::PlanSyntax { .. }
+                | Error::PlanInvalid { .. }
+                | Error::BadPeriod(_)
+                | Error::Settings { .. }
         )
     }
 }

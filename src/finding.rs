@@ -1,1 +1,181 @@
-//! Findings: what validation says about a return, one value per problem.
+//! Findings: what the checks say about a return, one value per problem, each pinned to a cell.
+
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The figure or file cannot be used as sent.
+    Error,
+    /// Probably wrong; the unit should look.
+    Warning,
+    /// For the record: a value was read with a change, or a target was met.
+    Info,
+}
+
+impl Severity {
+    /// 错误 / 警告 / 提示.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+            Severity::Info => "提示",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($name:ident => $sev:ident, $zh:literal;)*) => {
+        /// The stable English code of a finding.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[allow(missing_docs)]
+        pub enum Code { $($name),* }
+
+        impl Code {
+            /// Every code, in the order of the README's table.
+            pub const ALL: &'static [Code] = &[$(Code::$name),*];
+
+            /// The code's severity.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$name => Severity::$sev),* }
+            }
+
+            /// A short Chinese title for the code.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$name => $zh),* }
+            }
+        }
+    };
+}
+
+codes! {
+    UnreadableFile => Error, "文件无法读取";
+    EncryptedFile => Error, "文件已加密";
+    NotAReturn => Error, "不是填报表";
+    UnknownUnit => Error, "无法识别填报单位";
+    FileTooLarge => Error, "文件过大";
+    PeriodMismatch => Info, "报告期不是本期";
+    DuplicateFile => Info, "重复文件";
+    Superseded => Info, "已被新报表替代";
+    IdentityMismatch => Warning, "单位或报告期信息不一致";
+    PeriodAssumed => Warning, "未写明报告期";
+    NotANumber => Error, "不是数字";
+    NegativeValue => Error, "数值为负";
+    ValueNormalised => Info, "数值已规范化";
+    ApproximateValue => Warning, "填写了约数";
+    PercentScale => Warning, "百分比写法有误";
+    UnitMismatch => Error, "计量单位不符";
+    TargetAltered => Warning, "年度目标被改动";
+    UnknownIndicator => Warning, "指标不在计划内";
+    MissingValue => Error, "漏填";
+    FormulaError => Error, "公式错误";
+    MonthlyCumulativeMismatch => Error, "本月与累计不符";
+    BehindSchedule => Warning, "进度滞后";
+    MilestoneOverdue => Error, "节点目标逾期";
+    ImplausibleValue => Warning, "数值异常";
+    TargetMet => Info, "已完成年度目标";
+    CountySumMismatch => Error, "县区合计与全市数不符";
+}
+
+/// One problem, pinned to a unit, an indicator and a cell of the original file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable English code.
+    pub code: Code,
+    /// Error, warning or info.
+    pub severity: Severity,
+    /// Unit code (empty when the unit is unknown).
+    pub unit: String,
+    /// Indicator code (empty for file-level findings).
+    pub indicator: String,
+    /// The file's name as received.
+    pub file: String,
+    /// Sheet name (empty for file-level findings).
+    pub sheet: String,
+    /// A1-style cell in the original file (empty for file- or row-less findings).
+    pub cell: String,
+    /// What is wrong and what to do, in Chinese.
+    pub message: String,
+    /// What was expected.
+    pub expected: String,
+    /// What was found.
+    pub actual: String,
+}
+
+impl Finding {
+    /// A finding of `code` with its default severity; the other fields are filled by the builder methods.
+    pub fn new(code: Code, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            unit: String::new(),
+            indicator: String::new(),
+            file: String::new(),
+            sheet: String::new(),
+            cell: String::new(),
+            message: message.into(),
+            expected: String::new(),
+            actual: String::new(),
+        }
+    }
+
+    /// Sets the unit.
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.unit = unit.to_string();
+        self
+    }
+
+    /// Sets the indicator.
+    pub fn indicator(mut self, code: &str) -> Self {
+        self.indicator = code.to_string();
+        self
+    }
+
+    /// Sets file, sheet and cell.
+    pub fn at(mut self, file: &str, sheet: &str, cell: &str) -> Self {
+        self.file = file.to_string();
+        self.sheet = sheet.to_string();
+        self.cell = cell.to_string();
+        self
+    }
+
+    /// Sets expected and actual.
+    pub fn values(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        self.expected = expected.into();
+        self.actual = actual.into();
+        self
+    }
+
+    /// Overrides the default severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// A1-style name of a 0-based (row, column).
+pub fn a1(row: u32, col: u32) -> String {
+    let mut name = String::new();
+    let mut c = col + 1;
+    while c > 0 {
+        let rem = (c - 1) % 26;
+        name.insert(0, (b'A' + rem as u8) as char);
+        c = (c - 1) / 26;
+    }
+    format!("{name}{}", row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_names() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(9, 25), "Z10");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+    }
+}

@@ -6,14 +6,21 @@
 //! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received.
 
 pub mod cli;
+pub mod consolidate;
 pub mod demo;
 pub mod error;
 pub mod finding;
 pub mod forms;
+pub mod ingest;
+pub mod ledger;
+pub mod normalise;
+pub mod output;
 pub mod period;
 pub mod plan;
-pub mod normalise;
+pub mod run;
 pub mod settings;
+pub mod summary;
+pub mod validate;
 pub mod workspace;
 
 pub use error::Error;

@@ -13,3 +13,272 @@ pub fn fold_text(s: &str) -> String {
         })
         .collect()
 }
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::ingest::read::{RawCell, RawValue};
+use crate::plan::model::fmt_num;
+
+/// A change made while reading a figure; each becomes a finding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Text was read as a number (full-width digits, separators or the unit removed).
+    Cleaned(String),
+    /// An amount written in another unit was converted.
+    Converted(String),
+    /// A cell formatted as a percentage stored 0.8 for 80%.
+    PercentFormat,
+    /// A bare 0.8 in a % row whose target is far above 1 was read as 80 (a guess: warn).
+    PercentGuess,
+    /// 约50 or 50左右 was taken as 50.
+    Approximate,
+}
+
+/// Why a cell's content cannot be used as a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unusable {
+    /// Text that is not a number.
+    NotANumber(String),
+    /// An error value, or a formula saved without its result (`None`).
+    Formula(Option<String>),
+    /// A unit written in the cell that does not fit the row's unit.
+    WrongUnit {
+        /// What the cell says.
+        written: String,
+    },
+    /// A bare number far too large for the row's unit (e.g. 万元 typed into a 亿元 row).
+    LikelyWrongUnit(f64),
+}
+
+/// A usable figure and what was changed to get it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The value in the row's unit.
+    pub value: f64,
+    /// The changes made, in order.
+    pub changes: Vec<Change>,
+}
+
+/// What the row expects: its unit of measure and, if any, its annual target.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect<'a> {
+    /// The row's unit (亿元, %, 家 …).
+    pub unit: &'a str,
+    /// The annual target, for telling 0.8 from 80%.
+    pub target: Option<f64>,
+}
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<approx>约|大约|近|约为)?(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>[^\d]*?)(?P<approx2>左右|余|多)?$")
+        .unwrap()
+});
+
+/// Rounds away binary noise the way Excel shows a number (15 significant digits).
+pub fn excel_round(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let digits = 15 - (v.abs().log10().floor() as i32) - 1;
+    let factor = 10f64.powi(digits.clamp(-300, 300));
+    (v * factor).round() / factor
+}
+
+/// Reads a figure from a cell. `Ok(None)` is a blank cell.
+pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figure>, Unusable> {
+    let Some(cell) = cell else { return Ok(None) };
+    let mut changes = Vec::new();
+    let value = match &cell.value {
+        RawValue::Empty if cell.formula => return Err(Unusable::Formula(None)),
+        RawValue::Empty => return Ok(None),
+        RawValue::Error(e) => return Err(Unusable::Formula(Some(e.clone()))),
+        RawValue::Bool(b) => return Err(Unusable::NotANumber(b.to_string().to_uppercase())),
+        RawValue::Number(n) => {
+            let n = excel_round(*n);
+            if expect.unit == "%" && cell.percent {
+                changes.push(Change::PercentFormat);
+                excel_round(n * 100.0)
+            } else {
+                n
+            }
+        }
+        RawValue::Text(t) => {
+            let folded = fold_text(t).replace('，', ",").replace('。', ".");
+            if folded.is_empty() {
+                return Ok(None);
+            }
+            let Some(c) = NUMBER.captures(&folded) else {
+                return Err(Unusable::NotANumber(t.trim().to_string()));
+            };
+            let mut n: f64 = c["num"]
+                .replace(',', "")
+                .parse()
+                .map_err(|_| Unusable::NotANumber(t.clone()))?;
+            if c.name("approx").is_some() || c.name("approx2").is_some() {
+                changes.push(Change::Approximate);
+            }
+            let written = c["unit"].trim();
+            let written = if written == "％" { "%" } else { written };
+            match (written, expect.unit) {
+                ("", _) => {}
+                (w, u) if w == u => {}
+                ("万元", "亿元") => {
+                    n /= 10_000.0;
+                    changes.push(Change::Converted(format!(
+                        "“{}”按万元换算为{}亿元",
+                        t.trim(),
+                        fmt_num(excel_round(n))
+                    )));
+                }
+                ("亿元", "万元") => {
+                    n *= 10_000.0;
+                    changes.push(Change::Converted(format!(
+                        "“{}”按亿元换算为{}万元",
+                        t.trim(),
+                        fmt_num(excel_round(n))
+                    )));
+                }
+                ("元", "万元") => {
+                    n /= 10_000.0;
+                    changes.push(Change::Converted(format!(
+                        "“{}”按元换算为{}万元",
+                        t.trim(),
+                        fmt_num(excel_round(n))
+                    )));
+                }
+                (w, _) => {
+                    return Err(Unusable::WrongUnit {
+                        written: w.to_string(),
+                    });
+                }
+            }
+            let n = excel_round(n);
+            if changes.iter().all(|c| !matches!(c, Change::Converted(_))) && fmt_num(n) != t.trim()
+            {
+                changes.insert(0, Change::Cleaned(t.trim().to_string()));
+            }
+            n
+        }
+    };
+    if expect.unit == "%"
+        && !changes.contains(&Change::PercentFormat)
+        && value > 0.0
+        && value <= 1.0
+        && expect.target.is_some_and(|t| t >= 5.0)
+    {
+        changes.push(Change::PercentGuess);
+        return Ok(Some(Figure {
+            value: excel_round(value * 100.0),
+            changes,
+        }));
+    }
+    if expect.unit == "亿元"
+        && changes.iter().all(|c| !matches!(c, Change::Converted(_)))
+        && expect.target.is_some_and(|t| t > 0.0 && value >= t * 500.0)
+    {
+        return Err(Unusable::LikelyWrongUnit(value));
+    }
+    Ok(Some(Figure { value, changes }))
+}
+
+/// A milestone's reported state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneState {
+    /// 未启动
+    NotStarted,
+    /// 推进中
+    InProgress,
+    /// 已完成
+    Done,
+}
+
+impl MilestoneState {
+    /// The Chinese word on the form.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            MilestoneState::NotStarted => "未启动",
+            MilestoneState::InProgress => "推进中",
+            MilestoneState::Done => "已完成",
+        }
+    }
+}
+
+/// Reads a milestone's 进展情况 text; `None` when blank.
+pub fn milestone(text: &str) -> Option<MilestoneState> {
+    let t = fold_text(text);
+    if t.is_empty() {
+        None
+    } else if t.contains("未启动") || t.contains("尚未") {
+        Some(MilestoneState::NotStarted)
+    } else if (t.contains("已完成") || t == "完成" || t.starts_with("完成"))
+        && !t.contains("未完成")
+    {
+        Some(MilestoneState::Done)
+    } else {
+        Some(MilestoneState::InProgress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> RawCell {
+        RawCell {
+            value: RawValue::Text(s.into()),
+            percent: false,
+            formula: false,
+        }
+    }
+
+    #[test]
+    fn text_numbers_are_cleaned_and_converted() {
+        let yi = Expect {
+            unit: "亿元",
+            target: Some(1.3),
+        };
+        let jia = Expect {
+            unit: "家",
+            target: Some(15.0),
+        };
+        assert_eq!(
+            figure(Some(&text("１５")), jia).unwrap().unwrap().value,
+            15.0
+        );
+        assert_eq!(
+            figure(Some(&text("15家")), jia).unwrap().unwrap().value,
+            15.0
+        );
+        assert_eq!(
+            figure(Some(&text("1,078")), jia).unwrap().unwrap().value,
+            1078.0
+        );
+        assert_eq!(
+            figure(Some(&text("13000万元")), yi).unwrap().unwrap().value,
+            1.3
+        );
+        assert_eq!(
+            figure(Some(&text("15件")), jia),
+            Err(Unusable::WrongUnit {
+                written: "件".into()
+            })
+        );
+        assert!(matches!(
+            figure(Some(&text("正在推进")), jia),
+            Err(Unusable::NotANumber(_))
+        ));
+        let approx = figure(Some(&text("约50")), jia).unwrap().unwrap();
+        assert_eq!(
+            (approx.value, approx.changes.contains(&Change::Approximate)),
+            (50.0, true)
+        );
+    }
+
+    #[test]
+    fn excel_noise_is_rounded() {
+        assert_eq!(excel_round(29.020000000000003), 29.02);
+        assert_eq!(fmt_num(excel_round(0.1 + 0.2)), "0.3");
+    }
+}

@@ -20,24 +20,37 @@ pub struct Period {
 impl Period {
     /// Builds a period, rejecting months outside 1..=12.
     pub fn new(year: i32, month: u32) -> Option<Period> {
-        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(Period { year, month })
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year))
+            .then_some(Period { year, month })
     }
 
     /// The month before.
     pub fn previous(self) -> Period {
         if self.month == 1 {
-            Period { year: self.year - 1, month: 12 }
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Period { year: self.year, month: self.month - 1 }
+            Period {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
     /// The month after.
     pub fn next(self) -> Period {
         if self.month == 12 {
-            Period { year: self.year + 1, month: 1 }
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Period { year: self.year, month: self.month + 1 }
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 

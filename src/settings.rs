@@ -91,18 +91,26 @@ impl Settings {
             max_cells: raw.max_cells.unwrap_or(d.max_cells),
         };
         if !(1..=28).contains(&s.deadline_day) {
-            return Err(format!("deadline_day = {} must be a day from 1 to 28", s.deadline_day));
+            return Err(format!(
+                "deadline_day = {} must be a day from 1 to 28",
+                s.deadline_day
+            ));
         }
         for (key, v) in [
             ("behind_tolerance", s.behind_tolerance),
             ("about_tolerance", s.about_tolerance),
         ] {
             if !(0.0..1.0).contains(&v) {
-                return Err(format!("{key} = {v} must be a share from 0 to 1, e.g. 0.05"));
+                return Err(format!(
+                    "{key} = {v} must be a share from 0 to 1, e.g. 0.05"
+                ));
             }
         }
         if s.implausible_factor <= 1.0 {
-            return Err(format!("implausible_factor = {} must be above 1", s.implausible_factor));
+            return Err(format!(
+                "implausible_factor = {} must be above 1",
+                s.implausible_factor
+            ));
         }
         if s.max_rows == 0 || s.max_cells == 0 || s.max_file_bytes == 0 {
             return Err("max_rows, max_cells and max_file_bytes must be above 0".to_string());

@@ -184,7 +184,7 @@ pub struct Indicator {
     /// County codes that report their own share (additive indicators only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counties: Vec<String>,
-    /// Set by `plan extract` where a person must look; `plan check` accepts it but warns.
+    /// Set by `plan extract` where a person must look; `plan check` treats it like any other indicator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
 }
@@ -377,7 +377,9 @@ impl Catalogue {
         self.units.iter().find(|u| {
             u.code.eq_ignore_ascii_case(&key)
                 || crate::normalise::fold_text(&u.name) == key
-                || u.aliases.iter().any(|a| crate::normalise::fold_text(a) == key)
+                || u.aliases
+                    .iter()
+                    .any(|a| crate::normalise::fold_text(a) == key)
         })
     }
 }

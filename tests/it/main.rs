@@ -1,3 +1,4 @@
 //! Integration tests: each runs the real `huizong` binary in a fresh temporary workspace.
 
+mod plan;
 mod util;

@@ -1,0 +1,3 @@
+//! Consolidation: the report model built from the checked returns (model.rs); the workbooks only draw it.
+
+pub mod model;

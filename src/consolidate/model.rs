@@ -1,0 +1,297 @@
+//! The report model: what the run found, as data. report.json is this model serialised, and the workbooks
+//! only draw it.
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::normalise::excel_round;
+use crate::plan::model::{Comparator, IndicatorKind, Target};
+use crate::validate::{Context, Reading, Role};
+
+/// What became of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Used in this period's consolidation; archived in `accepted/`.
+    Accepted,
+    /// An older return of a unit that sent a newer one; kept in `accepted/`, not used.
+    Superseded,
+    /// The same bytes as a file already received; kept in `duplicates/`.
+    Duplicate,
+    /// Cannot be used; in `rejected/` with a reason beside it.
+    Rejected,
+    /// A return for another month; left in the inbox for that month's run.
+    OtherPeriod,
+    /// A lock file, partial download, hidden file or folder; left in the inbox.
+    Ignored,
+}
+
+impl Disposition {
+    /// The word used in reports and the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            Disposition::Accepted => "accepted",
+            Disposition::Superseded => "superseded",
+            Disposition::Duplicate => "duplicate",
+            Disposition::Rejected => "rejected",
+            Disposition::OtherPeriod => "other_period",
+            Disposition::Ignored => "ignored",
+        }
+    }
+}
+
+/// One file seen by the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileRecord {
+    /// The name it arrived under.
+    pub name: String,
+    /// SHA-256 of its bytes (empty for ignored entries).
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time when first seen (RFC 3339, UTC).
+    pub received: String,
+    /// Detected format.
+    pub format: String,
+    /// Unit code, when identified.
+    pub unit: String,
+    /// Period, when identified.
+    pub period: String,
+    /// What became of it.
+    pub disposition: Disposition,
+    /// Why, for a person.
+    pub reason: String,
+    /// Where it is now, relative to the workspace.
+    pub location: String,
+}
+
+/// Progress of one indicator for the city.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorStatus {
+    /// Indicator code.
+    pub code: String,
+    /// Task code.
+    pub task: String,
+    /// The indicator's text.
+    pub text: String,
+    /// Unit of measure.
+    pub unit: String,
+    /// Count, amount, share …
+    pub kind: IndicatorKind,
+    /// How the target is compared.
+    pub comparator: Comparator,
+    /// The annual target.
+    pub target: Option<Target>,
+    /// The target as people read it.
+    pub target_display: String,
+    /// What should be done by the end of the month, pro rata.
+    pub expected_to_date: Option<f64>,
+    /// The lead unit.
+    pub lead: String,
+    /// The lead's city figure (累计完成).
+    pub city: Option<f64>,
+    /// The sum of the counties' shares, when every listed county reported.
+    pub county_sum: Option<f64>,
+    /// The milestone's state, as the lead reported it.
+    pub state: Option<String>,
+    /// city / goal.
+    pub progress: Option<f64>,
+    /// met, on_track, behind, not_reported, done, in_progress, not_started, overdue.
+    pub status: String,
+    /// Findings on this indicator.
+    pub findings: usize,
+}
+
+/// One expected unit's standing for the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitStatus {
+    /// Unit code.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// received, missing or rejected.
+    pub status: String,
+    /// The file used (or rejected).
+    pub file: String,
+    /// Errors among its findings.
+    pub errors: usize,
+    /// Warnings among its findings.
+    pub warnings: usize,
+    /// Infos among its findings.
+    pub infos: usize,
+}
+
+/// Counts for the summary line: files in = accepted + rejected + duplicate + superseded + other period + ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Every file and entry seen.
+    pub files_in: usize,
+    /// Used.
+    pub accepted: usize,
+    /// Quarantined.
+    pub rejected: usize,
+    /// Byte-identical copies.
+    pub duplicate: usize,
+    /// Older returns replaced by newer ones.
+    pub superseded: usize,
+    /// Left for another period's run.
+    pub other_period: usize,
+    /// Left alone (locks, partial files, folders).
+    pub ignored: usize,
+    /// Findings that are errors.
+    pub errors: usize,
+    /// Findings that are warnings.
+    pub warnings: usize,
+    /// Findings that are infos.
+    pub infos: usize,
+}
+
+/// The whole run, as written to report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The plan's id.
+    pub plan_id: String,
+    /// The period, YYYY-MM.
+    pub period: String,
+    /// huizong's version.
+    pub tool_version: String,
+    /// This run's id (differs between runs).
+    pub run_id: String,
+    /// When this run happened (differs between runs).
+    pub run_time: String,
+    /// The counts.
+    pub summary: Summary,
+    /// Every file seen.
+    pub files: Vec<FileRecord>,
+    /// Every finding, sorted by severity, unit, indicator, file, cell.
+    pub findings: Vec<Finding>,
+    /// Per indicator, the city's progress.
+    pub indicators: Vec<IndicatorStatus>,
+    /// Per expected unit, its standing.
+    pub units: Vec<UnitStatus>,
+    /// Every figure used, in long format.
+    pub readings: Vec<Reading>,
+}
+
+/// Builds the per-indicator and per-unit tables from the accepted readings and all findings.
+pub fn tables(
+    ctx: &Context<'_>,
+    readings: &[Reading],
+    findings: &[Finding],
+    files: &[FileRecord],
+) -> (Vec<IndicatorStatus>, Vec<UnitStatus>) {
+    let find = |unit: &str, code: &str| {
+        readings
+            .iter()
+            .find(|r| r.unit == unit && r.indicator == code)
+    };
+    let mut indicators = Vec::new();
+    for (task, ind) in ctx.catalogue.indicators() {
+        let lead = task.units[0].clone();
+        let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
+        let city = city_reading.and_then(|r| r.cumulative);
+        let county_sum = if ind.counties.is_empty() {
+            None
+        } else {
+            ind.counties
+                .iter()
+                .map(|c| find(c, &ind.code).and_then(|r| r.cumulative))
+                .sum::<Option<f64>>()
+                .map(excel_round)
+        };
+        let share = crate::validate::elapsed_share(ind, ctx);
+        let expected_to_date = ind.target.map(|t| {
+            if ind.kind.is_additive() {
+                excel_round(t.goal() * share)
+            } else {
+                t.goal()
+            }
+        });
+        let progress = match (city, ind.target) {
+            (Some(v), Some(t)) if t.goal() > 0.0 => Some(v / t.goal()),
+            _ => None,
+        };
+        let n_findings = findings
+            .iter()
+            .filter(|f| f.indicator == ind.code && f.severity != Severity::Info)
+            .count();
+        let behind = findings.iter().any(|f| {
+            f.indicator == ind.code
+                && f.unit == lead
+                && f.code == crate::finding::Code::BehindSchedule
+        });
+        let state = city_reading.and_then(|r| r.state);
+        let status = if ind.kind == IndicatorKind::Milestone {
+            match state {
+                None => "not_reported",
+                Some(s)
+                    if s != crate::normalise::MilestoneState::Done
+                        && crate::validate::due(ind, ctx) =>
+                {
+                    "overdue"
+                }
+                Some(crate::normalise::MilestoneState::Done) => "done",
+                Some(crate::normalise::MilestoneState::InProgress) => "in_progress",
+                Some(crate::normalise::MilestoneState::NotStarted) => "not_started",
+            }
+        } else {
+            match city {
+                None => "not_reported",
+                Some(v) if crate::validate::met(ind, v, ctx) => "met",
+                Some(_) if behind => "behind",
+                Some(_) => "on_track",
+            }
+        };
+        indicators.push(IndicatorStatus {
+            code: ind.code.clone(),
+            task: task.code.clone(),
+            text: ind.text.clone(),
+            unit: ind.unit.clone(),
+            kind: ind.kind,
+            comparator: ind.comparator,
+            target: ind.target,
+            target_display: ind.target_display(),
+            expected_to_date,
+            lead,
+            city,
+            county_sum,
+            state: state.map(|s| s.chinese().to_string()),
+            progress,
+            status: status.to_string(),
+            findings: n_findings,
+        });
+    }
+    let units = ctx
+        .catalogue
+        .reporting_units()
+        .map(|u| {
+            let used = files
+                .iter()
+                .find(|f| f.unit == u.code && f.disposition == Disposition::Accepted);
+            let rejected = files
+                .iter()
+                .find(|f| f.unit == u.code && f.disposition == Disposition::Rejected);
+            let (status, file) = match (used, rejected) {
+                (Some(f), _) => ("received", f.name.clone()),
+                (None, Some(f)) => ("rejected", f.name.clone()),
+                (None, None) => ("missing", String::new()),
+            };
+            let count = |s: Severity| {
+                findings
+                    .iter()
+                    .filter(|f| f.unit == u.code && f.severity == s)
+                    .count()
+            };
+            UnitStatus {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                status: status.to_string(),
+                file,
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+            }
+        })
+        .collect();
+    (indicators, units)
+}

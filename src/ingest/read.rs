@@ -1,0 +1,375 @@
+//! The one reader path through calamine: bytes in, bounded sparse sheets out.
+//!
+//! Zip-based sheets (xlsx, xlsm, xlsb) are streamed cell by cell and cut at the row and cell caps, so a sheet
+//! whose one stray cell sits at XFD1048576 costs nothing. ods and xls are read as ranges (calamine offers no
+//! stream for them); their size was bounded by `sniff` and by the formats' own limits.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
+use serde::{Deserialize, Serialize};
+
+use super::sniff::{Format, Refusal};
+use crate::settings::Settings;
+
+/// A cell's value as stored in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RawValue {
+    /// Nothing.
+    Empty,
+    /// A number (dates arrive as their serial number).
+    Number(f64),
+    /// Text.
+    Text(String),
+    /// TRUE or FALSE.
+    Bool(bool),
+    /// An error value such as `#DIV/0!`.
+    Error(String),
+}
+
+/// One non-empty cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawCell {
+    /// The stored value (a formula's saved result).
+    pub value: RawValue,
+    /// The cell's number format shows a percentage.
+    pub percent: bool,
+    /// The cell holds a formula.
+    pub formula: bool,
+}
+
+/// A sheet as a sparse grid addressed by real (0-based) row and column.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RawSheet {
+    /// The sheet's name.
+    pub name: String,
+    /// Hidden or very hidden.
+    pub hidden: bool,
+    /// Cells by (row, column).
+    #[serde(with = "cell_list")]
+    pub cells: BTreeMap<(u32, u32), RawCell>,
+    /// Cells were dropped because the sheet went past the caps.
+    pub truncated: bool,
+}
+
+impl RawSheet {
+    /// The cell at (row, column), if any.
+    pub fn get(&self, row: u32, col: u32) -> Option<&RawCell> {
+        self.cells.get(&(row, col))
+    }
+
+    /// The cell's text, trimmed; numbers are shown as Excel's General format would.
+    pub fn text(&self, row: u32, col: u32) -> String {
+        match self.get(row, col).map(|c| &c.value) {
+            Some(RawValue::Text(s)) => s.trim().to_string(),
+            Some(RawValue::Number(n)) => crate::plan::model::fmt_num(*n),
+            Some(RawValue::Bool(b)) => b.to_string().to_uppercase(),
+            Some(RawValue::Error(e)) => e.clone(),
+            Some(RawValue::Empty) | None => String::new(),
+        }
+    }
+
+    /// The rows that hold anything, in order.
+    pub fn rows(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut last = None;
+        self.cells.keys().filter_map(move |(r, _)| {
+            if last == Some(*r) {
+                return None;
+            }
+            last = Some(*r);
+            Some(*r)
+        })
+    }
+}
+
+/// A workbook's sheets in order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RawBook {
+    /// The sheets.
+    pub sheets: Vec<RawSheet>,
+}
+
+/// Reads every sheet of a workbook whose format `sniff` has established.
+pub fn read(bytes: &[u8], format: Format, settings: &Settings) -> Result<RawBook, Refusal> {
+    let cursor = Cursor::new(bytes);
+    match format {
+        Format::Xlsx | Format::Xlsm => {
+            let mut wb: Xlsx<_> = Xlsx::new(cursor).map_err(xlsx_refusal)?;
+            read_xlsx(&mut wb, settings)
+        }
+        Format::Xlsb => {
+            let mut wb: Xlsb<_> = Xlsb::new(cursor).map_err(|e| unreadable(&e))?;
+            read_streamed_xlsb(&mut wb, settings)
+        }
+        Format::Xls => {
+            let mut wb: Xls<_> = Xls::new(cursor).map_err(|e| match e {
+                calamine::XlsError::Password => Refusal::Encrypted,
+                e => unreadable(&e),
+            })?;
+            read_ranges(&mut wb, settings)
+        }
+        Format::Ods => {
+            let mut wb: Ods<_> = Ods::new(cursor).map_err(|e| match e {
+                calamine::OdsError::Password => Refusal::Encrypted,
+                e => unreadable(&e),
+            })?;
+            read_ranges(&mut wb, settings)
+        }
+    }
+}
+
+fn unreadable(e: &dyn std::fmt::Display) -> Refusal {
+    Refusal::Unreadable(format!("文件已损坏，无法读取（{e}）；请重新保存后报送"))
+}
+
+fn xlsx_refusal(e: calamine::XlsxError) -> Refusal {
+    match e {
+        calamine::XlsxError::Password => Refusal::Encrypted,
+        e => unreadable(&e),
+    }
+}
+
+fn too_large(settings: &Settings) -> Refusal {
+    Refusal::TooLarge(format!(
+        "工作表的单元格数超过上限{}个，不像是一份填报表",
+        settings.max_cells
+    ))
+}
+
+/// Tracks the cell budget shared by all sheets of one file.
+struct Budget {
+    left: u64,
+    max_rows: u32,
+}
+
+impl Budget {
+    fn new(settings: &Settings) -> Self {
+        Budget {
+            left: settings.max_cells,
+            max_rows: settings.max_rows,
+        }
+    }
+
+    /// Counts one cell read from the file; an error once the file has used up its budget.
+    fn spend(&mut self, settings: &Settings) -> Result<(), Refusal> {
+        if self.left == 0 {
+            return Err(too_large(settings));
+        }
+        self.left -= 1;
+        Ok(())
+    }
+}
+
+fn hidden(v: SheetVisible) -> bool {
+    !matches!(v, SheetVisible::Visible)
+}
+
+fn from_ref(v: &DataRef<'_>) -> RawValue {
+    match v {
+        DataRef::Int(i) => RawValue::Number(*i as f64),
+        DataRef::Float(f) => RawValue::Number(*f),
+        DataRef::String(s) => RawValue::Text(s.clone()),
+        DataRef::SharedString(s) => RawValue::Text((*s).to_string()),
+        DataRef::Bool(b) => RawValue::Bool(*b),
+        DataRef::DateTime(d) => RawValue::Number(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => RawValue::Text(s.clone()),
+        DataRef::Error(e) => RawValue::Error(e.to_string()),
+        DataRef::Empty => RawValue::Empty,
+    }
+}
+
+fn from_data(v: &Data) -> RawValue {
+    match v {
+        Data::Int(i) => RawValue::Number(*i as f64),
+        Data::Float(f) => RawValue::Number(*f),
+        Data::String(s) => RawValue::Text(s.clone()),
+        Data::Bool(b) => RawValue::Bool(*b),
+        Data::DateTime(d) => RawValue::Number(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => RawValue::Text(s.clone()),
+        Data::Error(e) => RawValue::Error(e.to_string()),
+        Data::Empty => RawValue::Empty,
+    }
+}
+
+fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBook, Refusal> {
+    let mut budget = Budget::new(settings);
+    let metas: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), hidden(s.visible)))
+        .collect();
+    let mut book = RawBook::default();
+    for (name, is_hidden) in metas {
+        let mut sheet = RawSheet {
+            name: name.clone(),
+            hidden: is_hidden,
+            ..RawSheet::default()
+        };
+        {
+            let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
+            let percent: Vec<bool> = cells
+                .styles()
+                .iter()
+                .map(|s| {
+                    s.number_format
+                        .as_ref()
+                        .is_some_and(|f| f.format_code.contains('%'))
+                })
+                .collect();
+            while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
+                budget.spend(settings)?;
+                let (row, col) = cell.get_position();
+                if row >= budget.max_rows || col >= 64 {
+                    sheet.truncated = true;
+                    continue;
+                }
+                let value = from_ref(cell.get_value());
+                let is_percent = percent.get(style).copied().unwrap_or(false);
+                if value != RawValue::Empty || is_percent {
+                    sheet.cells.insert(
+                        (row, col),
+                        RawCell {
+                            value,
+                            percent: is_percent,
+                            formula: false,
+                        },
+                    );
+                }
+            }
+        }
+        // A second, formula-only pass: a formula saved without its result reads as empty above.
+        let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
+        while let Some(f) = cells.next_formula().map_err(xlsx_refusal)? {
+            budget.spend(settings)?;
+            let (row, col) = f.get_position();
+            if row < budget.max_rows && col < 64 && !f.get_value().is_empty() {
+                sheet
+                    .cells
+                    .entry((row, col))
+                    .or_insert(RawCell {
+                        value: RawValue::Empty,
+                        percent: false,
+                        formula: true,
+                    })
+                    .formula = true;
+            }
+        }
+        book.sheets.push(sheet);
+    }
+    Ok(book)
+}
+
+fn read_streamed_xlsb(
+    wb: &mut Xlsb<Cursor<&[u8]>>,
+    settings: &Settings,
+) -> Result<RawBook, Refusal> {
+    let mut budget = Budget::new(settings);
+    let metas: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), hidden(s.visible)))
+        .collect();
+    let mut book = RawBook::default();
+    for (name, is_hidden) in metas {
+        let mut sheet = RawSheet {
+            name: name.clone(),
+            hidden: is_hidden,
+            ..RawSheet::default()
+        };
+        let Ok(mut cells) = wb.worksheet_cells_reader(&name) else {
+            // Chart sheets and macro sheets have no cells to read.
+            continue;
+        };
+        while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+            budget.spend(settings)?;
+            let (row, col) = cell.get_position();
+            if row >= budget.max_rows || col >= 64 {
+                sheet.truncated = true;
+                continue;
+            }
+            let value = from_ref(cell.get_value());
+            if value != RawValue::Empty {
+                sheet.cells.insert(
+                    (row, col),
+                    RawCell {
+                        value,
+                        percent: false,
+                        formula: false,
+                    },
+                );
+            }
+        }
+        book.sheets.push(sheet);
+    }
+    Ok(book)
+}
+
+fn read_ranges<'b, R>(wb: &mut R, settings: &Settings) -> Result<RawBook, Refusal>
+where
+    R: Reader<Cursor<&'b [u8]>>,
+    R::Error: std::fmt::Display,
+{
+    let mut budget = Budget::new(settings);
+    let metas: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), hidden(s.visible)))
+        .collect();
+    let mut book = RawBook::default();
+    for (name, is_hidden) in metas {
+        let Ok(range) = wb.worksheet_range(&name) else {
+            continue;
+        };
+        let mut sheet = RawSheet {
+            name,
+            hidden: is_hidden,
+            ..RawSheet::default()
+        };
+        for (row, col, value) in range.used_cells() {
+            budget.spend(settings)?;
+            let (row, col) = (
+                range.start().map_or(0, |s| s.0) + row as u32,
+                range.start().map_or(0, |s| s.1) + col as u32,
+            );
+            if row >= budget.max_rows || col >= 64 {
+                sheet.truncated = true;
+                continue;
+            }
+            sheet.cells.insert(
+                (row, col),
+                RawCell {
+                    value: from_data(value),
+                    percent: false,
+                    formula: false,
+                },
+            );
+        }
+        book.sheets.push(sheet);
+    }
+    Ok(book)
+}
+
+/// JSON has no tuple keys: the grid crosses the process boundary as a list of (row, column, cell).
+mod cell_list {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::RawCell;
+
+    pub fn serialize<S: Serializer>(
+        cells: &BTreeMap<(u32, u32), RawCell>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let list: Vec<(u32, u32, &RawCell)> = cells.iter().map(|((r, c), v)| (*r, *c, v)).collect();
+        list.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<(u32, u32), RawCell>, D::Error> {
+        let list: Vec<(u32, u32, RawCell)> = Vec::deserialize(d)?;
+        Ok(list.into_iter().map(|(r, c, v)| ((r, c), v)).collect())
+    }
+}

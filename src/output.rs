@@ -1,0 +1,74 @@
+//! Writing output files durably and reproducibly: temp file, fsync, rename; fixed document timestamps.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+
+use crate::error::Error;
+use crate::period::Period;
+
+/// Lower-case hex of a byte slice.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Document properties fixed to the period, so that the same inputs give byte-identical workbooks.
+pub fn properties(title: &str, period: Period) -> Result<DocProperties, XlsxError> {
+    let month = u8::try_from(period.month).unwrap_or(1);
+    let year = u16::try_from(period.year).unwrap_or(2000);
+    Ok(DocProperties::new()
+        .set_title(title)
+        .set_author("huizong")
+        .set_creation_datetime(&ExcelDateTime::from_ymd(year, month, 1)?))
+}
+
+/// Maps a rust_xlsxwriter error to one naming the workbook.
+pub fn xlsx_err(path: &Path) -> impl FnOnce(XlsxError) -> Error + '_ {
+    move |e| Error::Workbook {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Renders a workbook and writes it durably to `path`.
+pub fn save_workbook(wb: &mut Workbook, path: &Path) -> Result<(), Error> {
+    let bytes = wb.save_to_buffer().map_err(xlsx_err(path))?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to `path` through a temp file in the same folder, fsync'd, then renamed over.
+///
+/// A reader (or a crash) sees the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let tmp = temp_sibling(path);
+    let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+    f.write_all(bytes).map_err(Error::io(&tmp))?;
+    f.sync_all().map_err(Error::io(&tmp))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(Error::io(path))?;
+    sync_dir(dir)
+}
+
+/// Flushes a folder's entries (renames, new files) to disk.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(dir))
+}
+
+fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}

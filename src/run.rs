@@ -1,0 +1,453 @@
+//! One period's run: the stages in order, then the archive moves.
+//!
+//! The outbox folders of a period are its state: every run re-reads the period's archive (accepted, duplicate
+//! and rejected files) together with the new files in the inbox, so a re-run with nothing new gives the same
+//! report, and a run killed at any moment is repaired by running again. Files move only after the outputs
+//! are durably written.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::consolidate::model::{Disposition, FileRecord, Report, Summary, tables};
+use crate::error::Error;
+use crate::finding::{Code, Finding, Severity};
+use crate::ingest::parse::{NotUsable, ParsedReturn};
+use crate::ingest::scan::{self, Entry};
+use crate::ingest::sniff::Refusal;
+use crate::ledger::{self, LedgerEntry};
+use crate::output;
+use crate::period::Period;
+use crate::plan::Catalogue;
+use crate::settings::Settings;
+use crate::validate::{self, CheckedReturn, Context};
+use crate::workspace::Workspace;
+
+/// Where a candidate file sits when the run starts; archived files outrank new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Accepted,
+    Duplicates,
+    Rejected,
+    Inbox,
+}
+
+/// A file the run considers, with what reading it gave.
+struct Candidate {
+    path: PathBuf,
+    place: Place,
+    name: String,
+    size: u64,
+    mtime: SystemTime,
+    sha256: String,
+    format: String,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Refused(Code, String),
+    Parsed(Box<ParsedReturn>),
+    Symlink,
+}
+
+/// What `run` hands back to the CLI.
+pub struct RunResult {
+    /// The report as written.
+    pub report: Report,
+    /// Where report.json is.
+    pub report_path: PathBuf,
+}
+
+/// Runs one period over a workspace.
+pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
+    let catalogue = crate::plan::load(&ws.plan_path())?;
+    let settings = Settings::load(&ws.settings_path())?;
+    let period_dir = ws.period_dir(period);
+    std::fs::create_dir_all(&period_dir).map_err(Error::io(&period_dir))?;
+    let inbox = ws.inbox();
+    std::fs::create_dir_all(&inbox).map_err(Error::io(&inbox))?;
+
+    let run_time = jiff::Timestamp::now();
+    let run_id = format!(
+        "{}-{}",
+        run_time.strftime("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
+
+    let (paths, ignored) = gather(ws, period)?;
+    log::info!("reading {} files for {period}", paths.len());
+    let progress = progress_bar(paths.len());
+    let mut candidates: Vec<Candidate> = paths
+        .into_par_iter()
+        .map(|(path, place)| {
+            let c = examine(path, place, &catalogue, &settings, period);
+            progress.inc(1);
+            c
+        })
+        .collect::<Result<_, _>>()?;
+    progress.finish_and_clear();
+    candidates.sort_by(|a, b| (a.place, a.mtime, &a.name).cmp(&(b.place, b.mtime, &b.name)));
+
+    let ctx = Context {
+        catalogue: &catalogue,
+        settings: &settings,
+        period,
+    };
+    let dispositions = decide(&candidates, period);
+    let checked: Vec<Option<CheckedReturn>> = candidates
+        .par_iter()
+        .zip(&dispositions)
+        .map(|(c, (d, _))| match (&c.outcome, d) {
+            (Outcome::Parsed(p), Disposition::Accepted) => {
+                Some(validate::check_return(p, &c.name, &ctx))
+            }
+            _ => None,
+        })
+        .collect();
+    let accepted: Vec<CheckedReturn> = checked.into_iter().flatten().collect();
+
+    let mut findings: Vec<Finding> = accepted
+        .iter()
+        .flat_map(|r| r.findings.iter().cloned())
+        .collect();
+    findings.extend(validate::check_county_sums(&accepted, &ctx));
+    let mut files = Vec::new();
+    let mut moves: Vec<(usize, PathBuf)> = Vec::new();
+    for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
+        let (unit, p) = match &c.outcome {
+            Outcome::Parsed(p) => (p.unit.clone(), p.period.to_string()),
+            _ => (String::new(), String::new()),
+        };
+        if let Some(f) = disposition_finding(c, *disposition, reason, &unit) {
+            findings.push(f);
+        }
+        let target_dir = match disposition {
+            Disposition::Accepted | Disposition::Superseded => ws.accepted_dir(period),
+            Disposition::Duplicate => ws.duplicates_dir(period),
+            Disposition::Rejected => ws.rejected_dir(period),
+            Disposition::OtherPeriod | Disposition::Ignored => inbox.clone(),
+        };
+        let location = if c.place == Place::Inbox && target_dir != inbox {
+            let planned = ledger::unique_path(&target_dir, &c.name);
+            moves.push((i, target_dir.clone()));
+            planned
+        } else {
+            c.path.clone()
+        };
+        files.push(FileRecord {
+            name: c.name.clone(),
+            sha256: c.sha256.clone(),
+            size: c.size,
+            received: timestamp(c.mtime),
+            format: c.format.clone(),
+            unit,
+            period: p,
+            disposition: *disposition,
+            reason: reason.clone(),
+            location: ws.relative(&location).to_string_lossy().into_owned(),
+        });
+    }
+    for (path, why) in &ignored {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push(FileRecord {
+            name,
+            sha256: String::new(),
+            size: 0,
+            received: String::new(),
+            format: String::new(),
+            unit: String::new(),
+            period: String::new(),
+            disposition: Disposition::Ignored,
+            reason: (*why).to_string(),
+            location: ws.relative(path).to_string_lossy().into_owned(),
+        });
+    }
+    findings.sort_by(|a, b| {
+        (
+            a.severity,
+            &a.unit,
+            &a.indicator,
+            &a.file,
+            &a.cell,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                b.severity,
+                &b.unit,
+                &b.indicator,
+                &b.file,
+                &b.cell,
+                b.code,
+                &b.message,
+            ))
+    });
+    findings.dedup();
+
+    let mut readings: Vec<_> = accepted
+        .iter()
+        .flat_map(|r| r.readings.iter().cloned())
+        .collect();
+    readings.sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
+    let (indicators, units) = tables(&ctx, &readings, &findings, &files);
+    let count = |d: Disposition| files.iter().filter(|f| f.disposition == d).count();
+    let severity = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let summary = Summary {
+        files_in: files.len(),
+        accepted: count(Disposition::Accepted),
+        rejected: count(Disposition::Rejected),
+        duplicate: count(Disposition::Duplicate),
+        superseded: count(Disposition::Superseded),
+        other_period: count(Disposition::OtherPeriod),
+        ignored: count(Disposition::Ignored),
+        errors: severity(Severity::Error),
+        warnings: severity(Severity::Warning),
+        infos: severity(Severity::Info),
+    };
+    let report = Report {
+        plan_id: catalogue.plan.id.clone(),
+        period: period.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: run_id.clone(),
+        run_time: run_time.to_string(),
+        summary,
+        files,
+        findings,
+        indicators,
+        units,
+        readings,
+    };
+
+    let report_path = ws.report_path(period);
+    let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
+    output::write_atomic(&report_path, &json)?;
+
+    let mut entries = Vec::new();
+    for (i, dir) in moves {
+        let c = &candidates[i];
+        let record = &report.files[i];
+        if record.disposition == Disposition::Rejected {
+            let reason_path = dir.join(format!("{}.reason.txt", ledger::safe_name(&c.name)));
+            output::write_atomic(&reason_path, reason_text(record).as_bytes())?;
+        }
+        let to = ledger::move_into(&c.path, &dir)?;
+        entries.push(LedgerEntry {
+            run_id: run_id.clone(),
+            name: c.name.clone(),
+            sha256: c.sha256.clone(),
+            size: c.size,
+            first_seen: record.received.clone(),
+            unit: record.unit.clone(),
+            period: record.period.clone(),
+            disposition: record.disposition.name().to_string(),
+            reason: record.reason.clone(),
+            location: ws.relative(&to).to_string_lossy().into_owned(),
+        });
+    }
+    ledger::append(&ws.ledger_path(), &entries)?;
+    Ok(RunResult {
+        report,
+        report_path,
+    })
+}
+
+/// Lists the period's archive and the inbox: files to read, and entries left alone.
+#[allow(clippy::type_complexity)]
+fn gather(
+    ws: &Workspace,
+    period: Period,
+) -> Result<(Vec<(PathBuf, Place)>, Vec<(PathBuf, &'static str)>), Error> {
+    let mut files = Vec::new();
+    for (dir, place) in [
+        (ws.accepted_dir(period), Place::Accepted),
+        (ws.duplicates_dir(period), Place::Duplicates),
+        (ws.rejected_dir(period), Place::Rejected),
+    ] {
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in scan::scan(&dir).map_err(Error::io(&dir))? {
+            if let Entry::File(p) | Entry::Symlink(p) = entry
+                && !p.to_string_lossy().ends_with(".reason.txt")
+            {
+                files.push((p, place));
+            }
+        }
+    }
+    let inbox = ws.inbox();
+    let mut ignored = Vec::new();
+    for entry in scan::scan(&inbox).map_err(Error::io(&inbox))? {
+        match entry {
+            Entry::File(p) | Entry::Symlink(p) => files.push((p, Place::Inbox)),
+            Entry::Ignored(p, why) if p.file_name().is_some_and(|n| n != ".gitkeep") => {
+                ignored.push((p, why))
+            }
+            Entry::Ignored(..) => {}
+        }
+    }
+    Ok((files, ignored))
+}
+
+/// Reads one file and says what it is. Only an unreadable folder entry is an error; a bad file is an outcome.
+fn examine(
+    path: PathBuf,
+    place: Place,
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+) -> Result<Candidate, Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let meta = std::fs::symlink_metadata(&path).map_err(Error::io(&path))?;
+    let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut c = Candidate {
+        path,
+        place,
+        name,
+        size: meta.len(),
+        mtime,
+        sha256: String::new(),
+        format: String::new(),
+        outcome: Outcome::Symlink,
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(c);
+    }
+    if meta.len() > settings.max_file_bytes {
+        c.outcome = Outcome::Refused(
+            Code::FileTooLarge,
+            format!(
+                "文件大小{}字节，超过上限{}字节；填报表通常只有几十KB，请只报送填报表",
+                meta.len(),
+                settings.max_file_bytes
+            ),
+        );
+        return Ok(c);
+    }
+    let bytes = std::fs::read(&c.path).map_err(Error::io(&c.path))?;
+    c.sha256 = output::hex(&Sha256::digest(&bytes));
+    c.outcome = match crate::ingest::load(&bytes, settings) {
+        Err(Refusal::Unreadable(why)) => Outcome::Refused(Code::UnreadableFile, why),
+        Err(Refusal::Encrypted) => Outcome::Refused(
+            Code::EncryptedFile,
+            "文件设置了打开密码，无法读取；请取消密码（文件→信息→保护工作簿）后重新报送"
+                .to_string(),
+        ),
+        Err(Refusal::TooLarge(why)) => {
+            Outcome::Refused(Code::FileTooLarge, format!("{why}；请只报送填报表"))
+        }
+        Ok((format, book)) => {
+            c.format = format.name().to_string();
+            match crate::ingest::parse::parse(&book, &c.name, catalogue, period) {
+                Ok(p) => Outcome::Parsed(Box::new(p)),
+                Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
+            }
+        }
+    };
+    Ok(c)
+}
+
+/// Decides each candidate's disposition, in the candidates' (sorted) order.
+fn decide(candidates: &[Candidate], period: Period) -> Vec<(Disposition, String)> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut out: Vec<(Disposition, String)> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let first = c.sha256.is_empty() || seen.insert(&c.sha256);
+        out.push(match &c.outcome {
+            _ if !first => (
+                Disposition::Duplicate,
+                "与已收到的文件内容完全相同，只处理一次".to_string(),
+            ),
+            Outcome::Symlink => (
+                Disposition::Rejected,
+                "这是符号链接，不跟随读取；请放入文件本身".to_string(),
+            ),
+            Outcome::Refused(_, why) => (Disposition::Rejected, why.clone()),
+            Outcome::Parsed(p) if p.period != period && c.place == Place::Inbox => (
+                Disposition::OtherPeriod,
+                format!(
+                    "这是{}的报表，留在收件箱，待运行该月时处理",
+                    p.period.chinese()
+                ),
+            ),
+            Outcome::Parsed(_) => (Disposition::Accepted, String::new()),
+        });
+    }
+    // The newest return of each unit wins; older ones are kept but not used.
+    for i in 0..candidates.len() {
+        let Outcome::Parsed(p) = &candidates[i].outcome else {
+            continue;
+        };
+        if out[i].0 != Disposition::Accepted {
+            continue;
+        }
+        let newer = (0..candidates.len()).find(|&j| {
+            j != i
+                && out[j].0 == Disposition::Accepted
+                && matches!(&candidates[j].outcome, Outcome::Parsed(q) if q.unit == p.unit)
+                && (candidates[j].mtime, &candidates[j].name)
+                    > (candidates[i].mtime, &candidates[i].name)
+        });
+        if let Some(j) = newer {
+            out[i] = (
+                Disposition::Superseded,
+                format!(
+                    "同一单位又报送了更新的“{}”，本文件不再使用",
+                    candidates[j].name
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn disposition_finding(c: &Candidate, d: Disposition, reason: &str, unit: &str) -> Option<Finding> {
+    let code = match (&c.outcome, d) {
+        (_, Disposition::Duplicate) => Code::DuplicateFile,
+        (_, Disposition::Superseded) => Code::Superseded,
+        (_, Disposition::OtherPeriod) => Code::PeriodMismatch,
+        (Outcome::Refused(code, _), Disposition::Rejected) => *code,
+        (Outcome::Symlink, Disposition::Rejected) => Code::UnreadableFile,
+        _ => return None,
+    };
+    let message = match code {
+        Code::DuplicateFile | Code::Superseded | Code::PeriodMismatch => reason.to_string(),
+        _ => format!("文件“{}”未被采用：{reason}", c.name),
+    };
+    Some(
+        Finding::new(code, message)
+            .unit(unit)
+            .at(&c.name, "", "")
+            .values("", c.name.clone()),
+    )
+}
+
+fn reason_text(record: &FileRecord) -> String {
+    format!(
+        "文件：{}\nSHA-256：{}\n处理结果：未采用（rejected）\n原因：{}\n",
+        record.name, record.sha256, record.reason
+    )
+}
+
+fn timestamp(t: SystemTime) -> String {
+    jiff::Timestamp::try_from(t)
+        .map(|ts| ts.to_string())
+        .unwrap_or_default()
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        indicatif::ProgressBar::new(len as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}

@@ -1,0 +1,119 @@
+//! Validation: every figure of every return against the plan and against the other units' returns.
+//!
+//! Each family of checks lives in its own file and returns findings; none stops the run.
+
+mod county;
+mod schedule;
+mod values;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::ingest::parse::ParsedReturn;
+use crate::normalise::MilestoneState;
+use crate::period::Period;
+use crate::plan::Catalogue;
+use crate::plan::model::RowRole;
+use crate::settings::Settings;
+
+pub use county::check_county_sums;
+pub use schedule::{due, elapsed_share, met};
+
+/// One figure taken from a return, ready to consolidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    /// The unit that reported it.
+    pub unit: String,
+    /// The 指标编码 (an indicator code, or a task's narrative code).
+    pub indicator: String,
+    /// City figure, county share or narrative.
+    pub role: Role,
+    /// 本月完成, when usable.
+    pub month: Option<f64>,
+    /// 累计完成, when usable.
+    pub cumulative: Option<f64>,
+    /// A milestone's state.
+    pub state: Option<MilestoneState>,
+    /// 进展情况 as written.
+    pub progress: String,
+    /// 备注 as written.
+    pub remark: String,
+    /// The file it came from.
+    pub file: String,
+    /// The sheet it came from.
+    pub sheet: String,
+    /// A1 cell of 本月完成 (empty when the column is missing).
+    pub month_cell: String,
+    /// A1 cell of 累计完成 (empty when the column is missing).
+    pub cumulative_cell: String,
+    /// A1 cell of 进展情况 (empty when the column is missing).
+    pub progress_cell: String,
+}
+
+/// [`RowRole`] as it appears in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The lead's city-wide figure.
+    City,
+    /// A county's own share.
+    CountyShare,
+    /// A progress narrative.
+    Narrative,
+}
+
+impl From<RowRole> for Role {
+    fn from(r: RowRole) -> Self {
+        match r {
+            RowRole::City => Role::City,
+            RowRole::CountyShare => Role::CountyShare,
+            RowRole::Narrative => Role::Narrative,
+        }
+    }
+}
+
+/// A return after its own checks: the figures it gives and what is wrong with them.
+#[derive(Debug, Clone)]
+pub struct CheckedReturn {
+    /// The unit that sent it.
+    pub unit: String,
+    /// The file's name as received.
+    pub file: String,
+    /// Its figures.
+    pub readings: Vec<Reading>,
+    /// Its findings (identification, values, schedule).
+    pub findings: Vec<Finding>,
+}
+
+/// What every check needs to know.
+pub struct Context<'a> {
+    /// The plan.
+    pub catalogue: &'a Catalogue,
+    /// Tolerances.
+    pub settings: &'a Settings,
+    /// The month being checked.
+    pub period: Period,
+}
+
+/// Checks one return's figures against the plan.
+pub fn check_return(ret: &ParsedReturn, file: &str, ctx: &Context<'_>) -> CheckedReturn {
+    let mut findings: Vec<Finding> = ret
+        .findings
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if f.file.is_empty() {
+                f.file = file.to_string();
+            }
+            f
+        })
+        .collect();
+    let readings = values::read_figures(ret, file, ctx, &mut findings);
+    schedule::check(&readings, ret, file, ctx, &mut findings);
+    CheckedReturn {
+        unit: ret.unit.clone(),
+        file: file.to_string(),
+        readings,
+        findings,
+    }
+}

@@ -1,0 +1,157 @@
+//! Checks against the plan: behind the pro-rata line, milestones overdue, implausible figures, targets met.
+
+use super::{Context, Reading, Role};
+use crate::finding::{Code, Finding};
+use crate::ingest::parse::ParsedReturn;
+use crate::normalise::MilestoneState;
+use crate::plan::model::{Comparator, Indicator, IndicatorKind, fmt_num};
+
+/// The share of the annual target due by the end of the run's month (month/12 for a year-end deadline).
+pub fn elapsed_share(indicator: &Indicator, ctx: &Context<'_>) -> f64 {
+    let (year, month) = indicator
+        .deadline_month()
+        .unwrap_or((ctx.catalogue.plan.year, 12));
+    let months_to_deadline = (year - ctx.catalogue.plan.year) * 12 + month as i32;
+    let elapsed = (ctx.period.year - ctx.catalogue.plan.year) * 12 + ctx.period.month as i32;
+    (elapsed as f64 / months_to_deadline.max(1) as f64).clamp(0.0, 1.0)
+}
+
+/// Whether the run's month is at or past the indicator's deadline.
+pub fn due(indicator: &Indicator, ctx: &Context<'_>) -> bool {
+    elapsed_share(indicator, ctx) >= 1.0
+}
+
+/// Whether `value` meets the target of `indicator`.
+pub fn met(indicator: &Indicator, value: f64, ctx: &Context<'_>) -> bool {
+    let Some(target) = indicator.target else {
+        return false;
+    };
+    match indicator.comparator {
+        Comparator::About => {
+            (value - target.goal()).abs() <= target.goal() * ctx.settings.about_tolerance
+                || value >= target.goal()
+        }
+        _ => value + ctx.settings.sum_tolerance >= target.goal(),
+    }
+}
+
+pub(super) fn check(
+    readings: &[Reading],
+    ret: &ParsedReturn,
+    file: &str,
+    ctx: &Context<'_>,
+    findings: &mut Vec<Finding>,
+) {
+    for r in readings {
+        let Some((_, ind)) = ctx.catalogue.indicator(&r.indicator) else {
+            continue;
+        };
+        let here = |code: Code, cell: &str, message: String| {
+            Finding::new(code, message)
+                .unit(&ret.unit)
+                .indicator(&r.indicator)
+                .at(file, &ret.sheet, cell)
+        };
+        if ind.kind == IndicatorKind::Milestone {
+            if r.role == Role::City
+                && due(ind, ctx)
+                && r.state.is_some_and(|s| s != MilestoneState::Done)
+            {
+                let state = r.state.map(|s| s.chinese()).unwrap_or("");
+                findings.push(
+                    here(
+                        Code::MilestoneOverdue,
+                        &r.progress_cell,
+                        format!(
+                            "节点目标“{}”应于{}前完成，目前为“{state}”；请说明原因和完成时限",
+                            ind.text, ind.deadline
+                        ),
+                    )
+                    .values("已完成", state),
+                );
+            }
+            continue;
+        }
+        let Some(value) = r.cumulative else { continue };
+        let cell = r.cumulative_cell.as_str();
+        if ind.unit == "%" && value > 100.0 {
+            findings.push(
+                here(
+                    Code::ImplausibleValue,
+                    cell,
+                    format!("比重{}%超过100%，不可能；请核对", fmt_num(value)),
+                )
+                .values("≤100", fmt_num(value)),
+            );
+            continue;
+        }
+        let Some(target) = ind.target else { continue };
+        if target.ceiling() > 0.0 && value > target.ceiling() * ctx.settings.implausible_factor {
+            findings.push(
+                here(
+                    Code::ImplausibleValue,
+                    cell,
+                    format!(
+                        "累计完成{}{}，是年度目标{}的{:.0}倍以上，明显异常；请核对单位和数字",
+                        fmt_num(value),
+                        ind.unit,
+                        ind.target_display(),
+                        ctx.settings.implausible_factor
+                    ),
+                )
+                .values(
+                    format!(
+                        "≤{}",
+                        fmt_num(target.ceiling() * ctx.settings.implausible_factor)
+                    ),
+                    fmt_num(value),
+                ),
+            );
+            continue;
+        }
+        if r.role != Role::City {
+            continue;
+        }
+        if met(ind, value, ctx) {
+            findings.push(
+                here(
+                    Code::TargetMet,
+                    cell,
+                    format!(
+                        "累计完成{}{}，已达到年度目标{}",
+                        fmt_num(value),
+                        ind.unit,
+                        ind.target_display()
+                    ),
+                )
+                .values(ind.target_display(), fmt_num(value)),
+            );
+            continue;
+        }
+        let share = elapsed_share(ind, ctx);
+        let pro_rata = ind.kind.is_additive();
+        let expected = if pro_rata {
+            target.goal() * share
+        } else {
+            target.goal()
+        };
+        let limit = if pro_rata {
+            target.goal() * (share - ctx.settings.behind_tolerance)
+        } else {
+            expected
+        };
+        if (pro_rata || due(ind, ctx)) && value < limit {
+            findings.push(
+                here(
+                    Code::BehindSchedule,
+                    cell,
+                    format!(
+                        "累计完成{}{}，低于按时序进度应完成的{}{}（年度目标{}的{:.0}%）；请加快进度并说明原因",
+                        fmt_num(value), ind.unit, fmt_num(expected), ind.unit, ind.target_display(), share * 100.0
+                    ),
+                )
+                .values(fmt_num(expected), fmt_num(value)),
+            );
+        }
+    }
+}
