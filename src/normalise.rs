@@ -75,6 +75,11 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// Excel's error values, which some writers store as plain text.
+const EXCEL_ERRORS: [&str; 8] = [
+    "#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+];
+
 /// Rounds away binary noise the way Excel shows a number (15 significant digits).
 pub fn excel_round(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() {
@@ -107,6 +112,9 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
             let folded = fold_text(t).replace('，', ",").replace('。', ".");
             if folded.is_empty() {
                 return Ok(None);
+            }
+            if EXCEL_ERRORS.contains(&folded.to_uppercase().as_str()) {
+                return Err(Unusable::Formula(Some(folded)));
             }
             let Some(c) = NUMBER.captures(&folded) else {
                 return Err(Unusable::NotANumber(t.trim().to_string()));

@@ -128,10 +128,7 @@ fn read_row(
 
     let expect = Expect {
         unit: &indicator.unit,
-        target: indicator
-            .target
-            .map(|t| t.ceiling())
-            .filter(|_| expected.role == RowRole::City),
+        target: indicator.target.map(|t| t.ceiling()),
     };
     let additive = indicator.kind.is_additive();
     for (field, name, slot) in [

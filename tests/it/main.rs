@@ -1,4 +1,5 @@
 //! Integration tests: each runs the real `huizong` binary in a fresh temporary workspace.
 
+mod ingest;
 mod plan;
 mod util;

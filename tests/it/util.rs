@@ -86,3 +86,33 @@ pub fn assert_success(out: &Output, args: &[&str]) {
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The data pasted into a new workbook: no `_meta` sheet, no `填报单位` line, sheet renamed.
+pub fn strip_identity(xlsx: &[u8]) -> Vec<u8> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let range = wb.worksheet_range("进展填报").unwrap();
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let ws = out.add_worksheet();
+    ws.set_name("Sheet1").unwrap();
+    for (r, c, v) in range.used_cells() {
+        let text = v.to_string();
+        if text.starts_with("填报单位") {
+            continue;
+        }
+        let (r, c) = (r as u32 + 3, c as u16);
+        match v {
+            calamine::Data::Float(f) => ws.write_number(r, c, *f).unwrap(),
+            calamine::Data::Int(i) => ws.write_number(r, c, *i as f64).unwrap(),
+            _ => ws.write_string(r, c, text).unwrap(),
+        };
+    }
+    out.save_to_buffer().unwrap()
+}
+
+/// Sets a file's modification time to `secs` after the Unix epoch.
+pub fn set_mtime(path: &Path, secs: u64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .unwrap();
+}
