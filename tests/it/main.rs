@@ -1,5 +1,8 @@
 //! Integration tests: each runs the real `huizong` binary in a fresh temporary workspace.
 
+mod corpus;
+mod docs;
 mod ingest;
+mod office;
 mod plan;
 mod util;

@@ -116,3 +116,57 @@ pub fn set_mtime(path: &Path, secs: u64) {
     f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         .unwrap();
 }
+
+/// LibreOffice's `soffice`, if installed. Absent: a notice and `None`, or a panic under `CI=true`.
+pub fn soffice() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("soffice"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("LibreOffice (soffice) is missing, and CI=true requires it");
+        }
+        eprintln!("notice: LibreOffice is not installed; skipping this test");
+    }
+    found
+}
+
+/// Converts `file` with LibreOffice headless into `out_dir` (`to`: `pdf`, `xls`, `ods`, or a csv filter).
+/// Each call gets its own profile, so that conversions never share LibreOffice state.
+pub fn convert(soffice: &Path, file: &Path, to: &str, out_dir: &Path) -> Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.path().display()
+        ))
+        .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
+        .arg(out_dir)
+        .arg(file)
+        .output()
+        .expect("run soffice");
+    assert!(
+        out.status.success(),
+        "soffice --convert-to {to} {} failed:\n{}\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The text LibreOffice's CSV export (UTF-8, first sheet) makes of a workbook.
+pub fn csv_of(soffice: &Path, file: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    convert(
+        soffice,
+        file,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1",
+        dir.path(),
+    );
+    let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::read_to_string(dir.path().join(format!("{stem}.csv")))
+        .expect("the csv LibreOffice wrote")
+}
