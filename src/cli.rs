@@ -107,6 +107,14 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             let result = crate::run::run(&ws, period)?;
             print!("{}", crate::summary::render(&result.report));
             println!("report: {}", result.report_path.display());
+            if let Some(book) = result.workbooks.first() {
+                println!("consolidated: {}", book.display());
+            }
+            println!(
+                "feedback: {} workbooks in {}",
+                result.workbooks.len().saturating_sub(1),
+                ws.feedback_dir(period).display()
+            );
             Ok(Outcome::Success)
         }
         Command::ReadWorkbook {

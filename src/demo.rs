@@ -195,6 +195,10 @@ pub fn run(dir: &Path) -> Result<Outcome, Error> {
     print!("{}", crate::summary::render(&result.report));
     println!("demo workspace: {}", dir.display());
     println!("report: {}", result.report_path.display());
+    if let Some(book) = result.workbooks.first() {
+        println!("consolidated workbook: {}", book.display());
+    }
+    println!("feedback: {}", ws.feedback_dir(period).display());
     println!("archive: {}", ws.accepted_dir(period).display());
     println!("rejected: {}", ws.rejected_dir(period).display());
     Ok(Outcome::Success)

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::consolidate::model::{Disposition, FileRecord, Report, Summary, tables};
+use crate::consolidate::{feedback, workbook};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::{NotUsable, ParsedReturn};
@@ -44,6 +45,8 @@ struct Candidate {
     mtime: SystemTime,
     sha256: String,
     format: String,
+    /// For a file that could not be read: the unit its name speaks of, so that it can be told.
+    unit_hint: String,
     outcome: Outcome,
 }
 
@@ -59,6 +62,8 @@ pub struct RunResult {
     pub report: Report,
     /// Where report.json is.
     pub report_path: PathBuf,
+    /// The consolidated workbook first, then each unit's feedback.
+    pub workbooks: Vec<PathBuf>,
 }
 
 /// Runs one period over a workspace.
@@ -119,7 +124,7 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
     for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
         let (unit, p) = match &c.outcome {
             Outcome::Parsed(p) => (p.unit.clone(), p.period.to_string()),
-            _ => (String::new(), String::new()),
+            _ => (c.unit_hint.clone(), String::new()),
         };
         if let Some(f) = disposition_finding(c, *disposition, reason, &unit) {
             findings.push(f);
@@ -227,6 +232,7 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
     let report_path = ws.report_path(period);
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     output::write_atomic(&report_path, &json)?;
+    let workbooks = write_workbooks(ws, &report, &catalogue, &settings, period)?;
 
     let mut entries = Vec::new();
     for (i, dir) in moves {
@@ -254,7 +260,37 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
     Ok(RunResult {
         report,
         report_path,
+        workbooks,
     })
+}
+
+/// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
+fn write_workbooks(
+    ws: &Workspace,
+    report: &Report,
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+) -> Result<Vec<PathBuf>, Error> {
+    let consolidated = ws
+        .period_dir(period)
+        .join(workbook::file_name(catalogue, period));
+    let mut book =
+        workbook::build(report, catalogue, period).map_err(output::xlsx_err(&consolidated))?;
+    output::save_workbook(&mut book, &consolidated)?;
+    let dir = ws.feedback_dir(period);
+    let mut paths: Vec<PathBuf> = feedback::recipients(report, catalogue)
+        .par_iter()
+        .map(|unit| {
+            let path = dir.join(feedback::file_name(period, unit));
+            let mut wb = feedback::build(report, catalogue, settings, period, unit)
+                .map_err(output::xlsx_err(&path))?;
+            output::save_workbook(&mut wb, &path)?;
+            Ok(path)
+        })
+        .collect::<Result<_, Error>>()?;
+    paths.insert(0, consolidated);
+    Ok(paths)
 }
 
 /// Lists the period's archive and the inbox: files to read, and entries left alone.
@@ -306,6 +342,10 @@ fn examine(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let stem = name
+        .rsplit_once('.')
+        .map_or(name.as_str(), |(s, _)| s)
+        .to_string();
     let meta = std::fs::symlink_metadata(&path).map_err(Error::io(&path))?;
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
     let mut c = Candidate {
@@ -316,6 +356,9 @@ fn examine(
         mtime,
         sha256: String::new(),
         format: String::new(),
+        unit_hint: crate::ingest::parse::unit_from_name(catalogue, &stem)
+            .map(|u| u.code.clone())
+            .unwrap_or_default(),
         outcome: Outcome::Symlink,
     };
     if meta.file_type().is_symlink() {

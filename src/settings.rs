@@ -11,6 +11,7 @@ use crate::error::Error;
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     deadline_day: Option<u32>,
+    correction_day: Option<u32>,
     behind_tolerance: Option<f64>,
     about_tolerance: Option<f64>,
     sum_tolerance: Option<f64>,
@@ -26,6 +27,8 @@ struct RawSettings {
 pub struct Settings {
     /// Day of the following month by which a return is due.
     pub deadline_day: u32,
+    /// Day of the following month by which a corrected return is due.
+    pub correction_day: u32,
     /// How far (as a share of the annual target) cumulative progress may trail the pro-rata line.
     pub behind_tolerance: f64,
     /// How far a 左右 target may be missed either side, as a share of the target.
@@ -48,6 +51,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             deadline_day: 5,
+            correction_day: 10,
             behind_tolerance: 0.05,
             about_tolerance: 0.05,
             sum_tolerance: 0.005,
@@ -81,6 +85,7 @@ impl Settings {
         let d = Settings::default();
         let s = Settings {
             deadline_day: raw.deadline_day.unwrap_or(d.deadline_day),
+            correction_day: raw.correction_day.unwrap_or(d.correction_day),
             behind_tolerance: raw.behind_tolerance.unwrap_or(d.behind_tolerance),
             about_tolerance: raw.about_tolerance.unwrap_or(d.about_tolerance),
             sum_tolerance: raw.sum_tolerance.unwrap_or(d.sum_tolerance),

@@ -1,3 +1,6 @@
 //! Consolidation: the report model built from the checked returns (model.rs); the workbooks only draw it.
 
+pub mod feedback;
 pub mod model;
+pub mod style;
+pub mod workbook;

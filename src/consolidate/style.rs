@@ -1,0 +1,154 @@
+//! Shared cell formats and sheet helpers for the output workbooks.
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+
+/// The formats every output workbook uses.
+pub struct Styles {
+    /// Sheet title.
+    pub title: Format,
+    /// Plain text.
+    pub plain: Format,
+    /// Header cells.
+    pub header: Format,
+    /// A bordered cell.
+    pub cell: Format,
+    /// A bordered cell whose text wraps.
+    pub wrap: Format,
+    /// A percentage (stored as a fraction).
+    pub percent: Format,
+    /// Error fill.
+    pub red: Format,
+    /// Warning fill.
+    pub amber: Format,
+    /// Good fill.
+    pub green: Format,
+    /// A hyperlink.
+    pub link: Format,
+    money: Format,
+    number: Format,
+    red_money: Format,
+    red_number: Format,
+}
+
+/// Fill of an error cell.
+pub const RED: u32 = 0xFFC7CE;
+/// Fill of a warning cell.
+pub const AMBER: u32 = 0xFFEB9C;
+/// Fill of a good cell.
+pub const GREEN: u32 = 0xC6EFCE;
+
+impl Styles {
+    /// The standard set.
+    pub fn new() -> Styles {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
+        let fill = |c: u32| cell.clone().set_background_color(Color::RGB(c));
+        Styles {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center),
+            plain: Format::new(),
+            header: cell
+                .clone()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_background_color(Color::RGB(0xDDEBF7)),
+            wrap: cell.clone().set_text_wrap(),
+            percent: cell.clone().set_num_format("0.0%"),
+            red: fill(RED),
+            amber: fill(AMBER),
+            green: fill(GREEN),
+            link: cell
+                .clone()
+                .set_font_color(Color::RGB(0x0563C1))
+                .set_underline(rust_xlsxwriter::FormatUnderline::Single),
+            money: cell.clone().set_num_format("0.00"),
+            number: cell.clone().set_num_format("General"),
+            red_money: fill(RED).set_num_format("0.00"),
+            red_number: fill(RED).set_num_format("General"),
+            cell,
+        }
+    }
+
+    /// The number format for figures in `unit` (亿元 with 2 decimals).
+    pub fn number_for(&self, unit: &str) -> &Format {
+        if unit == "亿元" {
+            &self.money
+        } else {
+            &self.number
+        }
+    }
+
+    /// The same, filled as an error.
+    pub fn red_number_for(&self, unit: &str) -> &Format {
+        if unit == "亿元" {
+            &self.red_money
+        } else {
+            &self.red_number
+        }
+    }
+}
+
+impl Default for Styles {
+    fn default() -> Self {
+        Styles::new()
+    }
+}
+
+/// Sets column widths, in characters (a Chinese character counts about two).
+pub fn columns(ws: &mut Worksheet, widths: &[f64]) -> Result<(), XlsxError> {
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    Ok(())
+}
+
+/// Writes a header row.
+pub fn header_row(
+    ws: &mut Worksheet,
+    row: u32,
+    headers: &[&str],
+    format: &Format,
+) -> Result<(), XlsxError> {
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, format)?;
+    }
+    Ok(())
+}
+
+/// Writes a number, or a bordered blank when there is none.
+pub fn maybe_number(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<f64>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    match v {
+        Some(v) => ws.write_number_with_format(row, col, v, format)?,
+        None => ws.write_blank(row, col, format)?,
+    };
+    Ok(())
+}
+
+/// Display width of text in column-width units: a CJK character takes about two.
+pub fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
+        .sum()
+}
+
+/// Sets a row tall enough for its wrapped cells, since viewers do not all recompute row heights on load.
+pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxError> {
+    let lines = cells
+        .iter()
+        .map(|(text, width)| (text_width(text) / width.max(1.0)).ceil().max(1.0))
+        .fold(1.0, f64::max);
+    if lines > 1.0 {
+        ws.set_row_height(row, 15.0 * lines)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,569 @@
+//! Draws the consolidated workbook `<plan>_汇总_<period>.xlsx` from the report model. Values only, no formulas.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
+};
+
+use super::model::{Disposition, Report};
+use super::style::{self, Styles};
+use crate::finding::Severity;
+use crate::period::Period;
+use crate::plan::Catalogue;
+use crate::validate::Role;
+
+/// The consolidated workbook's file name.
+pub fn file_name(catalogue: &Catalogue, period: Period) -> String {
+    format!("{}_汇总_{period}.xlsx", catalogue.plan.id)
+}
+
+/// Chinese words for indicator statuses.
+pub fn status_word(status: &str) -> &'static str {
+    match status {
+        "met" => "已完成目标",
+        "on_track" => "正常推进",
+        "behind" => "进度滞后",
+        "not_reported" => "未报送",
+        "done" => "已完成",
+        "in_progress" => "推进中",
+        "not_started" => "未启动",
+        "overdue" => "逾期未完成",
+        _ => "",
+    }
+}
+
+/// Draws the whole workbook.
+pub fn build(
+    report: &Report,
+    catalogue: &Catalogue,
+    period: Period,
+) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
+    let st = Styles::new();
+    overview(wb.add_worksheet(), report, catalogue, period, &st)?;
+    indicators(wb.add_worksheet(), report, catalogue, &st)?;
+    counties(wb.add_worksheet(), report, catalogue, &st)?;
+    findings(wb.add_worksheet(), report, catalogue, &st)?;
+    submissions(wb.add_worksheet(), report, &st)?;
+    details(wb.add_worksheet(), report, catalogue, &st)?;
+    Ok(wb)
+}
+
+fn unit_name<'a>(catalogue: &'a Catalogue, code: &'a str) -> &'a str {
+    catalogue.unit(code).map_or(code, |u| u.name.as_str())
+}
+
+/// Newest received time of the returns used: the workbook's "as of", stable across re-runs.
+fn as_of(report: &Report) -> String {
+    report
+        .files
+        .iter()
+        .filter(|f| f.disposition == Disposition::Accepted)
+        .map(|f| f.received.as_str())
+        .max()
+        .map(|t| {
+            t.replace('T', " ")
+                .trim_end_matches('Z')
+                .chars()
+                .take(16)
+                .collect()
+        })
+        .unwrap_or_else(|| "—".to_string())
+}
+
+fn overview(
+    ws: &mut Worksheet,
+    report: &Report,
+    catalogue: &Catalogue,
+    period: Period,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.set_name("总览")?;
+    let headers = [
+        "任务",
+        "重点任务",
+        "牵头单位",
+        "正常/完成",
+        "滞后",
+        "未报送",
+        "总体状态",
+        "平均进度",
+    ];
+    let widths = [7.0, 44.0, 32.0, 10.0, 7.0, 8.0, 10.0, 12.0];
+    style::columns(ws, &widths)?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        7,
+        &format!("{}进展情况汇总", catalogue.plan.title),
+        &st.title,
+    )?;
+    let received = report
+        .units
+        .iter()
+        .filter(|u| u.status == "received")
+        .count();
+    let missing = report
+        .units
+        .iter()
+        .filter(|u| u.status == "missing")
+        .count();
+    let rejected = report
+        .units
+        .iter()
+        .filter(|u| u.status == "rejected")
+        .count();
+    let late = report.units.iter().filter(|u| u.status == "late").count();
+    let line = format!(
+        "报告期：{}　应报{}家，已报{}家，逾期{}家，未报{}家，退回{}家　数据截至：{}",
+        period.chinese(),
+        report.units.len(),
+        received,
+        late,
+        missing,
+        rejected,
+        as_of(report)
+    );
+    ws.merge_range(1, 0, 1, 7, &line, &st.plain)?;
+    let top = 3;
+    style::header_row(ws, top, &headers, &st.header)?;
+    let mut by_task: HashMap<&str, Vec<&super::model::IndicatorStatus>> = HashMap::new();
+    for i in &report.indicators {
+        by_task.entry(i.task.as_str()).or_default().push(i);
+    }
+    for (n, task) in catalogue.tasks.iter().enumerate() {
+        let r = top + 1 + n as u32;
+        let list = by_task.get(task.code.as_str()).cloned().unwrap_or_default();
+        let ok = list
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.status.as_str(),
+                    "met" | "on_track" | "done" | "in_progress"
+                )
+            })
+            .count();
+        let behind = list
+            .iter()
+            .filter(|i| matches!(i.status.as_str(), "behind" | "overdue" | "not_started"))
+            .count();
+        let absent = list.iter().filter(|i| i.status == "not_reported").count();
+        let progress: Vec<f64> = list
+            .iter()
+            .filter_map(|i| i.progress)
+            .map(|p| p.min(1.5))
+            .collect();
+        let worst = report
+            .findings
+            .iter()
+            .filter(|f| list.iter().any(|i| i.code == f.indicator))
+            .map(|f| f.severity)
+            .min();
+        let (word, fill) = if behind > 0 {
+            ("滞后", &st.red)
+        } else if worst == Some(Severity::Error) {
+            ("有错误", &st.red)
+        } else if absent > 0 || worst == Some(Severity::Warning) {
+            ("需核实", &st.amber)
+        } else {
+            ("正常", &st.green)
+        };
+        ws.write_string_with_format(r, 0, &task.code, &st.cell)?;
+        ws.write_string_with_format(r, 1, &task.title, &st.wrap)?;
+        ws.write_string_with_format(r, 2, unit_name(catalogue, &task.units[0]), &st.cell)?;
+        ws.write_number_with_format(r, 3, ok as f64, &st.cell)?;
+        ws.write_number_with_format(r, 4, behind as f64, &st.cell)?;
+        ws.write_number_with_format(r, 5, absent as f64, &st.cell)?;
+        ws.write_string_with_format(r, 6, word, fill)?;
+        if progress.is_empty() {
+            ws.write_string_with_format(r, 7, "—", &st.cell)?;
+        } else {
+            ws.write_number_with_format(
+                r,
+                7,
+                progress.iter().sum::<f64>() / progress.len() as f64,
+                &st.percent,
+            )?;
+        }
+    }
+    let last = top + catalogue.tasks.len() as u32;
+    ws.add_conditional_format(
+        top + 1,
+        7,
+        last,
+        7,
+        &ConditionalFormatDataBar::new().set_fill_color(Color::RGB(0x5B9BD5)),
+    )?;
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_categories(("总览", top + 1, 0, last, 0))
+        .set_values(("总览", top + 1, 7, last, 7))
+        .set_name("平均进度");
+    chart
+        .title()
+        .set_name("各项任务平均进度（累计完成/年度目标）");
+    chart
+        .x_axis()
+        .set_name("进度")
+        .set_num_format("0%")
+        .set_label_interval(1);
+    chart
+        .y_axis()
+        .set_name("任务")
+        .set_reverse()
+        .set_label_interval(1);
+    chart.legend().set_hidden();
+    chart.set_width(900).set_height(400);
+    ws.insert_chart(last + 2, 0, &chart)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 1);
+    ws.set_freeze_panes(top + 1, 0)?;
+    Ok(())
+}
+
+fn indicators(
+    ws: &mut Worksheet,
+    report: &Report,
+    catalogue: &Catalogue,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.set_name("指标汇总")?;
+    let headers = [
+        "任务",
+        "指标编码",
+        "指标",
+        "计量单位",
+        "年度目标",
+        "应完成(按时序)",
+        "牵头单位",
+        "全市累计",
+        "县区合计",
+        "完成进度",
+        "状态",
+        "问题数",
+    ];
+    style::columns(
+        ws,
+        &[
+            7.0, 11.0, 40.0, 9.0, 10.0, 12.0, 20.0, 11.0, 11.0, 10.0, 11.0, 8.0,
+        ],
+    )?;
+    style::header_row(ws, 0, &headers, &st.header)?;
+    for (n, i) in report.indicators.iter().enumerate() {
+        let r = 1 + n as u32;
+        let num = st.number_for(&i.unit);
+        ws.write_string_with_format(r, 0, &i.task, &st.cell)?;
+        ws.write_string_with_format(r, 1, &i.code, &st.cell)?;
+        ws.write_string_with_format(r, 2, &i.text, &st.wrap)?;
+        ws.write_string_with_format(r, 3, &i.unit, &st.cell)?;
+        ws.write_string_with_format(r, 4, &i.target_display, &st.cell)?;
+        style::maybe_number(ws, r, 5, i.expected_to_date, num)?;
+        style::fit_row(
+            ws,
+            r,
+            &[(&i.text, 40.0), (unit_name(catalogue, &i.lead), 20.0)],
+        )?;
+        ws.write_string_with_format(r, 6, unit_name(catalogue, &i.lead), &st.wrap)?;
+        match (&i.state, i.city) {
+            (Some(s), _) => {
+                ws.write_string_with_format(r, 7, s, &st.cell)?;
+            }
+            (None, v) => style::maybe_number(ws, r, 7, v, num)?,
+        }
+        style::maybe_number(ws, r, 8, i.county_sum, num)?;
+        style::maybe_number(ws, r, 9, i.progress, &st.percent)?;
+        let fill = match i.status.as_str() {
+            "behind" | "overdue" => &st.red,
+            "not_reported" | "not_started" => &st.amber,
+            _ => &st.green,
+        };
+        ws.write_string_with_format(r, 10, status_word(&i.status), fill)?;
+        ws.write_number_with_format(r, 11, i.findings as f64, &st.cell)?;
+    }
+    let last = report.indicators.len().max(1) as u32;
+    ws.set_freeze_panes(1, 3)?;
+    ws.autofilter(0, 0, last, (headers.len() - 1) as u16)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+fn counties(
+    ws: &mut Worksheet,
+    report: &Report,
+    catalogue: &Catalogue,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.set_name("分县区")?;
+    let counties: Vec<_> = catalogue.counties().collect();
+    let mut headers = vec![
+        "指标编码".to_string(),
+        "指标".to_string(),
+        "计量单位".to_string(),
+    ];
+    headers.extend(counties.iter().map(|c| c.name.clone()));
+    headers.extend([
+        "县区合计".to_string(),
+        "牵头单位全市数".to_string(),
+        "差额".to_string(),
+    ]);
+    let mut widths = vec![11.0, 36.0, 9.0];
+    widths.extend(counties.iter().map(|_| 9.0));
+    widths.extend([10.0, 13.0, 9.0]);
+    style::columns(ws, &widths)?;
+    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    style::header_row(ws, 0, &refs, &st.header)?;
+    let value = |unit: &str, code: &str| {
+        report
+            .readings
+            .iter()
+            .find(|r| r.unit == unit && r.indicator == code && r.role == Role::CountyShare)
+            .and_then(|r| r.cumulative)
+    };
+    let rows: Vec<_> = report
+        .indicators
+        .iter()
+        .filter(|i| {
+            catalogue
+                .indicator(&i.code)
+                .is_some_and(|(_, ind)| !ind.counties.is_empty())
+        })
+        .collect();
+    for (n, i) in rows.iter().enumerate() {
+        let r = 1 + n as u32;
+        let num = st.number_for(&i.unit);
+        ws.write_string_with_format(r, 0, &i.code, &st.cell)?;
+        ws.write_string_with_format(r, 1, &i.text, &st.wrap)?;
+        ws.write_string_with_format(r, 2, &i.unit, &st.cell)?;
+        style::fit_row(ws, r, &[(&i.text, 36.0)])?;
+        for (k, c) in counties.iter().enumerate() {
+            style::maybe_number(ws, r, 3 + k as u16, value(&c.code, &i.code), num)?;
+        }
+        let base = 3 + counties.len() as u16;
+        let mismatch = matches!((i.county_sum, i.city), (Some(a), Some(b)) if (a - b).abs() > 1e-6);
+        let flag = if mismatch {
+            st.red_number_for(&i.unit)
+        } else {
+            num
+        };
+        style::maybe_number(ws, r, base, i.county_sum, flag)?;
+        style::maybe_number(ws, r, base + 1, i.city, flag)?;
+        let diff = i
+            .county_sum
+            .zip(i.city)
+            .map(|(a, b)| crate::normalise::excel_round(a - b));
+        style::maybe_number(ws, r, base + 2, diff, flag)?;
+    }
+    ws.set_freeze_panes(1, 2)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+fn findings(
+    ws: &mut Worksheet,
+    report: &Report,
+    catalogue: &Catalogue,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.set_name("问题清单")?;
+    let headers = [
+        "严重程度",
+        "问题代码",
+        "单位",
+        "指标编码",
+        "问题说明",
+        "应为",
+        "实为",
+        "来源文件",
+        "单元格",
+    ];
+    style::columns(ws, &[9.0, 26.0, 18.0, 11.0, 60.0, 14.0, 14.0, 30.0, 9.0])?;
+    style::header_row(ws, 0, &headers, &st.header)?;
+    let location: HashMap<&str, &str> = report
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.location.as_str()))
+        .collect();
+    let prefix = format!("outbox/{}/", report.period);
+    let mut sorted: Vec<_> = report.findings.iter().collect();
+    sorted.sort_by(|a, b| (a.severity, &a.unit).cmp(&(b.severity, &b.unit)));
+    for (n, f) in sorted.iter().enumerate() {
+        let r = 1 + n as u32;
+        let fill = match f.severity {
+            Severity::Error => &st.red,
+            Severity::Warning => &st.amber,
+            Severity::Info => &st.cell,
+        };
+        ws.write_string_with_format(r, 0, f.severity.chinese(), fill)?;
+        let code = serde_json::to_string(&f.code).unwrap_or_default();
+        ws.write_string_with_format(r, 1, code.trim_matches('"'), &st.cell)?;
+        ws.write_string_with_format(r, 2, unit_name(catalogue, &f.unit), &st.cell)?;
+        ws.write_string_with_format(r, 3, &f.indicator, &st.cell)?;
+        ws.write_string_with_format(r, 4, &f.message, &st.wrap)?;
+        ws.write_string_with_format(r, 5, &f.expected, &st.wrap)?;
+        ws.write_string_with_format(r, 6, &f.actual, &st.wrap)?;
+        match location
+            .get(f.file.as_str())
+            .and_then(|l| l.strip_prefix(&prefix))
+        {
+            Some(rel) if !f.file.is_empty() => {
+                let anchor = if f.sheet.is_empty() || f.cell.is_empty() {
+                    String::new()
+                } else {
+                    format!("#'{}'!{}", f.sheet.replace('\'', "''"), f.cell)
+                };
+                let url = Url::new(format!("file:///{rel}{anchor}")).set_text(&f.file);
+                ws.write_url_with_format(r, 7, url, &st.link)?;
+            }
+            _ => {
+                ws.write_string_with_format(r, 7, &f.file, &st.wrap)?;
+            }
+        }
+        ws.write_string_with_format(r, 8, &f.cell, &st.cell)?;
+        style::fit_row(
+            ws,
+            r,
+            &[
+                (&f.message, 60.0),
+                (&f.expected, 14.0),
+                (&f.actual, 14.0),
+                (&f.file, 30.0),
+            ],
+        )?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, sorted.len().max(1) as u32, (headers.len() - 1) as u16)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+fn submissions(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxError> {
+    ws.set_name("报送情况")?;
+    let headers = [
+        "单位编码",
+        "单位",
+        "报送状态",
+        "文件名",
+        "收到时间",
+        "SHA-256",
+        "错误",
+        "警告",
+        "提示",
+    ];
+    style::columns(ws, &[10.0, 24.0, 10.0, 36.0, 18.0, 20.0, 7.0, 7.0, 7.0])?;
+    style::header_row(ws, 0, &headers, &st.header)?;
+    for (n, u) in report.units.iter().enumerate() {
+        let r = 1 + n as u32;
+        let file = report
+            .files
+            .iter()
+            .find(|f| f.name == u.file && !u.file.is_empty());
+        let (word, fill) = match u.status.as_str() {
+            "received" => ("按时报送", &st.green),
+            "late" => ("逾期报送", &st.amber),
+            "rejected" => ("文件退回", &st.red),
+            _ => ("未报送", &st.red),
+        };
+        ws.write_string_with_format(r, 0, &u.code, &st.cell)?;
+        ws.write_string_with_format(r, 1, &u.name, &st.cell)?;
+        ws.write_string_with_format(r, 2, word, fill)?;
+        ws.write_string_with_format(r, 3, &u.file, &st.wrap)?;
+        let received = file
+            .map(|f| {
+                f.received
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        ws.write_string_with_format(r, 4, &received, &st.cell)?;
+        ws.write_string_with_format(r, 5, file.map_or("", |f| f.sha256.as_str()), &st.cell)?;
+        ws.write_number_with_format(r, 6, u.errors as f64, &st.cell)?;
+        ws.write_number_with_format(r, 7, u.warnings as f64, &st.cell)?;
+        ws.write_number_with_format(r, 8, u.infos as f64, &st.cell)?;
+    }
+    ws.set_freeze_panes(1, 2)?;
+    ws.autofilter(
+        0,
+        0,
+        report.units.len().max(1) as u32,
+        (headers.len() - 1) as u16,
+    )?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+fn details(
+    ws: &mut Worksheet,
+    report: &Report,
+    catalogue: &Catalogue,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.set_name("明细数据")?;
+    let headers = [
+        "单位编码",
+        "单位",
+        "指标编码",
+        "类别",
+        "本月完成",
+        "累计完成",
+        "进展情况",
+        "备注",
+        "来源文件",
+        "工作表",
+        "累计完成单元格",
+    ];
+    style::columns(
+        ws,
+        &[
+            10.0, 20.0, 11.0, 9.0, 10.0, 10.0, 36.0, 24.0, 30.0, 10.0, 10.0,
+        ],
+    )?;
+    style::header_row(ws, 0, &headers, &st.header)?;
+    for (n, rd) in report.readings.iter().enumerate() {
+        let r = 1 + n as u32;
+        let role = match rd.role {
+            Role::City => "全市",
+            Role::CountyShare => "县区",
+            Role::Narrative => "进展",
+        };
+        ws.write_string(r, 0, &rd.unit)?;
+        ws.write_string(r, 1, unit_name(catalogue, &rd.unit))?;
+        ws.write_string(r, 2, &rd.indicator)?;
+        ws.write_string(r, 3, role)?;
+        if let Some(v) = rd.month {
+            ws.write_number(r, 4, v)?;
+        }
+        if let Some(v) = rd.cumulative {
+            ws.write_number(r, 5, v)?;
+        }
+        let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
+        ws.write_string(r, 6, progress)?;
+        ws.write_string(r, 7, &rd.remark)?;
+        ws.write_string(r, 8, &rd.file)?;
+        ws.write_string(r, 9, &rd.sheet)?;
+        ws.write_string(r, 10, &rd.cumulative_cell)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(
+        0,
+        0,
+        report.readings.len().max(1) as u32,
+        (headers.len() - 1) as u16,
+    )?;
+    Ok(())
+}
