@@ -77,6 +77,10 @@ codes! {
     ImplausibleValue => Warning, "数值异常";
     TargetMet => Info, "已完成年度目标";
     CountySumMismatch => Error, "县区合计与全市数不符";
+    CumulativeDecreased => Error, "累计数比上月减少";
+    Spike => Warning, "本月数异常突增";
+    MissingReturn => Error, "未报送";
+    LateReturn => Warning, "逾期报送";
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.

@@ -5,7 +5,7 @@
 //! report, and a run killed at any moment is repaired by running again. Files move only after the outputs
 //! are durably written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -94,8 +94,22 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
         })
         .collect::<Result<_, _>>()?;
     progress.finish_and_clear();
+    let first_seen: HashMap<String, String> = ledger::read(&ws.ledger_path())
+        .into_iter()
+        .rev()
+        .map(|e| (e.sha256, e.first_seen))
+        .collect();
+    for c in &mut candidates {
+        if let Some(t) = first_seen
+            .get(&c.sha256)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        {
+            c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
+        }
+    }
     candidates.sort_by(|a, b| (a.place, a.mtime, &a.name).cmp(&(b.place, b.mtime, &b.name)));
 
+    let due = SystemTime::try_from(deadline(period, &settings)).unwrap_or(SystemTime::UNIX_EPOCH);
     let ctx = Context {
         catalogue: &catalogue,
         settings: &settings,
@@ -153,6 +167,7 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
             disposition: *disposition,
             reason: reason.clone(),
             location: ws.relative(&location).to_string_lossy().into_owned(),
+            late: c.mtime > due,
         });
     }
     for (path, why) in &ignored {
@@ -171,8 +186,10 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
             disposition: Disposition::Ignored,
             reason: (*why).to_string(),
             location: ws.relative(path).to_string_lossy().into_owned(),
+            late: false,
         });
     }
+    findings.extend(completeness(&catalogue, &settings, period, &files));
     findings.sort_by(|a, b| {
         (
             a.severity,
@@ -471,6 +488,91 @@ fn disposition_finding(c: &Candidate, d: Disposition, reason: &str, unit: &str) 
             .at(&c.name, "", "")
             .values("", c.name.clone()),
     )
+}
+
+/// China Standard Time, in which the deadline day is counted.
+const CHINA: jiff::tz::Offset = jiff::tz::offset(8);
+
+/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 China time.
+pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
+    let next = period.next();
+    let day = jiff::civil::date(
+        next.year as i16,
+        next.month as i8,
+        settings.deadline_day as i8,
+    );
+    day.tomorrow()
+        .and_then(|d| {
+            d.to_datetime(jiff::civil::Time::midnight())
+                .to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
+        })
+        .map(|z| z.timestamp())
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
+/// MISSING_RETURN for each expected unit with no usable return, LATE_RETURN for each one used but received late.
+fn completeness(
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+    files: &[FileRecord],
+) -> Vec<Finding> {
+    let due = crate::forms::deadline(period, settings);
+    let mut out = Vec::new();
+    for unit in catalogue.reporting_units() {
+        let mine = |d: Disposition| {
+            files
+                .iter()
+                .find(|f| f.unit == unit.code && f.disposition == d)
+        };
+        match (mine(Disposition::Accepted), mine(Disposition::Rejected)) {
+            (Some(f), _) if f.late => out.push(
+                Finding::new(
+                    Code::LateReturn,
+                    format!(
+                        "{}的报表应于{due}前报送，实际收到时间为{}；请按时报送",
+                        period.chinese(),
+                        china_time(&f.received)
+                    ),
+                )
+                .unit(&unit.code)
+                .at(&f.name, "", "")
+                .values(due.clone(), china_time(&f.received)),
+            ),
+            (Some(_), _) => {}
+            (None, rejected) => out.push(
+                Finding::new(
+                    Code::MissingReturn,
+                    match rejected {
+                        Some(f) => format!(
+                            "报送的“{}”无法使用，视为未报送；请按反馈意见重新报送{}的报表",
+                            f.name,
+                            period.chinese()
+                        ),
+                        None => format!(
+                            "尚未收到{}的报表（应于{due}前报送）；请尽快报送",
+                            period.chinese()
+                        ),
+                    },
+                )
+                .unit(&unit.code)
+                .values(format!("{}报表", period.chinese()), ""),
+            ),
+        }
+    }
+    out
+}
+
+/// An RFC 3339 time shown in China time, as `2020-11-06 09:30`.
+fn china_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 fn reason_text(record: &FileRecord) -> String {

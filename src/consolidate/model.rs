@@ -63,6 +63,8 @@ pub struct FileRecord {
     pub reason: String,
     /// Where it is now, relative to the workspace.
     pub location: String,
+    /// Received after the period's deadline.
+    pub late: bool,
 }
 
 /// Progress of one indicator for the city.
@@ -109,7 +111,7 @@ pub struct UnitStatus {
     pub code: String,
     /// Full name.
     pub name: String,
-    /// received, missing or rejected.
+    /// on_time, late, missing or rejected.
     pub status: String,
     /// The file used (or rejected).
     pub file: String,
@@ -272,7 +274,8 @@ pub fn tables(
                 .iter()
                 .find(|f| f.unit == u.code && f.disposition == Disposition::Rejected);
             let (status, file) = match (used, rejected) {
-                (Some(f), _) => ("received", f.name.clone()),
+                (Some(f), _) if f.late => ("late", f.name.clone()),
+                (Some(f), _) => ("on_time", f.name.clone()),
                 (None, Some(f)) => ("rejected", f.name.clone()),
                 (None, None) => ("missing", String::new()),
             };

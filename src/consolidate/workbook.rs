@@ -104,7 +104,7 @@ fn overview(
     let received = report
         .units
         .iter()
-        .filter(|u| u.status == "received")
+        .filter(|u| u.status == "on_time" || u.status == "late")
         .count();
     let missing = report
         .units
@@ -469,7 +469,7 @@ fn submissions(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), X
             .iter()
             .find(|f| f.name == u.file && !u.file.is_empty());
         let (word, fill) = match u.status.as_str() {
-            "received" => ("按时报送", &st.green),
+            "on_time" => ("按时报送", &st.green),
             "late" => ("逾期报送", &st.amber),
             "rejected" => ("文件退回", &st.red),
             _ => ("未报送", &st.red),

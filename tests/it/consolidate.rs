@@ -25,8 +25,11 @@ fn catalogue() -> Catalogue {
 }
 
 fn drop_return(ws: &Workspace, name: &str, unit: &str, edits: &[Edit]) {
+    let period = OCT;
     let bytes = filled_return(&catalogue(), &Settings::default(), OCT, unit, edits).unwrap();
-    std::fs::write(ws.path().join("inbox").join(name), bytes).unwrap();
+    let path = ws.path().join("inbox").join(name);
+    std::fs::write(&path, bytes).unwrap();
+    util::received_on_time(&path, period.year, period.month);
 }
 
 /// A month with a county sum that disagrees, a remark that looks like a formula, a broken file, a missing unit.
@@ -121,11 +124,7 @@ fn the_consolidated_workbook_shows_the_report() {
         problems.height() - 1,
         r["findings"].as_array().unwrap().len()
     );
-    assert!(
-        problems
-            .rows()
-            .any(|row| row[1] == *"COUNTY_SUM_MISMATCH")
-    );
+    assert!(problems.rows().any(|row| row[1] == *"COUNTY_SUM_MISMATCH"));
     let severities: Vec<String> = problems
         .rows()
         .skip(1)
@@ -196,15 +195,9 @@ fn feedback_marks_each_units_cells() {
     let mut wb: Xlsx<_> = open_workbook(&scjgj).unwrap();
     assert_eq!(wb.sheet_names(), ["反馈说明", "进展填报", "问题清单"]);
     let list = wb.worksheet_range("问题清单").unwrap();
-    assert!(
-        list.rows()
-            .any(|row| row[1] == *"COUNTY_SUM_MISMATCH")
-    );
+    assert!(list.rows().any(|row| row[1] == *"COUNTY_SUM_MISMATCH"));
     let redrawn = wb.worksheet_range("进展填报").unwrap();
-    let patents = redrawn
-        .rows()
-        .find(|row| row[0] == *"T2.4-01")
-        .unwrap();
+    let patents = redrawn.rows().find(|row| row[0] == *"T2.4-01").unwrap();
     let r = report(&ws);
     let city = r["indicators"]
         .as_array()

@@ -24,7 +24,9 @@ fn catalogue() -> Catalogue {
 /// Writes a filled return for `unit` into the inbox under `name`.
 fn drop_return(ws: &Workspace, name: &str, unit: &str, period: Period, edits: &[Edit]) {
     let bytes = filled_return(&catalogue(), &Settings::default(), period, unit, edits).unwrap();
-    std::fs::write(ws.path().join("inbox").join(name), bytes).unwrap();
+    let path = ws.path().join("inbox").join(name);
+    std::fs::write(&path, bytes).unwrap();
+    util::received_on_time(&path, period.year, period.month);
 }
 
 fn drop_all(ws: &Workspace, period: Period, except: &[&str]) {
@@ -110,7 +112,7 @@ fn clean_returns_raise_no_errors_or_warnings() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|u| u["status"] == "received")
+            .all(|u| u["status"] == "on_time")
     );
     // The lead's city figure and the county sum agree, and both reach the report.
     let patents = r["indicators"]
@@ -134,9 +136,7 @@ fn each_value_problem_is_flagged_at_its_cell() {
     drop_all(
         &ws,
         OCT,
-        &[
-            "kfq", "kjj", "scjgj", "lintao", "anding", "jrb", "czj", "gxj",
-        ],
+        &["kfq", "kjj", "scjgj", "lintao", "anding", "jrb", "czj"],
     );
     drop_return(
         &ws,
@@ -314,7 +314,7 @@ fn returns_are_identified_however_they_arrive() {
     )
     .unwrap();
     drop_return(&ws, "old_rsj.xlsx", "rsj", OCT, &[]);
-    util::set_mtime(&ws.path().join("inbox/old_rsj.xlsx"), 1_600_000_000);
+    util::set_mtime(&ws.path().join("inbox/old_rsj.xlsx"), 1_604_000_000);
     drop_return(
         &ws,
         "new_rsj.xlsx",
@@ -483,7 +483,11 @@ fn milestones_not_done_by_december_are_overdue() {
         (f["indicator"].as_str(), f["actual"].as_str()),
         (Some("T3.1-02"), Some("推进中"))
     );
-    assert_eq!(problems(&r).len(), 1, "{:#}", r["findings"]);
+    let others: Vec<_> = problems(&r)
+        .into_iter()
+        .filter(|(c, _, _)| c != "MISSING_RETURN")
+        .collect();
+    assert_eq!(others.len(), 1, "{others:?}");
 }
 
 #[test]

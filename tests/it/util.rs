@@ -170,3 +170,20 @@ pub fn csv_of(soffice: &Path, file: &Path) -> String {
     std::fs::read_to_string(dir.path().join(format!("{stem}.csv")))
         .expect("the csv LibreOffice wrote")
 }
+
+/// Dates a return as received on the 2nd of the month after `year`-`month` (before the deadline).
+pub fn received_on_time(path: &Path, year: i32, month: u32) {
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    // Days from 1970-01-01 to y-m-02, by the civil-from-days inverse (Howard Hinnant's algorithm).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm as i32 + 2) / 5 + 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era as i64 * 146_097 + doe as i64 - 719_468;
+    set_mtime(path, (days * 86_400) as u64);
+}
