@@ -65,31 +65,15 @@ fn jitter(key: &str) -> f64 {
 
 /// The cumulative figure a unit reports for an indicator by the end of `period`, on track and adding up.
 ///
-/// County shares are split from the city figure and the last county takes the remainder, so they always sum.
+/// The city figure never falls from month to month; each month's increase is split among the counties (rounded
+/// down, the last county taking the remainder), so county shares never fall either and always sum to the city.
 pub fn cumulative(catalogue: &Catalogue, unit: &str, code: &str, period: Period) -> Option<f64> {
     let (task, ind) = catalogue.indicator(code)?;
-    let goal = ind.target.map(|t| t.ceiling()).unwrap_or(100.0);
-    let month = f64::from(period.month);
-    let round = |v: f64| {
-        if ind.unit == "亿元" || ind.unit == "%" || ind.kind == IndicatorKind::Ratio {
-            (v * 100.0).round() / 100.0
-        } else {
-            v.round()
-        }
-    };
-    let city = match ind.kind {
-        IndicatorKind::Count | IndicatorKind::Amount => {
-            round(goal * month / 12.0 * (1.0 + 0.15 * jitter(code)))
-        }
-        IndicatorKind::Share | IndicatorKind::Ratio => {
-            round(goal * (0.8 + 0.15 * jitter(code)) * (0.9 + 0.01 * month))
-        }
-        IndicatorKind::Growth if ind.unit == "%" => round(10.0 + 5.0 * jitter(code)),
-        IndicatorKind::Growth => round(1000.0 * (1.0 + jitter(code)) * month / 12.0),
-        IndicatorKind::Milestone => return None,
-    };
+    if ind.kind == IndicatorKind::Milestone {
+        return None;
+    }
     if unit == task.units[0] {
-        return Some(city);
+        return Some(city_figure(ind, code, period.month));
     }
     let pos = ind.counties.iter().position(|c| c == unit)?;
     let weights: Vec<f64> = ind
@@ -98,7 +82,7 @@ pub fn cumulative(catalogue: &Catalogue, unit: &str, code: &str, period: Period)
         .map(|c| 1.0 + jitter(&format!("{c}{code}")))
         .collect();
     let total: f64 = weights.iter().sum();
-    // Shares round down so that the last county's remainder is never negative.
+    let cents = |v: f64| (v * 100.0).round() / 100.0;
     let floor = |v: f64| {
         if ind.kind == IndicatorKind::Amount {
             (v * 100.0).floor() / 100.0
@@ -106,11 +90,49 @@ pub fn cumulative(catalogue: &Catalogue, unit: &str, code: &str, period: Period)
             v.floor()
         }
     };
-    let shares: Vec<f64> = weights.iter().map(|w| floor(city * w / total)).collect();
-    if pos + 1 == shares.len() {
-        Some(round(city - shares[..pos].iter().sum::<f64>()))
-    } else {
-        Some(shares[pos])
+    let mut share = 0.0;
+    for month in 1..=period.month {
+        let increase = city_figure(ind, code, month)
+            - if month > 1 {
+                city_figure(ind, code, month - 1)
+            } else {
+                0.0
+            };
+        let parts: Vec<f64> = weights
+            .iter()
+            .map(|w| floor(increase * w / total))
+            .collect();
+        share += if pos + 1 == parts.len() {
+            increase - parts[..pos].iter().sum::<f64>()
+        } else {
+            parts[pos]
+        };
+    }
+    Some(cents(share))
+}
+
+/// The lead's city figure for an indicator at the end of `month`: on track, never falling.
+fn city_figure(ind: &crate::plan::model::Indicator, code: &str, month: u32) -> f64 {
+    let goal = ind.target.map(|t| t.ceiling()).unwrap_or(100.0);
+    let m = f64::from(month);
+    let two_places = ind.unit == "亿元" || ind.unit == "%" || ind.kind == IndicatorKind::Ratio;
+    let round = |v: f64| {
+        if two_places {
+            (v * 100.0).round() / 100.0
+        } else {
+            v.round()
+        }
+    };
+    match ind.kind {
+        // Counts round up so that a small target is never behind the pro-rata line by rounding alone.
+        IndicatorKind::Count => (goal * m / 12.0 * (1.0 + 0.15 * jitter(code))).ceil(),
+        IndicatorKind::Amount => round(goal * m / 12.0 * (1.0 + 0.15 * jitter(code))),
+        IndicatorKind::Share | IndicatorKind::Ratio => {
+            round(goal * (0.8 + 0.15 * jitter(code)) * (0.9 + 0.01 * m))
+        }
+        IndicatorKind::Growth if ind.unit == "%" => round(10.0 + 5.0 * jitter(code)),
+        IndicatorKind::Growth => round(1000.0 * (1.0 + jitter(code)) * m / 12.0),
+        IndicatorKind::Milestone => 0.0,
     }
 }
 

@@ -191,7 +191,7 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
 }
 
 /// A milestone's reported state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneState {
     /// 未启动

@@ -133,6 +133,8 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
         .flat_map(|r| r.findings.iter().cloned())
         .collect();
     findings.extend(validate::check_county_sums(&accepted, &ctx));
+    let history = validate::History::load(&ws.root.join("outbox"), period);
+    findings.extend(validate::check_history(&accepted, &history, &ctx));
     let mut files = Vec::new();
     let mut moves: Vec<(usize, PathBuf)> = Vec::new();
     for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
@@ -243,6 +245,7 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
         findings,
         indicators,
         units,
+        trend: crate::consolidate::model::trend(&ctx, &history, &readings),
         readings,
     };
 

@@ -173,6 +173,93 @@ pub struct Report {
     pub units: Vec<UnitStatus>,
     /// Every figure used, in long format.
     pub readings: Vec<Reading>,
+    /// The city figures month by month.
+    pub trend: Trend,
+}
+
+/// The city figure of each numeric indicator for each month of the year so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Trend {
+    /// The months, oldest first, ending with the run's.
+    pub months: Vec<String>,
+    /// One row per indicator with a target.
+    pub rows: Vec<TrendRow>,
+    /// Mean of city / target over the additive indicators, per month.
+    pub average_progress: Vec<Option<f64>>,
+    /// The pro-rata line: month / 12.
+    pub pro_rata: Vec<f64>,
+}
+
+/// One indicator's city figures by month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendRow {
+    /// Indicator code.
+    pub code: String,
+    /// Indicator text.
+    pub text: String,
+    /// Unit of measure.
+    pub unit: String,
+    /// The annual target's goal.
+    pub goal: f64,
+    /// The lead's cumulative figure per month.
+    pub values: Vec<Option<f64>>,
+}
+
+/// Builds the trend from earlier months' readings and this month's.
+pub fn trend(ctx: &Context<'_>, history: &crate::validate::History, readings: &[Reading]) -> Trend {
+    let mut months: Vec<(crate::period::Period, &[Reading])> = history
+        .months
+        .iter()
+        .map(|(p, rs)| (*p, rs.as_slice()))
+        .collect();
+    months.push((ctx.period, readings));
+    let mut rows = Vec::new();
+    for (task, ind) in ctx.catalogue.indicators() {
+        let Some(target) = ind.target else { continue };
+        let lead = &task.units[0];
+        let values = months
+            .iter()
+            .map(|(_, rs)| {
+                rs.iter()
+                    .find(|r| &r.unit == lead && r.indicator == ind.code && r.role == Role::City)
+                    .and_then(|r| r.cumulative)
+            })
+            .collect();
+        rows.push(TrendRow {
+            code: ind.code.clone(),
+            text: ind.text.clone(),
+            unit: ind.unit.clone(),
+            goal: target.goal(),
+            values,
+        });
+    }
+    let additive: Vec<&TrendRow> = rows
+        .iter()
+        .filter(|r| {
+            ctx.catalogue
+                .indicator(&r.code)
+                .is_some_and(|(_, i)| i.kind.is_additive())
+                && r.goal > 0.0
+        })
+        .collect();
+    let average_progress = (0..months.len())
+        .map(|k| {
+            let p: Vec<f64> = additive
+                .iter()
+                .filter_map(|r| r.values[k].map(|v| v / r.goal))
+                .collect();
+            (!p.is_empty()).then(|| p.iter().sum::<f64>() / p.len() as f64)
+        })
+        .collect();
+    Trend {
+        months: months.iter().map(|(p, _)| p.to_string()).collect(),
+        pro_rata: months
+            .iter()
+            .map(|(p, _)| f64::from(p.month) / 12.0)
+            .collect(),
+        rows,
+        average_progress,
+    }
 }
 
 /// Builds the per-indicator and per-unit tables from the accepted readings and all findings.

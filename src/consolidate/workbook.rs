@@ -47,6 +47,7 @@ pub fn build(
     counties(wb.add_worksheet(), report, catalogue, &st)?;
     findings(wb.add_worksheet(), report, catalogue, &st)?;
     submissions(wb.add_worksheet(), report, &st)?;
+    trend(wb.add_worksheet(), report, &st)?;
     details(wb.add_worksheet(), report, catalogue, &st)?;
     Ok(wb)
 }
@@ -565,5 +566,60 @@ fn details(
         report.readings.len().max(1) as u32,
         (headers.len() - 1) as u16,
     )?;
+    Ok(())
+}
+
+fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxError> {
+    ws.set_name("趋势")?;
+    let t = &report.trend;
+    let mut widths = vec![11.0, 36.0, 9.0, 10.0];
+    widths.extend(t.months.iter().map(|_| 10.0));
+    style::columns(ws, &widths)?;
+    let mut headers = vec![
+        "指标编码".to_string(),
+        "指标".to_string(),
+        "计量单位".to_string(),
+        "年度目标".to_string(),
+    ];
+    headers.extend(t.months.iter().cloned());
+    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    style::header_row(ws, 0, &refs, &st.header)?;
+    ws.write_string_with_format(1, 1, "平均进度（累计/目标，计数和金额类指标）", &st.cell)?;
+    ws.write_string_with_format(2, 1, "按时序应达进度（月份/12）", &st.cell)?;
+    for (k, (avg, line)) in t.average_progress.iter().zip(&t.pro_rata).enumerate() {
+        let c = 4 + k as u16;
+        style::maybe_number(ws, 1, c, *avg, &st.percent)?;
+        ws.write_number_with_format(2, c, *line, &st.percent)?;
+    }
+    for (n, row) in t.rows.iter().enumerate() {
+        let r = 3 + n as u32;
+        let num = st.number_for(&row.unit);
+        ws.write_string_with_format(r, 0, &row.code, &st.cell)?;
+        ws.write_string_with_format(r, 1, &row.text, &st.wrap)?;
+        ws.write_string_with_format(r, 2, &row.unit, &st.cell)?;
+        ws.write_number_with_format(r, 3, row.goal, num)?;
+        for (k, v) in row.values.iter().enumerate() {
+            style::maybe_number(ws, r, 4 + k as u16, *v, num)?;
+        }
+        style::fit_row(ws, r, &[(&row.text, 36.0)])?;
+    }
+    let last_col = 3 + t.months.len() as u16;
+    let mut chart = Chart::new(ChartType::Line);
+    for (row, name) in [(1, "平均进度"), (2, "按时序应达进度")] {
+        chart
+            .add_series()
+            .set_categories(("趋势", 0, 4, 0, last_col))
+            .set_values(("趋势", row, 4, row, last_col))
+            .set_name(name);
+    }
+    chart.title().set_name("全市指标平均进度与按时序进度");
+    chart.x_axis().set_name("月份");
+    chart.y_axis().set_name("进度").set_num_format("0%");
+    chart.set_width(720).set_height(360);
+    ws.insert_chart(t.rows.len() as u32 + 5, 1, &chart)?;
+    ws.set_freeze_panes(1, 2)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
     Ok(())
 }

@@ -3,10 +3,11 @@
 //! Each family of checks lives in its own file and returns findings; none stops the run.
 
 mod county;
+mod history;
 mod schedule;
 mod values;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::ingest::parse::ParsedReturn;
@@ -17,10 +18,11 @@ use crate::plan::model::RowRole;
 use crate::settings::Settings;
 
 pub use county::check_county_sums;
+pub use history::{History, check_history};
 pub use schedule::{due, elapsed_share, met};
 
 /// One figure taken from a return, ready to consolidate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reading {
     /// The unit that reported it.
     pub unit: String,
@@ -51,7 +53,7 @@ pub struct Reading {
 }
 
 /// [`RowRole`] as it appears in reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The lead's city-wide figure.

@@ -87,6 +87,7 @@ fn the_consolidated_workbook_shows_the_report() {
             "分县区",
             "问题清单",
             "报送情况",
+            "趋势",
             "明细数据"
         ]
     );

@@ -3,6 +3,7 @@
 mod consolidate;
 mod corpus;
 mod docs;
+mod history;
 mod ingest;
 mod office;
 mod plan;
