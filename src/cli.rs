@@ -41,6 +41,12 @@ pub enum Command {
         #[arg(long)]
         period: Period,
     },
+    /// Print each expected unit's standing for a period (on time, late, missing, rejected); changes nothing.
+    Status {
+        /// The reporting month, YYYY-MM.
+        #[arg(long)]
+        period: Period,
+    },
     /// Internal: read one workbook from stdin in a memory-limited child process.
     #[command(hide = true)]
     ReadWorkbook {
@@ -115,6 +121,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 result.workbooks.len().saturating_sub(1),
                 ws.feedback_dir(period).display()
             );
+            Ok(Outcome::Success)
+        }
+        Command::Status { period } => {
+            let assessment = crate::run::assess(&ws, period)?;
+            print!("{}", crate::summary::status(&assessment.report));
             Ok(Outcome::Success)
         }
         Command::ReadWorkbook {

@@ -41,6 +41,18 @@ pub enum Error {
         /// What is wrong, naming the key.
         message: String,
     },
+    /// Another huizong process holds the workspace.
+    #[error(
+        "the workspace {path} is busy: {holder}; waited {waited_seconds} s. Wait for it to finish, or stop it, then try again"
+    )]
+    Locked {
+        /// The workspace.
+        path: PathBuf,
+        /// Who holds the lock, as it wrote itself into the lock file.
+        holder: String,
+        /// How long this process waited.
+        waited_seconds: u64,
+    },
     /// A workbook could not be written.
     #[error("cannot write the workbook {path}: {message}")]
     Workbook {

@@ -48,6 +48,11 @@ pub fn append(path: &Path, entries: &[LedgerEntry]) -> Result<(), Error> {
         text.push_str(&serde_json::to_string(e).expect("ledger entries serialise"));
         text.push('\n');
     }
+    // A run killed mid-append leaves a torn last line; start on a fresh line so that only it is lost.
+    let torn = std::fs::read(path).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n"));
+    if torn {
+        text.insert(0, '\n');
+    }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

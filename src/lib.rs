@@ -13,6 +13,7 @@ pub mod finding;
 pub mod forms;
 pub mod ingest;
 pub mod ledger;
+pub mod lock;
 pub mod normalise;
 pub mod output;
 pub mod period;

@@ -66,14 +66,38 @@ pub struct RunResult {
     pub workbooks: Vec<PathBuf>,
 }
 
-/// Runs one period over a workspace.
+/// What a period's run would do, worked out without changing anything.
+pub struct Assessment {
+    /// The report the run writes.
+    pub report: Report,
+    catalogue: Catalogue,
+    settings: Settings,
+    run_id: String,
+    /// (source path, destination folder, index into `report.files`) for each inbox file to move.
+    moves: Vec<(PathBuf, PathBuf, usize)>,
+}
+
+/// Runs one period over a workspace: assess, write the outputs, then move the files. Holds the workspace lock.
 pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
+    let settings = Settings::load(&ws.settings_path())?;
+    let _lock = crate::lock::acquire(
+        ws,
+        &format!("huizong run --period {period}"),
+        settings.lock_wait,
+    )?;
+    for dir in [ws.period_dir(period), ws.inbox()] {
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    }
+    crate::output::remove_stale_temps(&ws.period_dir(period));
+    let assessment = assess(ws, period)?;
+    commit(ws, period, assessment)
+}
+
+/// Reads the inbox and the period's archive and builds the report; writes and moves nothing.
+pub fn assess(ws: &Workspace, period: Period) -> Result<Assessment, Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
-    let period_dir = ws.period_dir(period);
-    std::fs::create_dir_all(&period_dir).map_err(Error::io(&period_dir))?;
     let inbox = ws.inbox();
-    std::fs::create_dir_all(&inbox).map_err(Error::io(&inbox))?;
 
     let run_time = jiff::Timestamp::now();
     let run_id = format!(
@@ -191,6 +215,25 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
             late: false,
         });
     }
+    // The report lists files by name, whatever folder each sat in when the run began, so that a run
+    // interrupted half-way through its moves and run again reports exactly what an uninterrupted one would.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| {
+        (&files[a].name, &files[a].location).cmp(&(&files[b].name, &files[b].location))
+    });
+    let mut position = vec![0; files.len()];
+    for (new, &old) in order.iter().enumerate() {
+        position[old] = new;
+    }
+    let mut slots: Vec<Option<FileRecord>> = files.into_iter().map(Some).collect();
+    let files: Vec<FileRecord> = order
+        .iter()
+        .map(|&i| slots[i].take().expect("each file once"))
+        .collect();
+    let moves: Vec<(usize, PathBuf)> = moves
+        .into_iter()
+        .map(|(i, dir)| (position[i], dir))
+        .collect();
     findings.extend(completeness(&catalogue, &settings, period, &files));
     findings.sort_by(|a, b| {
         (
@@ -249,25 +292,46 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
         readings,
     };
 
+    let moves = moves
+        .into_iter()
+        .map(|(i, dir)| (candidates[order[i]].path.clone(), dir, i))
+        .collect();
+    Ok(Assessment {
+        report,
+        catalogue,
+        settings,
+        run_id,
+        moves,
+    })
+}
+
+/// Writes the report and the workbooks durably, then files every inbox file and records it in the ledger.
+fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Error> {
+    let Assessment {
+        report,
+        catalogue,
+        settings,
+        run_id,
+        moves,
+    } = a;
     let report_path = ws.report_path(period);
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     output::write_atomic(&report_path, &json)?;
     let workbooks = write_workbooks(ws, &report, &catalogue, &settings, period)?;
 
     let mut entries = Vec::new();
-    for (i, dir) in moves {
-        let c = &candidates[i];
+    for (from, dir, i) in moves {
         let record = &report.files[i];
         if record.disposition == Disposition::Rejected {
-            let reason_path = dir.join(format!("{}.reason.txt", ledger::safe_name(&c.name)));
+            let reason_path = dir.join(format!("{}.reason.txt", ledger::safe_name(&record.name)));
             output::write_atomic(&reason_path, reason_text(record).as_bytes())?;
         }
-        let to = ledger::move_into(&c.path, &dir)?;
+        let to = ledger::move_into(&from, &dir)?;
         entries.push(LedgerEntry {
             run_id: run_id.clone(),
-            name: c.name.clone(),
-            sha256: c.sha256.clone(),
-            size: c.size,
+            name: record.name.clone(),
+            sha256: record.sha256.clone(),
+            size: record.size,
             first_seen: record.received.clone(),
             unit: record.unit.clone(),
             period: record.period.clone(),
@@ -338,7 +402,12 @@ fn gather(
     }
     let inbox = ws.inbox();
     let mut ignored = Vec::new();
-    for entry in scan::scan(&inbox).map_err(Error::io(&inbox))? {
+    let entries = if inbox.is_dir() {
+        scan::scan(&inbox).map_err(Error::io(&inbox))?
+    } else {
+        Vec::new()
+    };
+    for entry in entries {
         match entry {
             Entry::File(p) | Entry::Symlink(p) => files.push((p, Place::Inbox)),
             Entry::Ignored(p, why) if p.file_name().is_some_and(|n| n != ".gitkeep") => {

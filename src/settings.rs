@@ -20,6 +20,7 @@ struct RawSettings {
     max_unpacked_bytes: Option<u64>,
     max_rows: Option<u32>,
     max_cells: Option<u64>,
+    lock_wait_seconds: Option<u64>,
 }
 
 /// Checked settings with every default filled in.
@@ -45,6 +46,8 @@ pub struct Settings {
     pub max_rows: u32,
     /// Most cells read from one file.
     pub max_cells: u64,
+    /// How long a run waits for another run or `watch` to release the workspace.
+    pub lock_wait: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             max_unpacked_bytes: 100 * 1024 * 1024,
             max_rows: 2_000,
             max_cells: 100_000,
+            lock_wait: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -94,6 +98,9 @@ impl Settings {
             max_unpacked_bytes: raw.max_unpacked_bytes.unwrap_or(d.max_unpacked_bytes),
             max_rows: raw.max_rows.unwrap_or(d.max_rows),
             max_cells: raw.max_cells.unwrap_or(d.max_cells),
+            lock_wait: raw
+                .lock_wait_seconds
+                .map_or(d.lock_wait, std::time::Duration::from_secs),
         };
         if !(1..=28).contains(&s.deadline_day) {
             return Err(format!(

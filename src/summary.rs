@@ -53,3 +53,42 @@ pub fn render(report: &Report) -> String {
     }
     out
 }
+
+/// The completeness table of `huizong status`: one line per expected unit.
+pub fn status(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "period {}: returns expected from {} units",
+        report.period,
+        report.units.len()
+    );
+    let _ = writeln!(
+        out,
+        "{:<10} {:<9} {:<20} file",
+        "unit", "status", "received"
+    );
+    for u in &report.units {
+        let received = report
+            .files
+            .iter()
+            .find(|f| f.name == u.file && !u.file.is_empty())
+            .map(|f| f.received.chars().take(19).collect::<String>())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:<10} {:<9} {:<20} {}",
+            u.code, u.status, received, u.file
+        );
+    }
+    let count = |s: &str| report.units.iter().filter(|u| u.status == s).count();
+    let _ = writeln!(
+        out,
+        "{} on time, {} late, {} missing, {} rejected",
+        count("on_time"),
+        count("late"),
+        count("missing"),
+        count("rejected")
+    );
+    out
+}

@@ -2,6 +2,7 @@
 
 mod consolidate;
 mod corpus;
+mod cycle;
 mod docs;
 mod history;
 mod ingest;
