@@ -81,14 +81,12 @@ pub fn cumulative(catalogue: &Catalogue, unit: &str, code: &str, period: Period)
         .iter()
         .map(|c| 1.0 + jitter(&format!("{c}{code}")))
         .collect();
-    let total: f64 = weights.iter().sum();
     let cents = |v: f64| (v * 100.0).round() / 100.0;
-    let floor = |v: f64| {
-        if ind.kind == IndicatorKind::Amount {
-            (v * 100.0).floor() / 100.0
-        } else {
-            v.floor()
-        }
+    // Whole units for counts, hundredths for amounts.
+    let step = if ind.kind == IndicatorKind::Amount {
+        0.01
+    } else {
+        1.0
     };
     let mut share = 0.0;
     for month in 1..=period.month {
@@ -98,17 +96,36 @@ pub fn cumulative(catalogue: &Catalogue, unit: &str, code: &str, period: Period)
             } else {
                 0.0
             };
-        let parts: Vec<f64> = weights
+        // Each month's weights differ, so that small increases do not always fall to the same counties.
+        let monthly: Vec<f64> = ind
+            .counties
             .iter()
-            .map(|w| floor(increase * w / total))
+            .zip(&weights)
+            .map(|(c, w)| w * (1.0 + jitter(&format!("{c}{code}{month}"))))
             .collect();
-        share += if pos + 1 == parts.len() {
-            increase - parts[..pos].iter().sum::<f64>()
-        } else {
-            parts[pos]
-        };
+        share += split(increase, &monthly, step)[pos];
     }
     Some(cents(share))
+}
+
+/// Splits `amount` by `weights` in whole `step`s (largest remainder first), so the parts are never negative
+/// and always add up to the amount.
+fn split(amount: f64, weights: &[f64], step: f64) -> Vec<f64> {
+    let units = (amount / step).round().max(0.0) as u64;
+    let total: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights.iter().map(|w| units as f64 * w / total).collect();
+    let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    let left = units - parts.iter().sum::<u64>();
+    for &i in order.iter().take(left as usize) {
+        parts[i] += 1;
+    }
+    parts.into_iter().map(|p| p as f64 * step).collect()
 }
 
 /// The lead's city figure for an indicator at the end of `month`: on track, never falling.
@@ -205,97 +222,187 @@ pub fn filled_return(
     wb.save_to_buffer()
 }
 
-/// Builds the sample workspace in `dir` and runs 2020-10 on it.
+/// An .xls return as WPS or old Excel would send it (made by LibreOffice from the gxj form).
+const XLS_RETURN: &[u8] = include_bytes!("../templates/demo/2020-10_gxj_市工信局.xls");
+/// An .ods return as LibreOffice saves it (made from the jyj form, renamed by its sender).
+const ODS_RETURN: &[u8] = include_bytes!("../templates/demo/教育局2020年10月进展.ods");
+
+/// Builds the sample workspace in `dir` and runs September and October 2020 on it, as the office would.
 pub fn run(dir: &Path) -> Result<Outcome, Error> {
     let ws = Workspace::new(dir);
-    let period = Period {
+    let sep = Period {
         year: 2020,
-        month: 10,
+        month: 9,
     };
-    build(&ws, period)?;
-    let result = crate::run::run(&ws, period)?;
-    print!("{}", crate::summary::render(&result.report));
-    println!("demo workspace: {}", dir.display());
-    println!("report: {}", result.report_path.display());
-    if let Some(book) = result.workbooks.first() {
-        println!("consolidated workbook: {}", book.display());
+    let oct = sep.next();
+    prepare(&ws, &[sep, oct])?;
+    for period in [sep, oct] {
+        drop_month(&ws, period)?;
+        let result = crate::run::run(&ws, period)?;
+        println!("== {} ==", period.chinese());
+        print!("{}", crate::summary::render(&result.report));
     }
-    println!("feedback: {}", ws.feedback_dir(period).display());
-    println!("archive: {}", ws.accepted_dir(period).display());
-    println!("rejected: {}", ws.rejected_dir(period).display());
+    println!();
+    println!("demo workspace: {}", dir.display());
+    println!("  plan:          {}", ws.plan_path().display());
+    println!("  forms:         {}", ws.forms_dir(oct).display());
+    println!("  report:        {}", ws.report_path(oct).display());
+    println!(
+        "  consolidated:  {}",
+        ws.period_dir(oct)
+            .join(crate::consolidate::workbook::file_name(
+                &crate::plan::load(&ws.plan_path())?,
+                oct
+            ))
+            .display()
+    );
+    println!("  feedback:      {}", ws.feedback_dir(oct).display());
+    println!("  archive:       {}", ws.accepted_dir(oct).display());
+    println!("  rejected:      {}", ws.rejected_dir(oct).display());
+    println!("  still in inbox: {}", ws.inbox().display());
     Ok(Outcome::Success)
 }
 
-/// Writes the plan, the forms and a month of realistic returns (with typical mistakes) into a fresh workspace.
-pub fn build(ws: &Workspace, period: Period) -> Result<Vec<PathBuf>, Error> {
-    if ws.inbox().exists()
-        && std::fs::read_dir(ws.inbox())
-            .map_err(Error::io(ws.inbox()))?
-            .next()
-            .is_some()
-    {
+/// Writes the plan and the forms of each period into a fresh workspace.
+pub fn prepare(ws: &Workspace, periods: &[Period]) -> Result<(), Error> {
+    let inbox = ws.inbox();
+    let used = |dir: &Path| std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    if used(&inbox) || used(&ws.root.join("outbox")) {
         return Err(Error::Io {
-            path: ws.inbox(),
+            path: ws.root.clone(),
             source: std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
-                "the demo inbox is not empty; choose another --dir or remove it",
+                "this folder already holds a workspace; choose another --dir or remove it",
             ),
         });
     }
+    std::fs::create_dir_all(&inbox).map_err(Error::io(&inbox))?;
     let plan = ws.plan_path();
     output::write_atomic(&plan, BUILTIN_PLAN.as_bytes())?;
     let catalogue = crate::plan::load(&plan)?;
+    for p in periods {
+        forms::write_all(&catalogue, &Settings::default(), *p, &ws.forms_dir(*p))?;
+    }
+    Ok(())
+}
+
+/// Drops a month of returns into the inbox, each dated as received: on time on the 3rd of the following
+/// month, except the late ones. October carries the mistakes people make.
+pub fn drop_month(ws: &Workspace, period: Period) -> Result<Vec<PathBuf>, Error> {
+    let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::default();
-    forms::write_all(&catalogue, &settings, period, &ws.forms_dir(period))?;
     let inbox = ws.inbox();
+    let next = period.next();
+    let on_time = received(next, 3, 9);
+    let late = received(next, 9, 16);
     let mut written = Vec::new();
-    let xlsx = |unit: &str, edits: &[Edit]| {
-        filled_return(&catalogue, &settings, period, unit, edits).map_err(output::xlsx_err(&inbox))
-    };
-    let mut put = |name: String, bytes: &[u8]| -> Result<(), Error> {
+    let mut put = |name: &str, bytes: &[u8], when: std::time::SystemTime| -> Result<(), Error> {
         let path = inbox.join(name);
         output::write_atomic(&path, bytes)?;
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(when))
+            .map_err(Error::io(&path))?;
         written.push(path);
         Ok(())
     };
+    let xlsx = |unit: &str, p: Period, edits: &[Edit]| {
+        filled_return(&catalogue, &settings, p, unit, edits).map_err(output::xlsx_err(&inbox))
+    };
+    let october = period.month == 10;
     for unit in catalogue.reporting_units() {
-        let edits = match unit.code.as_str() {
-            "zrzyj" => continue,
-            "kfq" => vec![Edit::new(
-                "T2.1-04",
-                col::CUMULATIVE,
-                Value::Text("11500万元".into()),
+        let code = unit.code.as_str();
+        if october && ["zrzyj", "gxj", "jyj"].contains(&code) {
+            continue;
+        }
+        let edits = match code {
+            "kfq" if october => {
+                let yi = cumulative(&catalogue, "kfq", "T2.1-04", period).unwrap_or(1.0);
+                vec![Edit::new(
+                    "T2.1-04",
+                    col::CUMULATIVE,
+                    Value::Text(format!("{}万元", (yi * 10_000.0).round())),
+                )]
+            }
+            "anding" if october => {
+                vec![Edit::new("T2.8-04", col::CUMULATIVE, Value::Number(4500.0))]
+            }
+            "lintao" if october => {
+                vec![Edit::new("T2.4-01", col::CUMULATIVE, Value::Number(150.0))]
+            }
+            "minxian" if october => {
+                let sep =
+                    cumulative(&catalogue, "minxian", "T2.5-01", period.previous()).unwrap_or(1.0);
+                vec![
+                    Edit::new(
+                        "T2.5-01",
+                        col::CUMULATIVE,
+                        Value::Number((sep - 1.0).max(0.0)),
+                    ),
+                    Edit::new("T2.5-01", col::MONTH, Value::Number(0.0)),
+                ]
+            }
+            "tongwei" if october => {
+                let n = cumulative(&catalogue, "tongwei", "T2.10-04", period).unwrap_or(0.0);
+                vec![Edit::new(
+                    "T2.10-04",
+                    col::CUMULATIVE,
+                    Value::Text(format!("约{n}名")),
+                )]
+            }
+            "jrb" if october => vec![Edit::new("T2.9-01", col::TARGET, Value::Text("2".into()))],
+            "kjj" if october => vec![Edit::new(
+                "T2.2-03",
+                col::REMARK,
+                Value::Text("=HYPERLINK(\"http://x\",\"y\")".into()),
             )],
-            "anding" => vec![Edit::new("T2.8-04", col::CUMULATIVE, Value::Number(4500.0))],
-            "lintao" => vec![Edit::new("T2.4-01", col::CUMULATIVE, Value::Number(150.0))],
-            "tongwei" => vec![Edit::new(
-                "T2.10-01",
-                col::CUMULATIVE,
-                Value::Text("约6个".into()),
-            )],
-            "jrb" => vec![Edit::new("T2.9-01", col::TARGET, Value::Text("2".into()))],
             _ => vec![],
         };
-        let bytes = xlsx(&unit.code, &edits)?;
-        let name = match unit.code.as_str() {
-            "longxi" => "陇西县2020年10月进展.xlsx".to_string(),
+        let bytes = xlsx(code, period, &edits)?;
+        let name = match code {
+            "longxi" if october => "陇西县2020年10月进展.xlsx".to_string(),
             _ => forms::file_name(period, unit),
         };
-        put(name, &bytes)?;
-        if unit.code == "kjj" {
-            put("市科技局10月报表（重发）.xlsx".to_string(), &bytes)?;
+        let when = if october && code == "tongwei" {
+            late
+        } else {
+            on_time
+        };
+        put(&name, &bytes, when)?;
+        if october && code == "kjj" {
+            put(
+                "市科技局10月报表（重发）.xlsx",
+                &bytes,
+                received(next, 4, 10),
+            )?;
         }
     }
-    let corrupt = xlsx("weiyuan", &[])?;
-    let next_period = period.next();
-    put(
-        format!("{next_period}_gxj_市工信局（提前报送）.xlsx"),
-        &filled_return(&catalogue, &settings, next_period, "gxj", &[])
-            .map_err(output::xlsx_err(&inbox))?,
-    )?;
-    put(
-        "渭源县10月报表.xlsx".to_string(),
-        &corrupt[..corrupt.len() / 2],
-    )?;
+    if october {
+        put("2020-10_gxj_市工信局.xls", XLS_RETURN, on_time)?;
+        put("教育局2020年10月进展.ods", ODS_RETURN, on_time)?;
+        let broken = xlsx("weiyuan", period, &[])?;
+        put(
+            "渭源县10月报表（补充）.xlsx",
+            &broken[..broken.len() / 2],
+            received(next, 4, 11),
+        )?;
+        put(
+            &format!("{next}_gxj_市工信局（提前报送）.xlsx"),
+            &xlsx("gxj", next, &[])?,
+            received(next, 28, 15),
+        )?;
+        put("~$2020-10_kjj_市科技局.xlsx", b"lock", on_time)?;
+    }
     Ok(written)
+}
+
+/// `day` of `period`'s month at `hour`:00 China time (UTC+8), as a file time.
+fn received(period: Period, day: u32, hour: u32) -> std::time::SystemTime {
+    let days = jiff::civil::date(period.year as i16, period.month as i8, day as i8)
+        .since(jiff::civil::date(1970, 1, 1))
+        .map(|span| i64::from(span.get_days()))
+        .unwrap_or(0);
+    std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs((days * 86_400 + (i64::from(hour) - 8) * 3_600) as u64)
 }

@@ -3,6 +3,7 @@
 mod consolidate;
 mod corpus;
 mod cycle;
+mod demo;
 mod docs;
 mod history;
 mod ingest;

@@ -1,0 +1,82 @@
+//! `huizong demo`: the README's main command, end to end.
+
+use std::collections::BTreeSet;
+
+use crate::util;
+
+#[test]
+fn the_demo_runs_two_months_with_the_usual_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = util::huizong_in(dir.path(), &["demo", "--dir", demo.to_str().unwrap()]);
+    util::assert_success(&out, &["demo"]);
+    let text = util::stdout(&out);
+    assert!(
+        text.contains("== 2020年9月 ==") && text.contains("== 2020年10月 =="),
+        "{text}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(demo.join("outbox/2020-10/report.json")).unwrap(),
+    )
+    .unwrap();
+    let found: BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["unit"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (code, unit) in [
+        ("MISSING_RETURN", "zrzyj"),
+        ("LATE_RETURN", "tongwei"),
+        ("VALUE_NORMALISED", "kfq"),
+        ("UNIT_MISMATCH", "anding"),
+        ("COUNTY_SUM_MISMATCH", "scjgj"),
+        ("CUMULATIVE_DECREASED", "minxian"),
+        ("UNREADABLE_FILE", "weiyuan"),
+        ("DUPLICATE_FILE", "kjj"),
+        ("PERIOD_MISMATCH", "gxj"),
+        ("TARGET_ALTERED", "jrb"),
+    ] {
+        assert!(
+            found.contains(&(code.to_string(), unit.to_string())),
+            "no {code} for {unit}: {found:?}"
+        );
+    }
+    let format_of = |name: &str| {
+        let f = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap();
+        (
+            f["format"].as_str().unwrap().to_string(),
+            f["disposition"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        format_of("2020-10_gxj_市工信局.xls"),
+        ("xls".into(), "accepted".into())
+    );
+    assert_eq!(
+        format_of("教育局2020年10月进展.ods"),
+        ("ods".into(), "accepted".into())
+    );
+    assert_eq!(
+        format_of("陇西县2020年10月进展.xlsx"),
+        ("xlsx".into(), "accepted".into())
+    );
+    assert!(
+        demo.join("outbox/2020-10/dingxi-2020-ctcz_汇总_2020-10.xlsx")
+            .is_file()
+    );
+    assert!(demo.join("outbox/2020-09/report.json").is_file());
+    // A second demo into the same folder refuses rather than mixing months.
+    let again = util::huizong_in(dir.path(), &["demo", "--dir", demo.to_str().unwrap()]);
+    assert!(!again.status.success());
+}
