@@ -41,6 +41,15 @@ pub enum Command {
         #[arg(long)]
         period: Period,
     },
+    /// Watch inbox/ and process each file once it has stopped changing; Ctrl-C stops.
+    Watch {
+        /// The period for files that name none (default: last month).
+        #[arg(long)]
+        period: Option<Period>,
+        /// Seconds a file's size and time must stay unchanged before it is read.
+        #[arg(long, default_value_t = 3)]
+        stable_seconds: u64,
+    },
     /// Print each expected unit's standing for a period (on time, late, missing, rejected); changes nothing.
     Status {
         /// The reporting month, YYYY-MM.
@@ -123,6 +132,17 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             );
             Ok(Outcome::Success)
         }
+        Command::Watch {
+            period,
+            stable_seconds,
+        } => {
+            let fallback = period.unwrap_or_else(last_month);
+            crate::watch::watch(
+                &ws,
+                fallback,
+                std::time::Duration::from_secs(stable_seconds),
+            )
+        }
         Command::Status { period } => {
             let assessment = crate::run::assess(&ws, period)?;
             print!("{}", crate::summary::status(&assessment.report));
@@ -149,4 +169,16 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Success)
         }
     }
+}
+
+/// The month before today's (in China time): the period most returns arriving now belong to.
+fn last_month() -> Period {
+    let today =
+        jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    Period::new(i32::from(today.year()), today.month() as u32)
+        .map(Period::previous)
+        .unwrap_or(Period {
+            year: 2020,
+            month: 10,
+        })
 }

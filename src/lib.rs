@@ -22,6 +22,7 @@ pub mod run;
 pub mod settings;
 pub mod summary;
 pub mod validate;
+pub mod watch;
 pub mod workspace;
 
 pub use error::Error;

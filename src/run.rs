@@ -80,6 +80,16 @@ pub struct Assessment {
 /// Runs one period over a workspace: assess, write the outputs, then move the files. Holds the workspace lock.
 pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
     let settings = Settings::load(&ws.settings_path())?;
+    run_settled(ws, period, settings.settle)
+}
+
+/// [`run`], leaving in the inbox every file modified less than `settle` ago: it may still be being written.
+pub fn run_settled(
+    ws: &Workspace,
+    period: Period,
+    settle: std::time::Duration,
+) -> Result<RunResult, Error> {
+    let settings = Settings::load(&ws.settings_path())?;
     let _lock = crate::lock::acquire(
         ws,
         &format!("huizong run --period {period}"),
@@ -89,12 +99,21 @@ pub fn run(ws: &Workspace, period: Period) -> Result<RunResult, Error> {
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     }
     crate::output::remove_stale_temps(&ws.period_dir(period));
-    let assessment = assess(ws, period)?;
+    let assessment = assess_settled(ws, period, settle)?;
     commit(ws, period, assessment)
 }
 
 /// Reads the inbox and the period's archive and builds the report; writes and moves nothing.
 pub fn assess(ws: &Workspace, period: Period) -> Result<Assessment, Error> {
+    let settings = Settings::load(&ws.settings_path())?;
+    assess_settled(ws, period, settings.settle)
+}
+
+fn assess_settled(
+    ws: &Workspace,
+    period: Period,
+    settle: std::time::Duration,
+) -> Result<Assessment, Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
     let inbox = ws.inbox();
@@ -106,7 +125,7 @@ pub fn assess(ws: &Workspace, period: Period) -> Result<Assessment, Error> {
         std::process::id()
     );
 
-    let (paths, ignored) = gather(ws, period)?;
+    let (paths, ignored) = gather(ws, period, settle)?;
     log::info!("reading {} files for {period}", paths.len());
     let progress = progress_bar(paths.len());
     let mut candidates: Vec<Candidate> = paths
@@ -382,6 +401,7 @@ fn write_workbooks(
 fn gather(
     ws: &Workspace,
     period: Period,
+    settle: std::time::Duration,
 ) -> Result<(Vec<(PathBuf, Place)>, Vec<(PathBuf, &'static str)>), Error> {
     let mut files = Vec::new();
     for (dir, place) in [
@@ -409,6 +429,9 @@ fn gather(
     };
     for entry in entries {
         match entry {
+            Entry::File(p) if recently_modified(&p, settle) => {
+                ignored.push((p, "still being written (modified moments ago)"))
+            }
             Entry::File(p) | Entry::Symlink(p) => files.push((p, Place::Inbox)),
             Entry::Ignored(p, why) if p.file_name().is_some_and(|n| n != ".gitkeep") => {
                 ignored.push((p, why))
@@ -417,6 +440,21 @@ fn gather(
         }
     }
     Ok((files, ignored))
+}
+
+/// Whether the file changed less than `settle` ago (or claims a time in the future).
+fn recently_modified(path: &std::path::Path, settle: std::time::Duration) -> bool {
+    if settle.is_zero() {
+        return false;
+    }
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(|t| {
+            SystemTime::now()
+                .duration_since(t)
+                .map_or(true, |age| age < settle)
+        })
+        .unwrap_or(false)
 }
 
 /// Reads one file and says what it is. Only an unreadable folder entry is an error; a bad file is an outcome.

@@ -21,6 +21,7 @@ struct RawSettings {
     max_rows: Option<u32>,
     max_cells: Option<u64>,
     lock_wait_seconds: Option<u64>,
+    settle_seconds: Option<u64>,
 }
 
 /// Checked settings with every default filled in.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub max_cells: u64,
     /// How long a run waits for another run or `watch` to release the workspace.
     pub lock_wait: std::time::Duration,
+    /// `run` leaves in the inbox files modified less than this long ago (they may still be being written).
+    pub settle: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             max_rows: 2_000,
             max_cells: 100_000,
             lock_wait: std::time::Duration::from_secs(30),
+            settle: std::time::Duration::ZERO,
         }
     }
 }
@@ -101,6 +105,9 @@ impl Settings {
             lock_wait: raw
                 .lock_wait_seconds
                 .map_or(d.lock_wait, std::time::Duration::from_secs),
+            settle: raw
+                .settle_seconds
+                .map_or(d.settle, std::time::Duration::from_secs),
         };
         if !(1..=28).contains(&s.deadline_day) {
             return Err(format!(

@@ -10,3 +10,4 @@ mod ingest;
 mod office;
 mod plan;
 mod util;
+mod watch;

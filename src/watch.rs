@@ -1,0 +1,162 @@
+//! `huizong watch`: process returns as they land, each once its file has stopped changing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use notify::Watcher;
+
+use crate::cli::Outcome;
+use crate::error::Error;
+use crate::ingest::scan::{self, Entry};
+use crate::period::Period;
+use crate::plan::Catalogue;
+use crate::settings::Settings;
+use crate::workspace::Workspace;
+
+/// A file's size and modification time: it is stable when these stop changing.
+type Stamp = (u64, SystemTime);
+
+/// Watches the inbox until Ctrl-C (or SIGTERM); runs the period of each file that has become stable.
+///
+/// `fallback` is the period for files that say none (unreadable, unidentified).
+pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outcome, Error> {
+    let catalogue = crate::plan::load(&ws.plan_path())?;
+    let settings = Settings::load(&ws.settings_path())?;
+    let inbox = ws.inbox();
+    std::fs::create_dir_all(&inbox).map_err(Error::io(&inbox))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            log::warn!("cannot catch Ctrl-C ({e}); stop watch with SIGKILL, it is safe");
+        }
+    }
+    // inotify wakes the loop as soon as something changes; without it the loop simply polls.
+    let (tx, rx) = mpsc::channel();
+    let _watcher = notify::recommended_watcher(move |_event| {
+        let _ = tx.send(());
+    })
+    .and_then(|mut w| {
+        w.watch(&inbox, notify::RecursiveMode::NonRecursive)
+            .map(|()| w)
+    })
+    .map_err(|e| log::warn!("file notifications unavailable ({e}); polling the inbox every second"))
+    .ok();
+    log::info!(
+        "watching {} (files are read once unchanged for {stable:?}); Ctrl-C stops",
+        inbox.display()
+    );
+
+    let mut seen: HashMap<PathBuf, (Stamp, Instant)> = HashMap::new();
+    let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        let mut ready: Vec<PathBuf> = Vec::new();
+        let entries = scan::scan(&inbox).map_err(Error::io(&inbox))?;
+        let present: HashSet<PathBuf> = entries
+            .iter()
+            .map(|e| scan::path_of(e).to_path_buf())
+            .collect();
+        seen.retain(|p, _| present.contains(p));
+        for entry in entries {
+            let Entry::File(path) = entry else { continue };
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let stamp = (
+                meta.len(),
+                meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            );
+            if done.contains(&(path.clone(), stamp)) {
+                continue;
+            }
+            match seen.get(&path) {
+                Some((s, since)) if *s == stamp => {
+                    if now.duration_since(*since) >= stable {
+                        ready.push(path);
+                    }
+                }
+                _ => {
+                    seen.insert(path, (stamp, now));
+                }
+            }
+        }
+        if !ready.is_empty() {
+            let mut periods: Vec<Period> = ready
+                .iter()
+                .map(|p| period_of(p, &catalogue, &settings, fallback))
+                .collect();
+            periods.sort();
+            periods.dedup();
+            for period in periods {
+                let result = crate::run::run_settled(ws, period, stable.max(settings.settle))?;
+                for f in &result.report.files {
+                    if ready
+                        .iter()
+                        .any(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == f.name))
+                    {
+                        log::info!(
+                            "{}: {} for {} ({})",
+                            f.name,
+                            f.disposition.name(),
+                            period,
+                            f.location
+                        );
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            period,
+                            f.disposition.name(),
+                            f.name,
+                            f.location
+                        );
+                    }
+                }
+            }
+            // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run.
+            for path in ready {
+                if let Ok(meta) = std::fs::metadata(&path) {
+                    done.insert((
+                        path,
+                        (
+                            meta.len(),
+                            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                        ),
+                    ));
+                }
+            }
+        }
+        let _ = rx.recv_timeout(Duration::from_millis(500));
+        while rx.try_recv().is_ok() {}
+    }
+    log::info!("watch stopped");
+    Ok(Outcome::Success)
+}
+
+/// The period a file reports, read from the file itself; `fallback` when it says none or cannot be read.
+fn period_of(
+    path: &std::path::Path,
+    catalogue: &Catalogue,
+    settings: &Settings,
+    fallback: Period,
+) -> Period {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Ok(bytes) = std::fs::read(path) else {
+        return fallback;
+    };
+    match crate::ingest::load(&bytes, settings) {
+        Ok((_, book)) => crate::ingest::parse::parse(&book, &name, catalogue, fallback)
+            .map(|r| r.period)
+            .unwrap_or(fallback),
+        Err(_) => {
+            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+            crate::ingest::parse::parse_period(stem, catalogue.plan.year).unwrap_or(fallback)
+        }
+    }
+}
