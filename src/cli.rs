@@ -40,6 +40,21 @@ pub enum Command {
         /// The reporting month, YYYY-MM.
         #[arg(long)]
         period: Period,
+        /// After a successful run, compose the period's mail (as `huizong mail`).
+        #[arg(long)]
+        mail: bool,
+        /// With --mail: deliver it over SMTP too.
+        #[arg(long, requires = "mail")]
+        send: bool,
+    },
+    /// Compose the period's mail into outbox/<period>/mail/*.eml; with --send, deliver it over SMTP.
+    Mail {
+        /// The reporting month, YYYY-MM.
+        #[arg(long)]
+        period: Period,
+        /// Deliver through SMTP (settings in huizong.toml or HUIZONG_SMTP_*); never sends a message twice.
+        #[arg(long)]
+        send: bool,
     },
     /// Watch inbox/ and process each file once it has stopped changing; Ctrl-C stops.
     Watch {
@@ -118,7 +133,8 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             let path = file.unwrap_or_else(|| ws.plan_path());
             crate::plan::check_file(&path)
         }
-        Command::Run { period } => {
+        Command::Mail { period, send } => crate::mail::run(&ws, period, send),
+        Command::Run { period, mail, send } => {
             let result = crate::run::run(&ws, period)?;
             print!("{}", crate::summary::render(&result.report));
             println!("report: {}", result.report_path.display());
@@ -130,7 +146,12 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 result.workbooks.len().saturating_sub(1),
                 ws.feedback_dir(period).display()
             );
-            Ok(Outcome::Success)
+            if !mail {
+                return Ok(Outcome::Success);
+            }
+            let catalogue = crate::plan::load(&ws.plan_path())?;
+            let settings = crate::settings::Settings::load(&ws.settings_path())?;
+            crate::mail::deliver(&ws, &result.report, &catalogue, &settings, period, send)
         }
         Command::Watch {
             period,

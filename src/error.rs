@@ -53,6 +53,9 @@ pub enum Error {
         /// How long this process waited.
         waited_seconds: u64,
     },
+    /// Composing or delivering mail failed.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
     /// A workbook could not be written.
     #[error("cannot write the workbook {path}: {message}")]
     Workbook {

@@ -1,9 +1,9 @@
 //! Findings: what the checks say about a return, one value per problem, each pinned to a cell.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The figure or file cannot be used as sent.
@@ -28,7 +28,7 @@ impl Severity {
 macro_rules! codes {
     ($($name:ident => $sev:ident, $zh:literal;)*) => {
         /// The stable English code of a finding.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         #[allow(missing_docs)]
         pub enum Code { $($name),* }
@@ -84,7 +84,7 @@ codes! {
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable English code.
     pub code: Code,

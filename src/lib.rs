@@ -14,6 +14,7 @@ pub mod forms;
 pub mod ingest;
 pub mod ledger;
 pub mod lock;
+pub mod mail;
 pub mod normalise;
 pub mod output;
 pub mod period;

@@ -22,6 +22,66 @@ struct RawSettings {
     max_cells: Option<u64>,
     lock_wait_seconds: Option<u64>,
     settle_seconds: Option<u64>,
+    #[serde(default)]
+    mail: RawMail,
+    #[serde(default)]
+    smtp: RawSmtp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    leadership: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<String>,
+    user: Option<String>,
+    from: Option<String>,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain text: only for a server on 127.0.0.1.
+    None,
+    /// STARTTLS upgrade on a plain connection (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl Security {
+    fn parse(s: &str) -> Option<Security> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Some(Security::None),
+            "starttls" => Some(Security::StartTls),
+            "tls" => Some(Security::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// SMTP delivery settings; the password only ever comes from `HUIZONG_SMTP_PASSWORD`.
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// Server host name.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// none, starttls or tls.
+    pub security: Security,
+    /// Login name; no login when empty.
+    pub user: String,
+    /// The sender address.
+    pub from: String,
+    /// An extra CA certificate (PEM) to trust, for a server with a private CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Checked settings with every default filled in.
@@ -51,6 +111,34 @@ pub struct Settings {
     pub lock_wait: std::time::Duration,
     /// `run` leaves in the inbox files modified less than this long ago (they may still be being written).
     pub settle: std::time::Duration,
+    /// Who receives the consolidated workbook.
+    pub leadership: Vec<String>,
+    /// How mail is delivered.
+    pub smtp: Smtp,
+}
+
+fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, String> {
+    let security = match raw.security {
+        None => d.security,
+        Some(s) => Security::parse(&s)
+            .ok_or_else(|| format!("smtp.security = {s:?} must be none, starttls or tls"))?,
+    };
+    let from = raw.from.unwrap_or(d.from);
+    if !from.contains('@') {
+        return Err(format!("smtp.from = {from:?} is not an e-mail address"));
+    }
+    Ok(Smtp {
+        host: raw.host.unwrap_or(d.host),
+        port: raw.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+        }),
+        security,
+        user: raw.user.unwrap_or(d.user),
+        from,
+        ca_file: raw.ca_file.or(d.ca_file),
+    })
 }
 
 impl Default for Settings {
@@ -68,6 +156,15 @@ impl Default for Settings {
             max_cells: 100_000,
             lock_wait: std::time::Duration::from_secs(30),
             settle: std::time::Duration::ZERO,
+            leadership: vec!["leadership@dingxi.example.org".to_string()],
+            smtp: Smtp {
+                host: "127.0.0.1".to_string(),
+                port: 25,
+                security: Security::None,
+                user: String::new(),
+                from: "huizong@dingxi.example.org".to_string(),
+                ca_file: None,
+            },
         }
     }
 }
@@ -90,6 +187,27 @@ impl Settings {
     }
 
     fn from_raw(raw: RawSettings) -> Result<Settings, String> {
+        let mut raw = raw;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        // The environment overrides the file for every SMTP setting.
+        if let Some(v) = env("HUIZONG_SMTP_HOST") {
+            raw.smtp.host = Some(v);
+        }
+        if let Some(v) = env("HUIZONG_SMTP_PORT") {
+            raw.smtp.port = Some(
+                v.parse()
+                    .map_err(|_| format!("HUIZONG_SMTP_PORT = {v:?} is not a port number"))?,
+            );
+        }
+        if let Some(v) = env("HUIZONG_SMTP_SECURITY") {
+            raw.smtp.security = Some(v);
+        }
+        if let Some(v) = env("HUIZONG_SMTP_USER") {
+            raw.smtp.user = Some(v);
+        }
+        if let Some(v) = env("HUIZONG_SMTP_FROM") {
+            raw.smtp.from = Some(v);
+        }
         let d = Settings::default();
         let s = Settings {
             deadline_day: raw.deadline_day.unwrap_or(d.deadline_day),
@@ -108,6 +226,8 @@ impl Settings {
             settle: raw
                 .settle_seconds
                 .map_or(d.settle, std::time::Duration::from_secs),
+            leadership: raw.mail.leadership.unwrap_or(d.leadership),
+            smtp: smtp(raw.smtp, d.smtp)?,
         };
         if !(1..=28).contains(&s.deadline_day) {
             return Err(format!(

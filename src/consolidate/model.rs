@@ -1,7 +1,7 @@
 //! The report model: what the run found, as data. report.json is this model serialised, and the workbooks
 //! only draw it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::normalise::excel_round;
@@ -9,7 +9,7 @@ use crate::plan::model::{Comparator, IndicatorKind, Target};
 use crate::validate::{Context, Reading, Role};
 
 /// What became of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// Used in this period's consolidation; archived in `accepted/`.
@@ -41,7 +41,7 @@ impl Disposition {
 }
 
 /// One file seen by the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileRecord {
     /// The name it arrived under.
     pub name: String,
@@ -68,7 +68,7 @@ pub struct FileRecord {
 }
 
 /// Progress of one indicator for the city.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorStatus {
     /// Indicator code.
     pub code: String,
@@ -105,7 +105,7 @@ pub struct IndicatorStatus {
 }
 
 /// One expected unit's standing for the period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitStatus {
     /// Unit code.
     pub code: String,
@@ -124,7 +124,7 @@ pub struct UnitStatus {
 }
 
 /// Counts for the summary line: files in = accepted + rejected + duplicate + superseded + other period + ignored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Every file and entry seen.
     pub files_in: usize,
@@ -149,7 +149,7 @@ pub struct Summary {
 }
 
 /// The whole run, as written to report.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The plan's id.
     pub plan_id: String,
@@ -178,7 +178,7 @@ pub struct Report {
 }
 
 /// The city figure of each numeric indicator for each month of the year so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     /// The months, oldest first, ending with the run's.
     pub months: Vec<String>,
@@ -191,7 +191,7 @@ pub struct Trend {
 }
 
 /// One indicator's city figures by month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrendRow {
     /// Indicator code.
     pub code: String,

@@ -7,6 +7,7 @@ mod demo;
 mod docs;
 mod history;
 mod ingest;
+mod mail;
 mod office;
 mod plan;
 mod util;

@@ -1,0 +1,518 @@
+//! Mail: compose each unit's feedback, leadership's summary and reminders from editable templates, then
+//! write them as .eml files to review or deliver them over SMTP, never twice.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{SmtpTransport, Transport};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::consolidate::model::{Disposition, Report};
+use crate::error::Error;
+use crate::finding::Severity;
+use crate::output;
+use crate::period::Period;
+use crate::plan::Catalogue;
+use crate::settings::{Security, Settings};
+use crate::workspace::Workspace;
+
+/// The built-in templates, used where the workspace has none of its own.
+const BUILTIN: [(&str, &str); 6] = [
+    (
+        "feedback.subject",
+        include_str!("../templates/mail/feedback.subject"),
+    ),
+    (
+        "feedback.body",
+        include_str!("../templates/mail/feedback.body"),
+    ),
+    (
+        "leadership.subject",
+        include_str!("../templates/mail/leadership.subject"),
+    ),
+    (
+        "leadership.body",
+        include_str!("../templates/mail/leadership.body"),
+    ),
+    (
+        "reminder.subject",
+        include_str!("../templates/mail/reminder.subject"),
+    ),
+    (
+        "reminder.body",
+        include_str!("../templates/mail/reminder.body"),
+    ),
+];
+
+/// One message to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Stable name: `feedback_<unit>`, `leadership`, `reminder_<unit>`; also the .eml file's stem.
+    pub key: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject (UTF-8).
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// (file name, bytes) of each attachment.
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+impl Outgoing {
+    /// SHA-256 of each attachment, in order: with the key, what makes a message "the same" for the send log.
+    pub fn attachment_hashes(&self) -> Vec<String> {
+        self.attachments
+            .iter()
+            .map(|(_, b)| output::hex(&Sha256::digest(b)))
+            .collect()
+    }
+}
+
+/// One line of the send log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendRecord {
+    /// The message's key.
+    pub key: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// (name, sha256) of each attachment.
+    pub attachments: Vec<(String, String)>,
+    /// When it was tried (RFC 3339).
+    pub time: String,
+    /// `sent`, or `failed: <why>`.
+    pub result: String,
+}
+
+/// Errors of the mail stage.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// A template does not parse or render.
+    #[error("the mail template {name} is invalid: {message}; fix it in templates/mail/")]
+    Template {
+        /// Template file name.
+        name: String,
+        /// What minijinja said.
+        message: String,
+    },
+    /// An address in the plan or settings is malformed.
+    #[error(
+        "'{address}' is not a valid e-mail address ({context}); correct it in the plan or huizong.toml"
+    )]
+    Address {
+        /// The address.
+        address: String,
+        /// Whose address.
+        context: String,
+    },
+    /// The message could not be built.
+    #[error("cannot build the message {key}: {message}")]
+    Build {
+        /// The message key.
+        key: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Composes every message for a period from its report and the files the run wrote.
+pub fn compose(
+    ws: &Workspace,
+    report: &Report,
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+) -> Result<Vec<Outgoing>, Error> {
+    let env = templates(ws)?;
+    let render = |name: &str, ctx: &minijinja::Value| -> Result<String, Error> {
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map(|s| s.trim_end().to_string())
+            .map_err(|e| template_error(name, &e))
+    };
+    let office = catalogue.plan.office.clone();
+    let mut out = Vec::new();
+
+    for unit in crate::consolidate::feedback::recipients(report, catalogue) {
+        let path = ws
+            .feedback_dir(period)
+            .join(crate::consolidate::feedback::file_name(period, unit));
+        let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+        let attachment = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mine: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.unit == unit.code && f.severity != Severity::Info)
+            .collect();
+        let used = report
+            .files
+            .iter()
+            .find(|f| f.unit == unit.code && f.disposition == Disposition::Accepted);
+        let findings: Vec<minijinja::Value> = mine
+            .iter()
+            .map(|f| {
+                minijinja::context! {
+                    severity => f.severity.chinese(), indicator => f.indicator.clone(), cell => f.cell.clone(), message => f.message.clone(),
+                }
+            })
+            .collect();
+        let ctx = minijinja::context! {
+            unit_name => unit.name.clone(), period => period.chinese(), file => used.map(|f| f.name.clone()).unwrap_or_default(),
+            rejected => used.is_none(), serious => mine.len(),
+            errors => mine.iter().filter(|f| f.severity == Severity::Error).count(),
+            warnings => mine.iter().filter(|f| f.severity == Severity::Warning).count(),
+            findings => findings, attachment => attachment.clone(),
+            deadline => crate::consolidate::feedback::correction_deadline(period, settings), office => office.clone(),
+        };
+        out.push(Outgoing {
+            key: format!("feedback_{}", unit.code),
+            to: vec![unit.email.clone()],
+            subject: render("feedback.subject", &ctx)?,
+            body: render("feedback.body", &ctx)?,
+            attachments: vec![(attachment, bytes)],
+        });
+    }
+
+    let book = ws
+        .period_dir(period)
+        .join(crate::consolidate::workbook::file_name(catalogue, period));
+    let book_bytes = std::fs::read(&book).map_err(Error::io(&book))?;
+    let book_name = book
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let count_units = |s: &str| report.units.iter().filter(|u| u.status == s).count();
+    let count_ind = |s: &str| report.indicators.iter().filter(|i| i.status == s).count();
+    let behind_list: Vec<minijinja::Value> = report
+        .indicators
+        .iter()
+        .filter(|i| i.status == "behind" || i.status == "overdue")
+        .map(|i| {
+            minijinja::context! {
+                text => i.text.clone(), unit => i.unit.clone(),
+                city => i.city.map(crate::plan::model::fmt_num).unwrap_or_else(|| i.state.clone().unwrap_or_default()),
+                expected => i.expected_to_date.map(crate::plan::model::fmt_num).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let unit_name = |code: &str| {
+        catalogue
+            .unit(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    };
+    let top: Vec<minijinja::Value> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .take(10)
+        .map(|f| minijinja::context! { unit => unit_name(&f.unit), message => f.message.clone() })
+        .collect();
+    let missing_units: Vec<String> = report
+        .units
+        .iter()
+        .filter(|u| u.status == "missing")
+        .map(|u| u.name.clone())
+        .collect();
+    let ctx = minijinja::context! {
+        plan_title => catalogue.plan.title.clone(), period => period.chinese(), attachment => book_name.clone(),
+        expected => report.units.len(), on_time => count_units("on_time"), late => count_units("late"),
+        missing => count_units("missing"), rejected => count_units("rejected"), missing_units => missing_units.join("、"),
+        met => count_ind("met") + count_ind("done"), on_track => count_ind("on_track") + count_ind("in_progress"),
+        behind => count_ind("behind") + count_ind("overdue"), not_reported => count_ind("not_reported"),
+        behind_list => behind_list, errors => report.summary.errors, warnings => report.summary.warnings,
+        top_findings => top, office => office.clone(),
+    };
+    out.push(Outgoing {
+        key: "leadership".to_string(),
+        to: settings.leadership.clone(),
+        subject: render("leadership.subject", &ctx)?,
+        body: render("leadership.body", &ctx)?,
+        attachments: vec![(book_name, book_bytes)],
+    });
+
+    if jiff::Timestamp::now() >= crate::run::deadline(period, settings) {
+        for u in report.units.iter().filter(|u| u.status == "missing") {
+            let Some(unit) = catalogue.unit(&u.code) else {
+                continue;
+            };
+            let name = crate::forms::file_name(period, unit);
+            let form = crate::forms::build(catalogue, settings, period, unit)
+                .and_then(|mut wb| wb.save_to_buffer())
+                .map_err(output::xlsx_err(&ws.forms_dir(period).join(&name)))?;
+            let ctx = minijinja::context! {
+                unit_name => unit.name.clone(), period => period.chinese(), due => crate::forms::deadline(period, settings),
+                attachment => name.clone(), office => office.clone(),
+            };
+            out.push(Outgoing {
+                key: format!("reminder_{}", unit.code),
+                to: vec![unit.email.clone()],
+                subject: render("reminder.subject", &ctx)?,
+                body: render("reminder.body", &ctx)?,
+                attachments: vec![(name, form)],
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn template_error(name: &str, e: &minijinja::Error) -> Error {
+    Error::Mail(MailError::Template {
+        name: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The templates: the workspace's `templates/mail/*` where present, else the built-in ones.
+fn templates(ws: &Workspace) -> Result<minijinja::Environment<'static>, Error> {
+    let mut env = minijinja::Environment::new();
+    for (name, builtin) in BUILTIN {
+        let path = ws.root.join("templates").join("mail").join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| builtin.to_string());
+        env.add_template_owned(name.to_string(), text)
+            .map_err(|e| template_error(name, &e))?;
+    }
+    Ok(env)
+}
+
+fn mailbox(address: &str, context: &str) -> Result<Mailbox, MailError> {
+    address.parse().map_err(|_| MailError::Address {
+        address: address.to_string(),
+        context: context.to_string(),
+    })
+}
+
+/// Builds the RFC 5322 message: UTF-8 subject, a text body, attachments with their Chinese names encoded.
+pub fn message(m: &Outgoing, from: &str) -> Result<Message, Error> {
+    let mut builder = Message::builder()
+        .from(mailbox(from, "smtp.from").map_err(Error::Mail)?)
+        .subject(m.subject.clone());
+    for to in &m.to {
+        builder = builder.to(mailbox(to, &m.key).map_err(Error::Mail)?);
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
+    for (name, bytes) in &m.attachments {
+        let kind =
+            ContentType::parse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .expect("a valid MIME type");
+        parts = parts.singlepart(Attachment::new(name.clone()).body(bytes.clone(), kind));
+    }
+    builder.multipart(parts).map_err(|e| {
+        Error::Mail(MailError::Build {
+            key: m.key.clone(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Writes each message as `<key>.eml` into `dir` for review; returns the paths.
+pub fn write_eml(dir: &Path, messages: &[Outgoing], from: &str) -> Result<Vec<PathBuf>, Error> {
+    messages
+        .iter()
+        .map(|m| {
+            let path = dir.join(format!("{}.eml", m.key));
+            output::write_atomic(&path, &message(m, from)?.formatted())?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// What `send` did.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// Messages delivered now.
+    pub sent: Vec<String>,
+    /// Messages already delivered by an earlier `--send`.
+    pub skipped: Vec<String>,
+    /// (key, why) of each message that failed.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Delivers every message not yet delivered (by key and attachment hashes), recording each try in the log.
+pub fn send(
+    messages: &[Outgoing],
+    settings: &Settings,
+    log_path: &Path,
+) -> Result<Delivery, Error> {
+    let done: HashSet<(String, Vec<String>)> = read_log(log_path)
+        .into_iter()
+        .filter(|r| r.result == "sent")
+        .map(|r| (r.key, r.attachments.into_iter().map(|(_, h)| h).collect()))
+        .collect();
+    let mut delivery = Delivery::default();
+    let pending: Vec<&Outgoing> = messages
+        .iter()
+        .filter(|m| {
+            let seen = done.contains(&(m.key.clone(), m.attachment_hashes()));
+            if seen {
+                delivery.skipped.push(m.key.clone());
+            }
+            !seen
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(delivery);
+    }
+    let transport = transport(settings)?;
+    for m in pending {
+        let result = message(m, &settings.smtp.from).and_then(|msg| {
+            transport.send(&msg).map(|_| ()).map_err(|e| {
+                Error::Mail(MailError::Build {
+                    key: m.key.clone(),
+                    message: smtp_reason(&e),
+                })
+            })
+        });
+        let outcome = match &result {
+            Ok(()) => "sent".to_string(),
+            Err(Error::Mail(MailError::Build { message, .. })) => format!("failed: {message}"),
+            Err(e) => format!("failed: {e}"),
+        };
+        let record = SendRecord {
+            key: m.key.clone(),
+            to: m.to.clone(),
+            subject: m.subject.clone(),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|(n, _)| n.clone())
+                .zip(m.attachment_hashes())
+                .collect(),
+            time: jiff::Timestamp::now().to_string(),
+            result: outcome.clone(),
+        };
+        append_log(log_path, &record)?;
+        match result {
+            Ok(()) => {
+                log::info!("sent {} to {}", m.key, m.to.join(", "));
+                delivery.sent.push(m.key.clone());
+            }
+            Err(_) => {
+                log::error!("{} to {}: {outcome}", m.key, m.to.join(", "));
+                delivery.failed.push((m.key.clone(), outcome));
+            }
+        }
+    }
+    Ok(delivery)
+}
+
+fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn transport(settings: &Settings) -> Result<SmtpTransport, Error> {
+    let smtp = &settings.smtp;
+    let bad = |message: String| Error::Settings {
+        path: PathBuf::from("huizong.toml [smtp]"),
+        message,
+    };
+    let tls = || -> Result<TlsParameters, Error> {
+        let mut builder = TlsParameters::builder(smtp.host.clone());
+        if let Some(ca) = &smtp.ca_file {
+            let pem = std::fs::read(ca).map_err(Error::io(ca))?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| bad(format!("smtp.ca_file {}: {e}", ca.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        builder
+            .build_rustls()
+            .map_err(|e| bad(format!("TLS setup failed: {e}")))
+    };
+    let mut b = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port);
+    b = match smtp.security {
+        Security::None => b,
+        Security::StartTls => b.tls(Tls::Required(tls()?)),
+        Security::Tls => b.tls(Tls::Wrapper(tls()?)),
+    };
+    if !smtp.user.is_empty() {
+        let password = std::env::var("HUIZONG_SMTP_PASSWORD").unwrap_or_default();
+        b = b.credentials(Credentials::new(smtp.user.clone(), password));
+    }
+    Ok(b.timeout(Some(std::time::Duration::from_secs(30))).build())
+}
+
+fn read_log(path: &Path) -> Vec<SendRecord> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn append_log(path: &Path, record: &SendRecord) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(Error::io(path))?;
+    let line = serde_json::to_string(record).expect("a send record serialises");
+    writeln!(f, "{line}")
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io(path))
+}
+
+/// `huizong mail`: compose the period's messages, write them as .eml, and with `send` deliver them.
+pub fn run(ws: &Workspace, period: Period, send_now: bool) -> Result<crate::cli::Outcome, Error> {
+    let catalogue = crate::plan::load(&ws.plan_path())?;
+    let settings = Settings::load(&ws.settings_path())?;
+    let path = ws.report_path(period);
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| Error::Settings {
+        path: path.clone(),
+        message: format!("{e}; run `huizong run --period {period}` first"),
+    })?;
+    deliver(ws, &report, &catalogue, &settings, period, send_now)
+}
+
+/// Composes, writes .eml files, and with `send_now` delivers; prints a line per message.
+pub fn deliver(
+    ws: &Workspace,
+    report: &Report,
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+    send_now: bool,
+) -> Result<crate::cli::Outcome, Error> {
+    let messages = compose(ws, report, catalogue, settings, period)?;
+    let dir = ws.period_dir(period).join("mail");
+    let written = write_eml(&dir, &messages, &settings.smtp.from)?;
+    println!("{} messages written to {}", written.len(), dir.display());
+    if !send_now {
+        return Ok(crate::cli::Outcome::Success);
+    }
+    let d = send(&messages, settings, &dir.join("send-log.jsonl"))?;
+    println!(
+        "sent {}, already sent {}, failed {}",
+        d.sent.len(),
+        d.skipped.len(),
+        d.failed.len()
+    );
+    for (key, why) in &d.failed {
+        println!("failed: {key}: {why}");
+    }
+    Ok(if d.failed.is_empty() {
+        crate::cli::Outcome::Success
+    } else {
+        crate::cli::Outcome::Failed
+    })
+}
