@@ -29,11 +29,17 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build a sample workspace from the built-in Dingxi plan and run it.
+    /// Build a sample workspace from the built-in Dingxi plan and run it (or, with --units, a synthetic one).
     Demo {
         /// Where to build it.
         #[arg(long, default_value = "demo")]
         dir: PathBuf,
+        /// Build a synthetic workspace of the same shape with this many reporting units (for benchmarks).
+        #[arg(long)]
+        units: Option<usize>,
+        /// With --units: write the workspace without running it.
+        #[arg(long, requires = "units")]
+        no_run: bool,
     },
     /// Read the inbox, check every return against the plan, write outbox/<period>/ and archive the files.
     Run {
@@ -123,7 +129,29 @@ pub enum Outcome {
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     let ws = Workspace::new(&cli.root);
     match cli.command {
-        Command::Demo { dir } => crate::demo::run(&dir),
+        Command::Demo {
+            dir, units: None, ..
+        } => crate::demo::run(&dir),
+        Command::Demo {
+            dir,
+            units: Some(n),
+            no_run,
+        } => {
+            let oct = Period {
+                year: 2020,
+                month: 10,
+            };
+            let written = crate::synthetic::build(&dir, n, oct)?;
+            println!(
+                "synthetic workspace {} with {written} returns for {oct}",
+                dir.display()
+            );
+            if !no_run {
+                let result = crate::run::run(&Workspace::new(&dir), oct)?;
+                print!("{}", crate::summary::render(&result.report));
+            }
+            Ok(Outcome::Success)
+        }
         Command::Plan(PlanCommand::Extract { notice }) => {
             let text = std::fs::read_to_string(&notice).map_err(Error::io(&notice))?;
             print!("{}", crate::plan::extract::extract_toml(&text));

@@ -13,7 +13,7 @@ use crate::forms::{self, DATA_SHEET, HEADER_ROW, col};
 use crate::output;
 use crate::period::Period;
 use crate::plan::Catalogue;
-use crate::plan::model::{IndicatorKind, RowRole};
+use crate::plan::model::{IndicatorKind, ReportRow, RowRole};
 use crate::settings::Settings;
 use crate::workspace::Workspace;
 
@@ -161,6 +161,34 @@ pub fn filled_return(
     unit: &str,
     edits: &[Edit],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let figures = |row: &ReportRow<'_>| {
+        let code = row.code();
+        let cum = cumulative(catalogue, unit, &code, period)?;
+        let before = if period.month > 1 {
+            cumulative(catalogue, unit, &code, period.previous()).unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        let additive = row.indicator.is_some_and(|i| i.kind.is_additive());
+        let month = (additive || row.role == RowRole::CountyShare)
+            .then(|| ((cum - before).max(0.0) * 100.0).round() / 100.0);
+        Some((month, cum))
+    };
+    fill(catalogue, settings, period, unit, &figures, edits)
+}
+
+/// Figures for one row of a return: (本月完成 if reported, 累计完成).
+pub type Figures<'a> = dyn Fn(&ReportRow<'_>) -> Option<(Option<f64>, f64)> + 'a;
+
+/// A unit's form for `period` filled with `figures`, milestones in progress, narratives written; then `edits`.
+pub fn fill(
+    catalogue: &Catalogue,
+    settings: &Settings,
+    period: Period,
+    unit: &str,
+    figures: &Figures<'_>,
+    edits: &[Edit],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let u = catalogue.unit(unit).ok_or_else(|| {
         rust_xlsxwriter::XlsxError::ParameterError(format!("unknown unit {unit}"))
     })?;
@@ -190,19 +218,9 @@ pub fn filled_return(
                 )?;
             }
             Some(_) => {
-                if let Some(cum) = cumulative(catalogue, unit, &code, period) {
-                    let before = if period.month > 1 {
-                        cumulative(catalogue, unit, &code, period.previous()).unwrap_or(0.0)
-                    } else {
-                        0.0
-                    };
-                    let additive = row.indicator.is_some_and(|i| i.kind.is_additive());
-                    if additive || row.role == RowRole::CountyShare {
-                        ws.write_number(
-                            r,
-                            col::MONTH,
-                            ((cum - before).max(0.0) * 100.0).round() / 100.0,
-                        )?;
+                if let Some((month, cum)) = figures(row) {
+                    if let Some(m) = month {
+                        ws.write_number(r, col::MONTH, m)?;
                     }
                     ws.write_number(r, col::CUMULATIVE, cum)?;
                 }

@@ -108,7 +108,8 @@ pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
         .expect("some numbered name is free")
 }
 
-/// Moves a file into `dir` under a unique name, durably; never overwrites.
+/// Moves a file into `dir` under a unique name; never overwrites. The caller flushes the folders afterwards
+/// (once for a whole batch) with [`crate::output::sync_dir`].
 pub fn move_into(from: &Path, dir: &Path) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let name = from
@@ -117,10 +118,6 @@ pub fn move_into(from: &Path, dir: &Path) -> Result<PathBuf, Error> {
         .unwrap_or_default();
     let to = unique_path(dir, &name);
     std::fs::rename(from, &to).map_err(Error::io(from))?;
-    crate::output::sync_dir(dir)?;
-    if let Some(src_dir) = from.parent() {
-        crate::output::sync_dir(src_dir)?;
-    }
     Ok(to)
 }
 

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod run;
 pub mod settings;
 pub mod summary;
+pub mod synthetic;
 pub mod validate;
 pub mod watch;
 pub mod workspace;

@@ -43,6 +43,52 @@ pub fn save_workbook(wb: &mut Workbook, path: &Path) -> Result<(), Error> {
     write_atomic(path, &bytes)
 }
 
+/// Renders a workbook into a file that does not exist yet, flushing its data; for filling a staging folder
+/// that [`swap_dir`] then puts in place as a whole.
+pub fn save_workbook_new(wb: &mut Workbook, path: &Path) -> Result<(), Error> {
+    let bytes = wb.save_to_buffer().map_err(xlsx_err(path))?;
+    let mut f = std::fs::File::create_new(path).map_err(Error::io(path))?;
+    f.write_all(&bytes).map_err(Error::io(path))?;
+    f.sync_data().map_err(Error::io(path))
+}
+
+/// A fresh, empty staging folder beside `dir` (hidden, so that nothing else reads it).
+pub fn staging_dir(dir: &Path) -> Result<PathBuf, Error> {
+    let staging = hidden_sibling(dir, "new");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(Error::io(&staging))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(Error::io(&staging))?;
+    Ok(staging)
+}
+
+/// Replaces `dir` with the filled `staging` folder: a reader sees the whole old set of files or the whole new
+/// one. Creating many files directly in a fresh folder is also far cheaper than a temp file and a rename each.
+pub fn swap_dir(staging: &Path, dir: &Path) -> Result<(), Error> {
+    sync_dir(staging)?;
+    let old = hidden_sibling(dir, "old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(Error::io(&old))?;
+    }
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(Error::io(dir))?;
+    }
+    std::fs::rename(staging, dir).map_err(Error::io(staging))?;
+    sync_dir(dir.parent().unwrap_or(Path::new(".")))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(Error::io(&old))?;
+    }
+    Ok(())
+}
+
+fn hidden_sibling(dir: &Path, what: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.with_file_name(format!(".{name}.{what}"))
+}
+
 /// Writes `bytes` to `path` through a temp file in the same folder, fsync'd, then renamed over.
 ///
 /// A reader (or a crash) sees the old file or the new one, never half of one.
@@ -52,7 +98,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let tmp = temp_sibling(path);
     let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
     f.write_all(bytes).map_err(Error::io(&tmp))?;
-    f.sync_all().map_err(Error::io(&tmp))?;
+    f.sync_data().map_err(Error::io(&tmp))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(Error::io(path))?;
     sync_dir(dir)

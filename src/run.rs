@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::consolidate::model::{Disposition, FileRecord, Report, Summary, tables};
+use crate::consolidate::model::{Disposition, FileRecord, Lookup, Report, Summary, tables};
 use crate::consolidate::{feedback, workbook};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Severity};
@@ -127,6 +127,7 @@ fn assess_settled(
 
     let (paths, ignored) = gather(ws, period, settle)?;
     log::info!("reading {} files for {period}", paths.len());
+    let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
     let mut candidates: Vec<Candidate> = paths
         .into_par_iter()
@@ -137,6 +138,11 @@ fn assess_settled(
         })
         .collect::<Result<_, _>>()?;
     progress.finish_and_clear();
+    log::info!(
+        "read {} files in {:.3} s",
+        candidates.len(),
+        clock.elapsed().as_secs_f64()
+    );
     let first_seen: HashMap<String, String> = ledger::read(&ws.ledger_path())
         .into_iter()
         .rev()
@@ -170,6 +176,11 @@ fn assess_settled(
         })
         .collect();
     let accepted: Vec<CheckedReturn> = checked.into_iter().flatten().collect();
+    log::info!(
+        "validated {} returns at {:.3} s",
+        accepted.len(),
+        clock.elapsed().as_secs_f64()
+    );
 
     let mut findings: Vec<Finding> = accepted
         .iter()
@@ -315,6 +326,7 @@ fn assess_settled(
         .into_iter()
         .map(|(i, dir)| (candidates[order[i]].path.clone(), dir, i))
         .collect();
+    log::info!("assessed at {:.3} s", clock.elapsed().as_secs_f64());
     Ok(Assessment {
         report,
         catalogue,
@@ -333,10 +345,20 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         run_id,
         moves,
     } = a;
+    let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     output::write_atomic(&report_path, &json)?;
+    log::info!(
+        "wrote report.json in {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
     let workbooks = write_workbooks(ws, &report, &catalogue, &settings, period)?;
+    log::info!(
+        "wrote {} workbooks at {:.3} s",
+        workbooks.len(),
+        clock.elapsed().as_secs_f64()
+    );
 
     let mut entries = Vec::new();
     for (from, dir, i) in moves {
@@ -359,7 +381,23 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
             location: ws.relative(&to).to_string_lossy().into_owned(),
         });
     }
+    // The renames are made durable before the ledger says they happened.
+    let mut touched: Vec<PathBuf> = entries
+        .iter()
+        .filter_map(|e| ws.root.join(&e.location).parent().map(PathBuf::from))
+        .collect();
+    touched.sort();
+    touched.dedup();
+    touched.push(ws.inbox());
+    for dir in touched.iter().filter(|d| d.is_dir()) {
+        output::sync_dir(dir)?;
+    }
     ledger::append(&ws.ledger_path(), &entries)?;
+    log::info!(
+        "moved {} files at {:.3} s",
+        entries.len(),
+        clock.elapsed().as_secs_f64()
+    );
     Ok(RunResult {
         report,
         report_path,
@@ -375,23 +413,41 @@ fn write_workbooks(
     settings: &Settings,
     period: Period,
 ) -> Result<Vec<PathBuf>, Error> {
+    let lookup = Lookup::of(report);
     let consolidated = ws
         .period_dir(period)
         .join(workbook::file_name(catalogue, period));
-    let mut book =
-        workbook::build(report, catalogue, period).map_err(output::xlsx_err(&consolidated))?;
-    output::save_workbook(&mut book, &consolidated)?;
     let dir = ws.feedback_dir(period);
-    let mut paths: Vec<PathBuf> = feedback::recipients(report, catalogue)
-        .par_iter()
-        .map(|unit| {
-            let path = dir.join(feedback::file_name(period, unit));
-            let mut wb = feedback::build(report, catalogue, settings, period, unit)
-                .map_err(output::xlsx_err(&path))?;
-            output::save_workbook(&mut wb, &path)?;
-            Ok(path)
-        })
-        .collect::<Result<_, Error>>()?;
+    let staging = output::staging_dir(&dir)?;
+    let (book, feedback) = rayon::join(
+        || -> Result<(), Error> {
+            let clock = std::time::Instant::now();
+            let mut book = workbook::build(report, &lookup, catalogue, period)
+                .map_err(output::xlsx_err(&consolidated))?;
+            output::save_workbook(&mut book, &consolidated)?;
+            log::info!(
+                "wrote the consolidated workbook in {:.3} s",
+                clock.elapsed().as_secs_f64()
+            );
+            Ok(())
+        },
+        || -> Result<Vec<PathBuf>, Error> {
+            feedback::recipients(report, catalogue)
+                .par_iter()
+                .map(|unit| {
+                    let name = feedback::file_name(period, unit);
+                    let path = staging.join(&name);
+                    let mut wb = feedback::build(&lookup, catalogue, settings, period, unit)
+                        .map_err(output::xlsx_err(&path))?;
+                    output::save_workbook_new(&mut wb, &path)?;
+                    Ok(dir.join(name))
+                })
+                .collect()
+        },
+    );
+    book?;
+    let mut paths = feedback?;
+    output::swap_dir(&staging, &dir)?;
     paths.insert(0, consolidated);
     Ok(paths)
 }
@@ -552,26 +608,25 @@ fn decide(candidates: &[Candidate], period: Period) -> Vec<(Disposition, String)
         });
     }
     // The newest return of each unit wins; older ones are kept but not used.
-    for i in 0..candidates.len() {
-        let Outcome::Parsed(p) = &candidates[i].outcome else {
+    let mut by_unit: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if let (Outcome::Parsed(p), Disposition::Accepted) = (&c.outcome, out[i].0) {
+            by_unit.entry(p.unit.as_str()).or_default().push(i);
+        }
+    }
+    for list in by_unit.values() {
+        let Some(&newest) = list.iter().max_by(|&&a, &&b| {
+            (candidates[a].mtime, &candidates[a].name)
+                .cmp(&(candidates[b].mtime, &candidates[b].name))
+        }) else {
             continue;
         };
-        if out[i].0 != Disposition::Accepted {
-            continue;
-        }
-        let newer = (0..candidates.len()).find(|&j| {
-            j != i
-                && out[j].0 == Disposition::Accepted
-                && matches!(&candidates[j].outcome, Outcome::Parsed(q) if q.unit == p.unit)
-                && (candidates[j].mtime, &candidates[j].name)
-                    > (candidates[i].mtime, &candidates[i].name)
-        });
-        if let Some(j) = newer {
+        for &i in list.iter().filter(|&&i| i != newest) {
             out[i] = (
                 Disposition::Superseded,
                 format!(
                     "同一单位又报送了更新的“{}”，本文件不再使用",
-                    candidates[j].name
+                    candidates[newest].name
                 ),
             );
         }
@@ -628,13 +683,13 @@ fn completeness(
     files: &[FileRecord],
 ) -> Vec<Finding> {
     let due = crate::forms::deadline(period, settings);
+    let mut by_unit: HashMap<(&str, Disposition), &FileRecord> = HashMap::new();
+    for f in files {
+        by_unit.entry((f.unit.as_str(), f.disposition)).or_insert(f);
+    }
     let mut out = Vec::new();
     for unit in catalogue.reporting_units() {
-        let mine = |d: Disposition| {
-            files
-                .iter()
-                .find(|f| f.unit == unit.code && f.disposition == d)
-        };
+        let mine = |d: Disposition| by_unit.get(&(unit.code.as_str(), d)).copied();
         match (mine(Disposition::Accepted), mine(Disposition::Rejected)) {
             (Some(f), _) if f.late => out.push(
                 Finding::new(

@@ -4,6 +4,9 @@ use std::fmt::Write;
 
 use crate::consolidate::model::{Disposition, Report};
 
+/// Most unit lines the summary prints.
+const SCREEN: usize = 30;
+
 /// Renders the summary: the file count identity, units × findings by severity, rejected files with reasons.
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
@@ -30,17 +33,36 @@ pub fn render(report: &Report) -> String {
         "{:<10} {:<9} {:>6} {:>8} {:>5}",
         "unit", "status", "errors", "warnings", "info"
     );
-    for u in &report.units {
+    // A big plan would scroll off the screen: past a screenful, list only the units that need attention.
+    let listed: Vec<_> = if report.units.len() <= SCREEN {
+        report.units.iter().collect()
+    } else {
+        report
+            .units
+            .iter()
+            .filter(|u| u.status != "on_time" || u.errors + u.warnings > 0)
+            .take(SCREEN)
+            .collect()
+    };
+    for u in &listed {
         let _ = writeln!(
             out,
             "{:<10} {:<9} {:>6} {:>8} {:>5}",
             u.code, u.status, u.errors, u.warnings, u.infos
         );
     }
+    if listed.len() < report.units.len() {
+        let _ = writeln!(
+            out,
+            "… {} more units not listed (see report.json)",
+            report.units.len() - listed.len()
+        );
+    }
     for f in report
         .files
         .iter()
         .filter(|f| f.disposition == Disposition::Rejected)
+        .take(SCREEN)
     {
         let _ = writeln!(out, "rejected: {} ({})", f.name, f.reason);
     }

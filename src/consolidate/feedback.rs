@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Note, Workbook, Worksheet, XlsxError};
 
-use super::model::{Disposition, Report};
+use super::model::{Disposition, Lookup, Report};
 use super::style::{self, Styles};
 use crate::finding::{Finding, Severity};
 use crate::forms::{HEADERS, col};
@@ -29,20 +29,21 @@ pub fn correction_deadline(period: Period, settings: &Settings) -> String {
 
 /// The units that get feedback: those whose return was used or rejected.
 pub fn recipients<'a>(report: &Report, catalogue: &'a Catalogue) -> Vec<&'a Unit> {
+    let heard_from: std::collections::HashSet<&str> = report
+        .units
+        .iter()
+        .filter(|s| s.status != "missing")
+        .map(|s| s.code.as_str())
+        .collect();
     catalogue
         .reporting_units()
-        .filter(|u| {
-            report
-                .units
-                .iter()
-                .any(|s| s.code == u.code && s.status != "missing")
-        })
+        .filter(|u| heard_from.contains(u.code.as_str()))
         .collect()
 }
 
 /// Draws one unit's feedback workbook.
 pub fn build(
-    report: &Report,
+    lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
@@ -51,21 +52,10 @@ pub fn build(
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    let mine: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.unit == unit.code)
-        .collect();
+    let mine: &[&Finding] = lookup.unit_findings(&unit.code);
     let serious = mine.iter().filter(|f| f.severity != Severity::Info).count();
-    let rejected: Vec<_> = report
-        .files
-        .iter()
-        .filter(|f| f.disposition == Disposition::Rejected && f.unit == unit.code)
-        .collect();
-    let used = report
-        .files
-        .iter()
-        .find(|f| f.disposition == Disposition::Accepted && f.unit == unit.code);
+    let rejected = lookup.unit_files(&unit.code, Disposition::Rejected);
+    let used = lookup.unit_file(&unit.code, Disposition::Accepted);
 
     let ws = wb.add_worksheet();
     ws.set_name("反馈说明")?;
@@ -127,11 +117,12 @@ pub fn build(
         )?;
     }
 
-    if used.is_some() {
-        redraw(wb.add_worksheet(), report, catalogue, unit, &mine, &st)?;
+    // A return with nothing to fix gets only the short confirmation, not a copy of itself.
+    if used.is_some() && serious > 0 {
+        redraw(wb.add_worksheet(), lookup, catalogue, unit, mine, &st)?;
     }
     if !mine.is_empty() {
-        list(wb.add_worksheet(), &mine, &st)?;
+        list(wb.add_worksheet(), mine, &st)?;
     }
     Ok(wb)
 }
@@ -139,7 +130,7 @@ pub fn build(
 /// The unit's return drawn again in the form's layout, with the figures as read.
 fn redraw(
     ws: &mut Worksheet,
-    report: &Report,
+    lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     unit: &Unit,
     mine: &[&Finding],
@@ -155,10 +146,7 @@ fn redraw(
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
         let code = row.code();
-        let reading: Option<&Reading> = report
-            .readings
-            .iter()
-            .find(|x| x.unit == unit.code && x.indicator == code);
+        let reading: Option<&Reading> = lookup.reading(&unit.code, &code);
         let unit_of_measure = row.indicator.map_or("", |ind| ind.unit.as_str());
         let num = st.number_for(unit_of_measure);
         let texts = [

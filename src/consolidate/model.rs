@@ -1,6 +1,8 @@
 //! The report model: what the run found, as data. report.json is this model serialised, and the workbooks
 //! only draw it.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
@@ -9,7 +11,7 @@ use crate::plan::model::{Comparator, IndicatorKind, Target};
 use crate::validate::{Context, Reading, Role};
 
 /// What became of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// Used in this period's consolidation; archived in `accepted/`.
@@ -213,17 +215,21 @@ pub fn trend(ctx: &Context<'_>, history: &crate::validate::History, readings: &[
         .map(|(p, rs)| (*p, rs.as_slice()))
         .collect();
     months.push((ctx.period, readings));
+    let city: Vec<HashMap<&str, Option<f64>>> = months
+        .iter()
+        .map(|(_, rs)| {
+            rs.iter()
+                .filter(|r| r.role == Role::City)
+                .map(|r| (r.indicator.as_str(), r.cumulative))
+                .collect()
+        })
+        .collect();
     let mut rows = Vec::new();
-    for (task, ind) in ctx.catalogue.indicators() {
+    for (_, ind) in ctx.catalogue.indicators() {
         let Some(target) = ind.target else { continue };
-        let lead = &task.units[0];
-        let values = months
+        let values = city
             .iter()
-            .map(|(_, rs)| {
-                rs.iter()
-                    .find(|r| &r.unit == lead && r.indicator == ind.code && r.role == Role::City)
-                    .and_then(|r| r.cumulative)
-            })
+            .map(|m| m.get(ind.code.as_str()).copied().flatten())
             .collect();
         rows.push(TrendRow {
             code: ind.code.clone(),
@@ -262,6 +268,93 @@ pub fn trend(ctx: &Context<'_>, history: &crate::validate::History, readings: &[
     }
 }
 
+/// Indexes over a run's readings, findings and files, built once, so that drawing stays linear in their size.
+pub struct Lookup<'a> {
+    readings: HashMap<(&'a str, &'a str), &'a Reading>,
+    by_unit: HashMap<&'a str, Vec<&'a Finding>>,
+    by_indicator: HashMap<&'a str, Vec<&'a Finding>>,
+    files_by_unit: HashMap<&'a str, Vec<&'a FileRecord>>,
+    files_by_name: HashMap<&'a str, &'a FileRecord>,
+}
+
+impl<'a> Lookup<'a> {
+    /// Indexes the parts of a report.
+    pub fn new(
+        readings: &'a [Reading],
+        findings: &'a [Finding],
+        files: &'a [FileRecord],
+    ) -> Lookup<'a> {
+        let mut by_unit: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        let mut by_indicator: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        for f in findings {
+            by_unit.entry(f.unit.as_str()).or_default().push(f);
+            by_indicator
+                .entry(f.indicator.as_str())
+                .or_default()
+                .push(f);
+        }
+        let mut files_by_unit: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
+        for f in files {
+            files_by_unit.entry(f.unit.as_str()).or_default().push(f);
+        }
+        Lookup {
+            readings: readings
+                .iter()
+                .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
+                .collect(),
+            by_unit,
+            by_indicator,
+            files_by_unit,
+            files_by_name: files.iter().map(|f| (f.name.as_str(), f)).collect(),
+        }
+    }
+
+    /// Indexes a whole report.
+    pub fn of(report: &'a Report) -> Lookup<'a> {
+        Lookup::new(&report.readings, &report.findings, &report.files)
+    }
+
+    /// A unit's reading of an indicator (or narrative code).
+    pub fn reading(&self, unit: &str, indicator: &str) -> Option<&'a Reading> {
+        self.readings.get(&(unit, indicator)).copied()
+    }
+
+    /// A unit's findings.
+    pub fn unit_findings(&self, unit: &str) -> &[&'a Finding] {
+        self.by_unit.get(unit).map_or(&[], Vec::as_slice)
+    }
+
+    /// An indicator's findings.
+    pub fn indicator_findings(&self, code: &str) -> &[&'a Finding] {
+        self.by_indicator.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    /// The unit's file with this disposition, if any.
+    pub fn unit_file(&self, unit: &str, disposition: Disposition) -> Option<&'a FileRecord> {
+        self.files_by_unit
+            .get(unit)
+            .and_then(|fs| fs.iter().find(|f| f.disposition == disposition).copied())
+    }
+
+    /// The unit's files with this disposition.
+    pub fn unit_files(&self, unit: &str, disposition: Disposition) -> Vec<&'a FileRecord> {
+        self.files_by_unit
+            .get(unit)
+            .map(|fs| {
+                fs.iter()
+                    .filter(|f| f.disposition == disposition)
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A file by the name it arrived under.
+    pub fn file(&self, name: &str) -> Option<&'a FileRecord> {
+        self.files_by_name.get(name).copied()
+    }
+}
+
 /// Builds the per-indicator and per-unit tables from the accepted readings and all findings.
 pub fn tables(
     ctx: &Context<'_>,
@@ -269,11 +362,8 @@ pub fn tables(
     findings: &[Finding],
     files: &[FileRecord],
 ) -> (Vec<IndicatorStatus>, Vec<UnitStatus>) {
-    let find = |unit: &str, code: &str| {
-        readings
-            .iter()
-            .find(|r| r.unit == unit && r.indicator == code)
-    };
+    let lookup = Lookup::new(readings, findings, files);
+    let find = |unit: &str, code: &str| lookup.reading(unit, code);
     let mut indicators = Vec::new();
     for (task, ind) in ctx.catalogue.indicators() {
         let lead = task.units[0].clone();
@@ -291,7 +381,7 @@ pub fn tables(
         let share = crate::validate::elapsed_share(ind, ctx);
         let expected_to_date = ind.target.map(|t| {
             if ind.kind.is_additive() {
-                excel_round(t.goal() * share)
+                (t.goal() * share * 100.0).round() / 100.0
             } else {
                 t.goal()
             }
@@ -300,11 +390,12 @@ pub fn tables(
             (Some(v), Some(t)) if t.goal() > 0.0 => Some(v / t.goal()),
             _ => None,
         };
-        let n_findings = findings
+        let on_indicator = lookup.indicator_findings(&ind.code);
+        let n_findings = on_indicator
             .iter()
-            .filter(|f| f.indicator == ind.code && f.severity != Severity::Info)
+            .filter(|f| f.severity != Severity::Info)
             .count();
-        let behind = findings.iter().any(|f| {
+        let behind = on_indicator.iter().any(|f| {
             f.indicator == ind.code
                 && f.unit == lead
                 && f.code == crate::finding::Code::BehindSchedule
@@ -354,24 +445,16 @@ pub fn tables(
         .catalogue
         .reporting_units()
         .map(|u| {
-            let used = files
-                .iter()
-                .find(|f| f.unit == u.code && f.disposition == Disposition::Accepted);
-            let rejected = files
-                .iter()
-                .find(|f| f.unit == u.code && f.disposition == Disposition::Rejected);
+            let used = lookup.unit_file(&u.code, Disposition::Accepted);
+            let rejected = lookup.unit_file(&u.code, Disposition::Rejected);
             let (status, file) = match (used, rejected) {
                 (Some(f), _) if f.late => ("late", f.name.clone()),
                 (Some(f), _) => ("on_time", f.name.clone()),
                 (None, Some(f)) => ("rejected", f.name.clone()),
                 (None, None) => ("missing", String::new()),
             };
-            let count = |s: Severity| {
-                findings
-                    .iter()
-                    .filter(|f| f.unit == u.code && f.severity == s)
-                    .count()
-            };
+            let mine = lookup.unit_findings(&u.code);
+            let count = |s: Severity| mine.iter().filter(|f| f.severity == s).count();
             UnitStatus {
                 code: u.code.clone(),
                 name: u.name.clone(),

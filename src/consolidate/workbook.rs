@@ -6,7 +6,7 @@ use rust_xlsxwriter::{
     Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
 };
 
-use super::model::{Disposition, Report};
+use super::model::{Disposition, Lookup, Report};
 use super::style::{self, Styles};
 use crate::finding::Severity;
 use crate::period::Period;
@@ -36,17 +36,18 @@ pub fn status_word(status: &str) -> &'static str {
 /// Draws the whole workbook.
 pub fn build(
     report: &Report,
+    lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
 ) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    overview(wb.add_worksheet(), report, catalogue, period, &st)?;
+    overview(wb.add_worksheet(), report, lookup, catalogue, period, &st)?;
     indicators(wb.add_worksheet(), report, catalogue, &st)?;
-    counties(wb.add_worksheet(), report, catalogue, &st)?;
+    counties(wb.add_worksheet(), report, lookup, catalogue, &st)?;
     findings(wb.add_worksheet(), report, catalogue, &st)?;
-    submissions(wb.add_worksheet(), report, &st)?;
+    submissions(wb.add_worksheet(), report, lookup, &st)?;
     trend(wb.add_worksheet(), report, &st)?;
     details(wb.add_worksheet(), report, catalogue, &st)?;
     Ok(wb)
@@ -77,6 +78,7 @@ fn as_of(report: &Report) -> String {
 fn overview(
     ws: &mut Worksheet,
     report: &Report,
+    lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
     st: &Styles,
@@ -157,10 +159,9 @@ fn overview(
             .filter_map(|i| i.progress)
             .map(|p| p.min(1.5))
             .collect();
-        let worst = report
-            .findings
+        let worst = list
             .iter()
-            .filter(|f| list.iter().any(|i| i.code == f.indicator))
+            .flat_map(|i| lookup.indicator_findings(&i.code))
             .map(|f| f.severity)
             .min();
         let (word, fill) = if behind > 0 {
@@ -295,38 +296,18 @@ fn indicators(
     Ok(())
 }
 
+/// Above this many counties the sheet turns: one row per county, one column per indicator.
+const WIDE_COUNTIES: usize = 60;
+
 fn counties(
     ws: &mut Worksheet,
     report: &Report,
+    lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     st: &Styles,
 ) -> Result<(), XlsxError> {
     ws.set_name("分县区")?;
     let counties: Vec<_> = catalogue.counties().collect();
-    let mut headers = vec![
-        "指标编码".to_string(),
-        "指标".to_string(),
-        "计量单位".to_string(),
-    ];
-    headers.extend(counties.iter().map(|c| c.name.clone()));
-    headers.extend([
-        "县区合计".to_string(),
-        "牵头单位全市数".to_string(),
-        "差额".to_string(),
-    ]);
-    let mut widths = vec![11.0, 36.0, 9.0];
-    widths.extend(counties.iter().map(|_| 9.0));
-    widths.extend([10.0, 13.0, 9.0]);
-    style::columns(ws, &widths)?;
-    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    style::header_row(ws, 0, &refs, &st.header)?;
-    let value = |unit: &str, code: &str| {
-        report
-            .readings
-            .iter()
-            .find(|r| r.unit == unit && r.indicator == code && r.role == Role::CountyShare)
-            .and_then(|r| r.cumulative)
-    };
     let rows: Vec<_> = report
         .indicators
         .iter()
@@ -336,32 +317,99 @@ fn counties(
                 .is_some_and(|(_, ind)| !ind.counties.is_empty())
         })
         .collect();
-    for (n, i) in rows.iter().enumerate() {
-        let r = 1 + n as u32;
-        let num = st.number_for(&i.unit);
-        ws.write_string_with_format(r, 0, &i.code, &st.cell)?;
-        ws.write_string_with_format(r, 1, &i.text, &st.wrap)?;
-        ws.write_string_with_format(r, 2, &i.unit, &st.cell)?;
-        style::fit_row(ws, r, &[(&i.text, 36.0)])?;
-        for (k, c) in counties.iter().enumerate() {
-            style::maybe_number(ws, r, 3 + k as u16, value(&c.code, &i.code), num)?;
-        }
-        let base = 3 + counties.len() as u16;
-        let mismatch = matches!((i.county_sum, i.city), (Some(a), Some(b)) if (a - b).abs() > 1e-6);
-        let flag = if mismatch {
-            st.red_number_for(&i.unit)
-        } else {
-            num
-        };
-        style::maybe_number(ws, r, base, i.county_sum, flag)?;
-        style::maybe_number(ws, r, base + 1, i.city, flag)?;
-        let diff = i
-            .county_sum
+    let value = |unit: &str, code: &str| {
+        lookup
+            .reading(unit, code)
+            .filter(|r| r.role == Role::CountyShare)
+            .and_then(|r| r.cumulative)
+    };
+    let mismatch = |i: &super::model::IndicatorStatus| matches!((i.county_sum, i.city), (Some(a), Some(b)) if (a - b).abs() > 1e-6);
+    let diff = |i: &super::model::IndicatorStatus| {
+        i.county_sum
             .zip(i.city)
-            .map(|(a, b)| crate::normalise::excel_round(a - b));
-        style::maybe_number(ws, r, base + 2, diff, flag)?;
+            .map(|(a, b)| crate::normalise::excel_round(a - b))
+    };
+    if counties.len() <= WIDE_COUNTIES {
+        let mut headers = vec![
+            "指标编码".to_string(),
+            "指标".to_string(),
+            "计量单位".to_string(),
+        ];
+        headers.extend(counties.iter().map(|c| c.name.clone()));
+        headers.extend([
+            "县区合计".to_string(),
+            "牵头单位全市数".to_string(),
+            "差额".to_string(),
+        ]);
+        let mut widths = vec![11.0, 36.0, 9.0];
+        widths.extend(counties.iter().map(|_| 9.0));
+        widths.extend([10.0, 13.0, 9.0]);
+        style::columns(ws, &widths)?;
+        let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        style::header_row(ws, 0, &refs, &st.header)?;
+        for (n, i) in rows.iter().enumerate() {
+            let r = 1 + n as u32;
+            let num = st.number_for(&i.unit);
+            ws.write_string_with_format(r, 0, &i.code, &st.cell)?;
+            ws.write_string_with_format(r, 1, &i.text, &st.wrap)?;
+            ws.write_string_with_format(r, 2, &i.unit, &st.cell)?;
+            style::fit_row(ws, r, &[(&i.text, 36.0)])?;
+            for (k, c) in counties.iter().enumerate() {
+                style::maybe_number(ws, r, 3 + k as u16, value(&c.code, &i.code), num)?;
+            }
+            let base = 3 + counties.len() as u16;
+            let flag = if mismatch(i) {
+                st.red_number_for(&i.unit)
+            } else {
+                num
+            };
+            style::maybe_number(ws, r, base, i.county_sum, flag)?;
+            style::maybe_number(ws, r, base + 1, i.city, flag)?;
+            style::maybe_number(ws, r, base + 2, diff(i), flag)?;
+        }
+        ws.set_freeze_panes(1, 2)?;
+    } else {
+        let mut headers = vec!["单位编码".to_string(), "县区".to_string()];
+        headers.extend(
+            rows.iter()
+                .map(|i| format!("{} {}（{}）", i.code, i.text, i.unit)),
+        );
+        let mut widths = vec![10.0, 14.0];
+        widths.extend(rows.iter().map(|_| 14.0));
+        style::columns(ws, &widths)?;
+        let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        style::header_row(ws, 0, &refs, &st.header)?;
+        for (k, c) in counties.iter().enumerate() {
+            let r = 1 + k as u32;
+            ws.write_string_with_format(r, 0, &c.code, &st.cell)?;
+            ws.write_string_with_format(r, 1, &c.name, &st.cell)?;
+            for (n, i) in rows.iter().enumerate() {
+                style::maybe_number(
+                    ws,
+                    r,
+                    2 + n as u16,
+                    value(&c.code, &i.code),
+                    st.number_for(&i.unit),
+                )?;
+            }
+        }
+        let base = 1 + counties.len() as u32;
+        for (offset, label) in ["县区合计", "牵头单位全市数", "差额"].iter().enumerate()
+        {
+            let r = base + offset as u32;
+            ws.write_string_with_format(r, 1, *label, &st.header)?;
+            for (n, i) in rows.iter().enumerate() {
+                let v = [i.county_sum, i.city, diff(i)][offset];
+                let f = if mismatch(i) {
+                    st.red_number_for(&i.unit)
+                } else {
+                    st.number_for(&i.unit)
+                };
+                style::maybe_number(ws, r, 2 + n as u16, v, f)?;
+            }
+        }
+        ws.set_freeze_panes(1, 2)?;
     }
-    ws.set_freeze_panes(1, 2)?;
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
@@ -448,7 +496,12 @@ fn findings(
     Ok(())
 }
 
-fn submissions(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxError> {
+fn submissions(
+    ws: &mut Worksheet,
+    report: &Report,
+    lookup: &Lookup<'_>,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     ws.set_name("报送情况")?;
     let headers = [
         "单位编码",
@@ -465,10 +518,7 @@ fn submissions(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), X
     style::header_row(ws, 0, &headers, &st.header)?;
     for (n, u) in report.units.iter().enumerate() {
         let r = 1 + n as u32;
-        let file = report
-            .files
-            .iter()
-            .find(|f| f.name == u.file && !u.file.is_empty());
+        let file = lookup.file(&u.file);
         let (word, fill) = match u.status.as_str() {
             "on_time" => ("按时报送", &st.green),
             "late" => ("逾期报送", &st.amber),

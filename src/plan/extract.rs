@@ -513,11 +513,7 @@ fn draft(text: &str) -> Draft {
             .push("no task with 预期目标和成效 found: is this the notice's full text?".to_string());
     }
     Draft {
-        catalogue: Catalogue {
-            plan,
-            units: book.into_units(),
-            tasks,
-        },
+        catalogue: Catalogue::new(plan, book.into_units(), tasks),
         notes,
     }
 }

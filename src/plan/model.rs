@@ -3,10 +3,13 @@
 //! These types are the serde schema of `templates/plan.toml`. Everything the later stages know about the
 //! plan comes from here; derived facts (who reports which row) are computed by methods, not stored twice.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 /// The whole catalogue as written in `templates/plan.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// The plan's identity.
@@ -17,6 +20,26 @@ pub struct Catalogue {
     /// The tasks in the notice's order.
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// Lookups built on first use: a plan with thousands of units must not be searched linearly per row.
+    #[serde(skip)]
+    index: OnceLock<Index>,
+}
+
+impl PartialEq for Catalogue {
+    fn eq(&self, other: &Self) -> bool {
+        self.plan == other.plan && self.units == other.units && self.tasks == other.tasks
+    }
+}
+
+/// Where things are in a catalogue, by code.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    units: HashMap<String, usize>,
+    indicators: HashMap<String, (usize, usize)>,
+    /// Per unit code: (task, indicator or none for a narrative, role), in catalogue order.
+    rows: HashMap<String, Vec<(usize, Option<usize>, RowRole)>>,
+    /// Folded names and aliases to unit positions.
+    names: HashMap<String, usize>,
 }
 
 /// Identity of the plan.
@@ -278,6 +301,16 @@ pub fn narrative_code(task_code: &str) -> String {
 }
 
 impl Catalogue {
+    /// A catalogue of these parts.
+    pub fn new(plan: PlanInfo, units: Vec<Unit>, tasks: Vec<Task>) -> Catalogue {
+        Catalogue {
+            plan,
+            units,
+            tasks,
+            index: OnceLock::new(),
+        }
+    }
+
     /// Parses a catalogue from TOML text.
     pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
         toml::from_str(text)
@@ -288,9 +321,54 @@ impl Catalogue {
         toml::to_string_pretty(self).expect("a catalogue always serialises")
     }
 
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut ix = Index::default();
+            for (i, u) in self.units.iter().enumerate() {
+                ix.units.entry(u.code.clone()).or_insert(i);
+                for name in std::iter::once(&u.name).chain(&u.aliases) {
+                    ix.names
+                        .entry(crate::normalise::fold_text(name))
+                        .or_insert(i);
+                }
+            }
+            for (t, task) in self.tasks.iter().enumerate() {
+                for (k, ind) in task.indicators.iter().enumerate() {
+                    ix.indicators.entry(ind.code.clone()).or_insert((t, k));
+                }
+                let mut seen = std::collections::HashSet::new();
+                for (pos, unit) in task.units.iter().enumerate() {
+                    if !seen.insert(unit.as_str()) {
+                        continue;
+                    }
+                    let rows = ix.rows.entry(unit.clone()).or_default();
+                    if pos == 0 {
+                        rows.extend(
+                            (0..task.indicators.len()).map(|k| (t, Some(k), RowRole::City)),
+                        );
+                        if task.indicators.is_empty() {
+                            rows.push((t, None, RowRole::Narrative));
+                        }
+                        continue;
+                    }
+                    let before = rows.len();
+                    for (k, ind) in task.indicators.iter().enumerate() {
+                        if ind.counties.iter().any(|c| c == unit) {
+                            rows.push((t, Some(k), RowRole::CountyShare));
+                        }
+                    }
+                    if rows.len() == before {
+                        rows.push((t, None, RowRole::Narrative));
+                    }
+                }
+            }
+            ix
+        })
+    }
+
     /// Looks a unit up by its code.
     pub fn unit(&self, code: &str) -> Option<&Unit> {
-        self.units.iter().find(|u| u.code == code)
+        self.index().units.get(code).map(|&i| &self.units[i])
     }
 
     /// The county units in catalogue order.
@@ -300,10 +378,10 @@ impl Catalogue {
 
     /// Finds an indicator and its task by indicator code.
     pub fn indicator(&self, code: &str) -> Option<(&Task, &Indicator)> {
-        self.tasks
-            .iter()
-            .flat_map(|t| t.indicators.iter().map(move |i| (t, i)))
-            .find(|(_, i)| i.code == code)
+        self.index()
+            .indicators
+            .get(code)
+            .map(|&(t, k)| (&self.tasks[t], &self.tasks[t].indicators[k]))
     }
 
     /// Every indicator with its task, in catalogue order.
@@ -318,54 +396,27 @@ impl Catalogue {
     /// The lead reports every indicator as the city figure; a county named on the task reports its share of
     /// the additive ones it is listed on; any other responsible unit reports one narrative for the task.
     pub fn rows_for(&self, unit: &str) -> Vec<ReportRow<'_>> {
-        let mut rows = Vec::new();
-        for task in &self.tasks {
-            let Some(pos) = task.units.iter().position(|u| u == unit) else {
-                continue;
-            };
-            if pos == 0 {
-                rows.extend(task.indicators.iter().map(|ind| ReportRow {
-                    task,
-                    indicator: Some(ind),
-                    role: RowRole::City,
-                }));
-                if task.indicators.is_empty() {
-                    rows.push(ReportRow {
-                        task,
-                        indicator: None,
-                        role: RowRole::Narrative,
-                    });
-                }
-                continue;
-            }
-            let shares: Vec<_> = task
-                .indicators
-                .iter()
-                .filter(|ind| ind.counties.iter().any(|c| c == unit))
-                .map(|ind| ReportRow {
-                    task,
-                    indicator: Some(ind),
-                    role: RowRole::CountyShare,
-                })
-                .collect();
-            if shares.is_empty() {
-                rows.push(ReportRow {
-                    task,
-                    indicator: None,
-                    role: RowRole::Narrative,
-                });
-            } else {
-                rows.extend(shares);
-            }
-        }
-        rows
+        self.index()
+            .rows
+            .get(unit)
+            .map(|rows| {
+                rows.iter()
+                    .map(|&(t, k, role)| ReportRow {
+                        task: &self.tasks[t],
+                        indicator: k.map(|k| &self.tasks[t].indicators[k]),
+                        role,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Units that report anything, in catalogue order.
     pub fn reporting_units(&self) -> impl Iterator<Item = &Unit> {
+        let rows = &self.index().rows;
         self.units
             .iter()
-            .filter(|u| self.tasks.iter().any(|t| t.units.contains(&u.code)))
+            .filter(move |u| rows.contains_key(&u.code))
     }
 
     /// Finds a unit by code, full name or alias, ignoring spaces and full-width forms.
@@ -374,12 +425,11 @@ impl Catalogue {
         if key.is_empty() {
             return None;
         }
-        self.units.iter().find(|u| {
-            u.code.eq_ignore_ascii_case(&key)
-                || crate::normalise::fold_text(&u.name) == key
-                || u.aliases
-                    .iter()
-                    .any(|a| crate::normalise::fold_text(a) == key)
+        let ix = self.index();
+        ix.names.get(&key).map(|&i| &self.units[i]).or_else(|| {
+            self.units
+                .iter()
+                .find(|u| u.code.eq_ignore_ascii_case(&key))
         })
     }
 }

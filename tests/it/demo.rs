@@ -80,3 +80,51 @@ fn the_demo_runs_two_months_with_the_usual_mistakes() {
     let again = util::huizong_in(dir.path(), &["demo", "--dir", demo.to_str().unwrap()]);
     assert!(!again.status.success());
 }
+
+#[test]
+fn a_synthetic_workspace_adds_up_at_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("synthetic");
+    let out = util::huizong_in(
+        dir.path(),
+        &[
+            "demo",
+            "--units",
+            "80",
+            "--dir",
+            ws.to_str().unwrap(),
+            "--no-run",
+        ],
+    );
+    util::assert_success(&out, &["demo", "--units", "80"]);
+    assert_eq!(std::fs::read_dir(ws.join("inbox")).unwrap().count(), 80);
+    let run = util::huizong_in(&ws, &["run", "--period", "2020-10"]);
+    util::assert_success(&run, &["run"]);
+    let text = util::stdout(&run);
+    assert!(text.contains("80 files in = 80 accepted"), "{text}");
+    assert!(
+        text.lines().count() < 45,
+        "the summary does not fit a screen:\n{text}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join("outbox/2020-10/report.json")).unwrap(),
+    )
+    .unwrap();
+    let codes: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    // The city figures are the exact sums of the shares; only the planted mistakes show.
+    assert!(
+        !codes.contains("COUNTY_SUM_MISMATCH") || codes.contains("MISSING_VALUE"),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains("VALUE_NORMALISED") && codes.contains("APPROXIMATE_VALUE"),
+        "{codes:?}"
+    );
+    let rows = report["readings"].as_array().unwrap().len();
+    assert_eq!(rows, 80 * 40, "every return has forty rows");
+}
