@@ -93,11 +93,23 @@ fn hidden_sibling(dir: &Path, what: &str) -> PathBuf {
 ///
 /// A reader (or a crash) sees the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content produced by a writer (a large report is streamed, never held whole).
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let tmp = temp_sibling(path);
-    let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    f.write_all(bytes).map_err(Error::io(&tmp))?;
+    let f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+    let mut w = std::io::BufWriter::new(f);
+    fill(&mut w).map_err(Error::io(&tmp))?;
+    let f = w
+        .into_inner()
+        .map_err(|e| Error::io(&tmp)(e.into_error()))?;
     f.sync_data().map_err(Error::io(&tmp))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(Error::io(path))?;

@@ -176,19 +176,27 @@ fn assess_settled(
         })
         .collect();
     let accepted: Vec<CheckedReturn> = checked.into_iter().flatten().collect();
+    // The rows of every return are no longer needed, only who sent it for when: free them before drawing.
+    for c in &mut candidates {
+        if let Outcome::Parsed(p) = &mut c.outcome {
+            p.rows = Vec::new();
+            p.findings = Vec::new();
+        }
+    }
     log::info!(
         "validated {} returns at {:.3} s",
         accepted.len(),
         clock.elapsed().as_secs_f64()
     );
 
-    let mut findings: Vec<Finding> = accepted
-        .iter()
-        .flat_map(|r| r.findings.iter().cloned())
-        .collect();
-    findings.extend(validate::check_county_sums(&accepted, &ctx));
+    let mut findings: Vec<Finding> = validate::check_county_sums(&accepted, &ctx);
     let history = validate::History::load(&ws.root.join("outbox"), period);
     findings.extend(validate::check_history(&accepted, &history, &ctx));
+    let mut readings = Vec::new();
+    for r in accepted {
+        findings.extend(r.findings);
+        readings.extend(r.readings);
+    }
     let mut files = Vec::new();
     let mut moves: Vec<(usize, PathBuf)> = Vec::new();
     for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
@@ -287,10 +295,6 @@ fn assess_settled(
     });
     findings.dedup();
 
-    let mut readings: Vec<_> = accepted
-        .iter()
-        .flat_map(|r| r.readings.iter().cloned())
-        .collect();
     readings.sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
     let (indicators, units) = tables(&ctx, &readings, &findings, &files);
     let count = |d: Disposition| files.iter().filter(|f| f.disposition == d).count();
@@ -347,8 +351,9 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     } = a;
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
-    let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
-    output::write_atomic(&report_path, &json)?;
+    output::write_atomic_with(&report_path, |w| {
+        serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from)
+    })?;
     log::info!(
         "wrote report.json in {:.3} s",
         clock.elapsed().as_secs_f64()
@@ -539,7 +544,8 @@ fn examine(
         mtime,
         sha256: String::new(),
         format: String::new(),
-        unit_hint: crate::ingest::parse::unit_from_name(catalogue, &stem)
+        unit_hint: catalogue
+            .unit_named_in(&stem)
             .map(|u| u.code.clone())
             .unwrap_or_default(),
         outcome: Outcome::Symlink,

@@ -49,7 +49,13 @@ pub fn build(
     findings(wb.add_worksheet(), report, catalogue, &st)?;
     submissions(wb.add_worksheet(), report, lookup, &st)?;
     trend(wb.add_worksheet(), report, &st)?;
-    details(wb.add_worksheet(), report, catalogue, &st)?;
+    // The long sheet holds a row per figure: streamed to disk row by row, so that 10,000 returns stay lean.
+    details(
+        wb.add_worksheet_with_constant_memory()?,
+        report,
+        catalogue,
+        &st,
+    )?;
     Ok(wb)
 }
 

@@ -109,34 +109,6 @@ pub fn parse_period(text: &str, year: i32) -> Option<Period> {
     Period::new(year, c["m"].parse().ok()?)
 }
 
-/// Finds the unit a file name speaks of: the longest name or alias it contains, or a code among its words.
-pub fn unit_from_name<'c>(
-    catalogue: &'c Catalogue,
-    file_name: &str,
-) -> Option<&'c crate::plan::model::Unit> {
-    let folded = fold_text(file_name);
-    let mut best: Option<(&crate::plan::model::Unit, usize)> = None;
-    for unit in &catalogue.units {
-        for name in std::iter::once(&unit.name).chain(&unit.aliases) {
-            let n = fold_text(name);
-            if !n.is_empty() && folded.contains(&n) && best.is_none_or(|(_, len)| n.len() > len) {
-                best = Some((unit, n.len()));
-            }
-        }
-    }
-    if let Some((unit, _)) = best {
-        return Some(unit);
-    }
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    catalogue
-        .units
-        .iter()
-        .find(|u| words.iter().any(|w| w.eq_ignore_ascii_case(&u.code)))
-}
-
 /// Identifies a workbook as a return and locates its rows.
 pub fn parse(
     book: &RawBook,
@@ -176,7 +148,7 @@ pub fn parse(
             format!("填报单位：{name}"),
         ));
     }
-    if let Some(u) = unit_from_name(catalogue, stem) {
+    if let Some(u) = catalogue.unit_named_in(stem) {
         units.push((
             Source::FileName,
             u.code.clone(),

@@ -242,6 +242,8 @@ fn check_indicator(
             "a {kind} indicator does not add up across counties; remove counties (only count and amount indicators have county shares)"
         ));
     }
+    let responsible: std::collections::HashSet<&str> =
+        task.units.iter().map(String::as_str).collect();
     for county in &ind.counties {
         match catalogue.unit(county) {
             None => report(format!(
@@ -251,7 +253,7 @@ fn check_indicator(
                 "'{county}' in counties is not a county (kind = {}); remove it",
                 format!("{:?}", u.kind).to_lowercase()
             )),
-            Some(_) if !task.units.contains(county) => report(format!(
+            Some(_) if !responsible.contains(county.as_str()) => report(format!(
                 "county '{county}' is not a responsible unit of task {}; add it to the task's units or remove it from counties",
                 task.code
             )),

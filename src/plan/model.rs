@@ -40,6 +40,11 @@ struct Index {
     rows: HashMap<String, Vec<(usize, Option<usize>, RowRole)>>,
     /// Folded names and aliases to unit positions.
     names: HashMap<String, usize>,
+    /// Lower-case codes to unit positions.
+    codes: HashMap<String, usize>,
+    /// Finds every folded name or alias inside a text in one pass; `owners[pattern]` is its unit.
+    finder: Option<aho_corasick::AhoCorasick>,
+    owners: Vec<usize>,
 }
 
 /// Identity of the plan.
@@ -336,6 +341,16 @@ impl Catalogue {
                 for (k, ind) in task.indicators.iter().enumerate() {
                     ix.indicators.entry(ind.code.clone()).or_insert((t, k));
                 }
+                // County → the indicators of this task it reports a share of, in indicator order.
+                let mut shares: HashMap<&str, Vec<usize>> = HashMap::new();
+                for (k, ind) in task.indicators.iter().enumerate() {
+                    for c in &ind.counties {
+                        let list = shares.entry(c.as_str()).or_default();
+                        if list.last() != Some(&k) {
+                            list.push(k);
+                        }
+                    }
+                }
                 let mut seen = std::collections::HashSet::new();
                 for (pos, unit) in task.units.iter().enumerate() {
                     if !seen.insert(unit.as_str()) {
@@ -351,14 +366,11 @@ impl Catalogue {
                         }
                         continue;
                     }
-                    let before = rows.len();
-                    for (k, ind) in task.indicators.iter().enumerate() {
-                        if ind.counties.iter().any(|c| c == unit) {
-                            rows.push((t, Some(k), RowRole::CountyShare));
+                    match shares.get(unit.as_str()) {
+                        Some(ks) => {
+                            rows.extend(ks.iter().map(|&k| (t, Some(k), RowRole::CountyShare)))
                         }
-                    }
-                    if rows.len() == before {
-                        rows.push((t, None, RowRole::Narrative));
+                        None => rows.push((t, None, RowRole::Narrative)),
                     }
                 }
             }
@@ -417,6 +429,31 @@ impl Catalogue {
         self.units
             .iter()
             .filter(move |u| rows.contains_key(&u.code))
+    }
+
+    /// The unit whose name or alias appears in `text` (the longest such, the first unit on a tie), else the
+    /// unit whose code is one of the text's ASCII words: how a file name says who sent it.
+    pub fn unit_named_in(&self, text: &str) -> Option<&Unit> {
+        let ix = self.index();
+        let folded = crate::normalise::fold_text(text);
+        let best = ix.finder.as_ref().and_then(|f| {
+            f.find_overlapping_iter(&folded)
+                .map(|m| {
+                    (
+                        m.len(),
+                        std::cmp::Reverse(ix.owners[m.pattern().as_usize()]),
+                    )
+                })
+                .max()
+        });
+        if let Some((_, std::cmp::Reverse(i))) = best {
+            return Some(&self.units[i]);
+        }
+        folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .find_map(|w| ix.codes.get(&w.to_ascii_lowercase()))
+            .map(|&i| &self.units[i])
     }
 
     /// Finds a unit by code, full name or alias, ignoring spaces and full-width forms.
