@@ -329,14 +329,20 @@ impl Catalogue {
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
             let mut ix = Index::default();
+            let mut patterns = Vec::new();
             for (i, u) in self.units.iter().enumerate() {
                 ix.units.entry(u.code.clone()).or_insert(i);
+                ix.codes.entry(u.code.to_ascii_lowercase()).or_insert(i);
                 for name in std::iter::once(&u.name).chain(&u.aliases) {
-                    ix.names
-                        .entry(crate::normalise::fold_text(name))
-                        .or_insert(i);
+                    let folded = crate::normalise::fold_text(name);
+                    if !folded.is_empty() {
+                        patterns.push(folded.clone());
+                        ix.owners.push(i);
+                    }
+                    ix.names.entry(folded).or_insert(i);
                 }
             }
+            ix.finder = aho_corasick::AhoCorasick::new(&patterns).ok();
             for (t, task) in self.tasks.iter().enumerate() {
                 for (k, ind) in task.indicators.iter().enumerate() {
                     ix.indicators.entry(ind.code.clone()).or_insert((t, k));
@@ -468,5 +474,21 @@ impl Catalogue {
                 .iter()
                 .find(|u| u.code.eq_ignore_ascii_case(&key))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_found_in_file_names() {
+        let c = Catalogue::from_toml(include_str!("../../templates/plan.toml")).unwrap();
+        let code = |s: &str| c.unit_named_in(s).map(|u| u.code.as_str());
+        assert_eq!(code("陇西县2020年10月进展"), Some("longxi"));
+        assert_eq!(code("渭源县10月报表"), Some("weiyuan"));
+        assert_eq!(code("定西市科学技术局 10月"), Some("kjj"));
+        assert_eq!(code("2020-10_KJJ_report"), Some("kjj"));
+        assert_eq!(code("报表"), None);
     }
 }
