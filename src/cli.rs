@@ -203,7 +203,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             max_cells,
         } => {
             let format = crate::ingest::sniff::Format::from_name(&format)
-                .ok_or_else(|| Error::BadPeriod(format.clone()))?;
+                .ok_or_else(|| Error::Usage(format!("'{format}' is not a workbook format")))?;
             std::process::exit(crate::ingest::child_main(format, max_rows, max_cells));
         }
         Command::Forms { period, out } => {

@@ -56,7 +56,7 @@ impl Edit {
 }
 
 /// A deterministic stand-in for chance: the same key always gives the same number in [0, 1).
-fn jitter(key: &str) -> f64 {
+pub(crate) fn jitter(key: &str) -> f64 {
     let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });

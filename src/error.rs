@@ -30,6 +30,9 @@ pub enum Error {
         /// One sentence per problem.
         problems: Vec<String>,
     },
+    /// A command-line argument is wrong.
+    #[error("{0}")]
+    Usage(String),
     /// A period argument is not YYYY-MM.
     #[error("'{0}' is not a period; write it as YYYY-MM, e.g. 2020-10")]
     BadPeriod(String),
@@ -80,6 +83,7 @@ impl Error {
             Error::PlanSyntax { .. }
                 | Error::PlanInvalid { .. }
                 | Error::BadPeriod(_)
+                | Error::Usage(_)
                 | Error::Settings { .. }
         )
     }

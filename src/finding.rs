@@ -26,7 +26,7 @@ impl Severity {
 }
 
 macro_rules! codes {
-    ($($name:ident => $sev:ident, $zh:literal;)*) => {
+    ($($name:ident => $sev:ident, $en:literal, $zh:literal;)*) => {
         /// The stable English code of a finding.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -42,6 +42,11 @@ macro_rules! codes {
                 match self { $(Code::$name => Severity::$sev),* }
             }
 
+            /// The stable English code, as in report.json.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$name => $en),* }
+            }
+
             /// A short Chinese title for the code.
             pub fn title(self) -> &'static str {
                 match self { $(Code::$name => $zh),* }
@@ -51,36 +56,36 @@ macro_rules! codes {
 }
 
 codes! {
-    UnreadableFile => Error, "文件无法读取";
-    EncryptedFile => Error, "文件已加密";
-    NotAReturn => Error, "不是填报表";
-    UnknownUnit => Error, "无法识别填报单位";
-    FileTooLarge => Error, "文件过大";
-    PeriodMismatch => Info, "报告期不是本期";
-    DuplicateFile => Info, "重复文件";
-    Superseded => Info, "已被新报表替代";
-    IdentityMismatch => Warning, "单位或报告期信息不一致";
-    PeriodAssumed => Warning, "未写明报告期";
-    NotANumber => Error, "不是数字";
-    NegativeValue => Error, "数值为负";
-    ValueNormalised => Info, "数值已规范化";
-    ApproximateValue => Warning, "填写了约数";
-    PercentScale => Warning, "百分比写法有误";
-    UnitMismatch => Error, "计量单位不符";
-    TargetAltered => Warning, "年度目标被改动";
-    UnknownIndicator => Warning, "指标不在计划内";
-    MissingValue => Error, "漏填";
-    FormulaError => Error, "公式错误";
-    MonthlyCumulativeMismatch => Error, "本月与累计不符";
-    BehindSchedule => Warning, "进度滞后";
-    MilestoneOverdue => Error, "节点目标逾期";
-    ImplausibleValue => Warning, "数值异常";
-    TargetMet => Info, "已完成年度目标";
-    CountySumMismatch => Error, "县区合计与全市数不符";
-    CumulativeDecreased => Error, "累计数比上月减少";
-    Spike => Warning, "本月数异常突增";
-    MissingReturn => Error, "未报送";
-    LateReturn => Warning, "逾期报送";
+    UnreadableFile => Error, "UNREADABLE_FILE", "文件无法读取";
+    EncryptedFile => Error, "ENCRYPTED_FILE", "文件已加密";
+    NotAReturn => Error, "NOT_A_RETURN", "不是填报表";
+    UnknownUnit => Error, "UNKNOWN_UNIT", "无法识别填报单位";
+    FileTooLarge => Error, "FILE_TOO_LARGE", "文件过大";
+    PeriodMismatch => Info, "PERIOD_MISMATCH", "报告期不是本期";
+    DuplicateFile => Info, "DUPLICATE_FILE", "重复文件";
+    Superseded => Info, "SUPERSEDED", "已被新报表替代";
+    IdentityMismatch => Warning, "IDENTITY_MISMATCH", "单位或报告期信息不一致";
+    PeriodAssumed => Warning, "PERIOD_ASSUMED", "未写明报告期";
+    NotANumber => Error, "NOT_A_NUMBER", "不是数字";
+    NegativeValue => Error, "NEGATIVE_VALUE", "数值为负";
+    ValueNormalised => Info, "VALUE_NORMALISED", "数值已规范化";
+    ApproximateValue => Warning, "APPROXIMATE_VALUE", "填写了约数";
+    PercentScale => Warning, "PERCENT_SCALE", "百分比写法有误";
+    UnitMismatch => Error, "UNIT_MISMATCH", "计量单位不符";
+    TargetAltered => Warning, "TARGET_ALTERED", "年度目标被改动";
+    UnknownIndicator => Warning, "UNKNOWN_INDICATOR", "指标不在计划内";
+    MissingValue => Error, "MISSING_VALUE", "漏填";
+    FormulaError => Error, "FORMULA_ERROR", "公式错误";
+    MonthlyCumulativeMismatch => Error, "MONTHLY_CUMULATIVE_MISMATCH", "本月与累计不符";
+    BehindSchedule => Warning, "BEHIND_SCHEDULE", "进度滞后";
+    MilestoneOverdue => Error, "MILESTONE_OVERDUE", "节点目标逾期";
+    ImplausibleValue => Warning, "IMPLAUSIBLE_VALUE", "数值异常";
+    TargetMet => Info, "TARGET_MET", "已完成年度目标";
+    CountySumMismatch => Error, "COUNTY_SUM_MISMATCH", "县区合计与全市数不符";
+    CumulativeDecreased => Error, "CUMULATIVE_DECREASED", "累计数比上月减少";
+    Spike => Warning, "SPIKE", "本月数异常突增";
+    MissingReturn => Error, "MISSING_RETURN", "未报送";
+    LateReturn => Warning, "LATE_RETURN", "逾期报送";
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.

@@ -3,7 +3,9 @@
 //! The data's journey, one module per stage:
 //! [`plan`] (the catalogue) → [`forms`] (blank returns) → [`ingest`] (scan, sniff, read) → [`normalise`]
 //! (raw cell → typed value) → [`validate`] (findings) → [`consolidate`] (tables and workbooks) → [`mail`].
-//! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received.
+//! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
+//! keeps two processes off one workspace, [`watch`] runs periods as files land. [`demo`] and [`synthetic`] build
+//! sample workspaces; [`cli`] parses the command line.
 
 pub mod cli;
 pub mod consolidate;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::demo::{Edit, Figures, Value, fill};
+use crate::demo::{Edit, Figures, Value, fill, jitter};
 use crate::error::Error;
 use crate::forms::col;
 use crate::output;
@@ -91,13 +91,6 @@ pub fn plan(units: usize) -> Catalogue {
         all,
         tasks,
     )
-}
-
-fn jitter(key: &str) -> f64 {
-    let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn annual_share(county: &str, code: &str, amount: bool) -> f64 {

@@ -73,6 +73,15 @@ impl Styles {
         }
     }
 
+    /// The fill for a finding of this severity: red, amber, or plain for info.
+    pub fn severity(&self, severity: crate::finding::Severity) -> &Format {
+        match severity {
+            crate::finding::Severity::Error => &self.red,
+            crate::finding::Severity::Warning => &self.amber,
+            crate::finding::Severity::Info => &self.cell,
+        }
+    }
+
     /// The number format for figures in `unit` (亿元 with 2 decimals).
     pub fn number_for(&self, unit: &str) -> &Format {
         if unit == "亿元" {

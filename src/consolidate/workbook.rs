@@ -452,14 +452,8 @@ fn findings(
     sorted.sort_by(|a, b| (a.severity, &a.unit).cmp(&(b.severity, &b.unit)));
     for (n, f) in sorted.iter().enumerate() {
         let r = 1 + n as u32;
-        let fill = match f.severity {
-            Severity::Error => &st.red,
-            Severity::Warning => &st.amber,
-            Severity::Info => &st.cell,
-        };
-        ws.write_string_with_format(r, 0, f.severity.chinese(), fill)?;
-        let code = serde_json::to_string(&f.code).unwrap_or_default();
-        ws.write_string_with_format(r, 1, code.trim_matches('"'), &st.cell)?;
+        ws.write_string_with_format(r, 0, f.severity.chinese(), st.severity(f.severity))?;
+        ws.write_string_with_format(r, 1, f.code.name(), &st.cell)?;
         ws.write_string_with_format(r, 2, unit_name(catalogue, &f.unit), &st.cell)?;
         ws.write_string_with_format(r, 3, &f.indicator, &st.cell)?;
         ws.write_string_with_format(r, 4, &f.message, &st.wrap)?;

@@ -352,6 +352,11 @@ fn locate_rows(
             .unwrap_or_default()
     };
     let cell_at = |row: u32, field: u16| cols.get(field).and_then(|c| sheet.get(row, c)).cloned();
+    // Row-level findings point at the row's code (or, without a code column, its 指标) cell.
+    let cell_col = cols
+        .get(forms::col::CODE)
+        .or(cols.get(forms::col::TEXT))
+        .unwrap_or(0);
     let mut rows: Vec<ReturnRow> = Vec::new();
     for row in sheet.rows().filter(|r| *r > header.row) {
         let code_text = fold_text(&text_at(row, forms::col::CODE)).to_uppercase();
@@ -381,10 +386,6 @@ fn locate_rows(
             } else {
                 code_text.clone()
             };
-            let cell_col = cols
-                .get(forms::col::CODE)
-                .or(cols.get(forms::col::TEXT))
-                .unwrap_or(0);
             findings.push(
                 Finding::new(
                     Code::UnknownIndicator,
@@ -402,10 +403,6 @@ fn locate_rows(
             continue;
         };
         if rows.iter().any(|r| r.code == code) {
-            let cell_col = cols
-                .get(forms::col::CODE)
-                .or(cols.get(forms::col::TEXT))
-                .unwrap_or(0);
             findings.push(
                 Finding::new(
                     Code::UnknownIndicator,

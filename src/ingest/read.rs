@@ -161,8 +161,16 @@ impl Budget {
     }
 }
 
-fn hidden(v: SheetVisible) -> bool {
-    !matches!(v, SheetVisible::Visible)
+/// The workbook's sheets, named and flagged hidden, not yet read.
+fn empty_sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(wb: &R) -> Vec<RawSheet> {
+    wb.sheets_metadata()
+        .iter()
+        .map(|s| RawSheet {
+            name: s.name.clone(),
+            hidden: !matches!(s.visible, SheetVisible::Visible),
+            ..RawSheet::default()
+        })
+        .collect()
 }
 
 fn from_ref(v: &DataRef<'_>) -> RawValue {
@@ -194,18 +202,9 @@ fn from_data(v: &Data) -> RawValue {
 
 fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBook, Refusal> {
     let mut budget = Budget::new(settings);
-    let metas: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), hidden(s.visible)))
-        .collect();
     let mut book = RawBook::default();
-    for (name, is_hidden) in metas {
-        let mut sheet = RawSheet {
-            name: name.clone(),
-            hidden: is_hidden,
-            ..RawSheet::default()
-        };
+    for mut sheet in empty_sheets(wb) {
+        let name = sheet.name.clone();
         {
             let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
             let percent: Vec<bool> = cells
@@ -265,18 +264,9 @@ fn read_streamed_xlsb(
     settings: &Settings,
 ) -> Result<RawBook, Refusal> {
     let mut budget = Budget::new(settings);
-    let metas: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), hidden(s.visible)))
-        .collect();
     let mut book = RawBook::default();
-    for (name, is_hidden) in metas {
-        let mut sheet = RawSheet {
-            name: name.clone(),
-            hidden: is_hidden,
-            ..RawSheet::default()
-        };
+    for mut sheet in empty_sheets(wb) {
+        let name = sheet.name.clone();
         let Ok(mut cells) = wb.worksheet_cells_reader(&name) else {
             // Chart sheets and macro sheets have no cells to read.
             continue;
@@ -311,20 +301,10 @@ where
     R::Error: std::fmt::Display,
 {
     let mut budget = Budget::new(settings);
-    let metas: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), hidden(s.visible)))
-        .collect();
     let mut book = RawBook::default();
-    for (name, is_hidden) in metas {
-        let Ok(range) = wb.worksheet_range(&name) else {
+    for mut sheet in empty_sheets(wb) {
+        let Ok(range) = wb.worksheet_range(&sheet.name) else {
             continue;
-        };
-        let mut sheet = RawSheet {
-            name,
-            hidden: is_hidden,
-            ..RawSheet::default()
         };
         for (row, col, value) in range.used_cells() {
             budget.spend(settings)?;

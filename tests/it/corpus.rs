@@ -89,17 +89,5 @@ fn the_whole_corpus_is_read_without_loss() {
         originals.len(),
         "some corpus files are missing from the report"
     );
-    let s = &report["summary"];
-    let parts = [
-        "accepted",
-        "rejected",
-        "duplicate",
-        "superseded",
-        "other_period",
-        "ignored",
-    ];
-    assert_eq!(
-        s["files_in"].as_u64(),
-        Some(parts.iter().map(|p| s[p].as_u64().unwrap()).sum())
-    );
+    util::assert_files_add_up(&report);
 }

@@ -39,22 +39,6 @@ fn month(ws: &Workspace, period: Period, edits: &[(&str, Edit)]) -> Json {
     .unwrap()
 }
 
-fn problems(r: &Json) -> BTreeSet<(String, String, String)> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] != "info")
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().into(),
-                f["unit"].as_str().unwrap().into(),
-                f["indicator"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
-}
-
 fn cumulative(unit: &str, code: &str, period: Period) -> f64 {
     huizong::demo::cumulative(&catalogue(), unit, code, period).unwrap()
 }
@@ -68,9 +52,9 @@ fn figures_are_checked_against_last_month() {
     };
     let sep = aug.next();
     let oct = sep.next();
-    assert_eq!(problems(&month(&ws, aug, &[])), BTreeSet::new());
+    assert_eq!(util::problems(&month(&ws, aug, &[])), BTreeSet::new());
     assert_eq!(
-        problems(&month(&ws, sep, &[])),
+        util::problems(&month(&ws, sep, &[])),
         BTreeSet::new(),
         "a clean second month raises nothing"
     );
@@ -104,7 +88,7 @@ fn figures_are_checked_against_last_month() {
         ),
     ];
     let r = month(&ws, oct, &edits);
-    let found = problems(&r);
+    let found = util::problems(&r);
     assert!(
         found.contains(&(
             "CUMULATIVE_DECREASED".into(),

@@ -50,22 +50,6 @@ fn report(ws: &Workspace, period: Period) -> Json {
 }
 
 /// (code, unit, indicator) of every finding that is not info.
-fn problems(r: &Json) -> BTreeSet<(String, String, String)> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] != "info")
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["unit"].as_str().unwrap().to_string(),
-                f["indicator"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn codes(r: &Json) -> BTreeSet<String> {
     r["findings"]
         .as_array()
@@ -102,7 +86,7 @@ fn clean_returns_raise_no_errors_or_warnings() {
     ws.ok(&["run", "--period", "2020-10"]);
     let r = report(&ws, OCT);
     assert_eq!(
-        problems(&r),
+        util::problems(&r),
         BTreeSet::new(),
         "false alarms on clean returns"
     );
@@ -242,7 +226,7 @@ fn each_value_problem_is_flagged_at_its_cell() {
         finding(&r, "BEHIND_SCHEDULE", "kjj")["indicator"],
         "T2.10-02"
     );
-    let implausible: BTreeSet<_> = problems(&r)
+    let implausible: BTreeSet<_> = util::problems(&r)
         .into_iter()
         .filter(|(c, u, _)| c == "IMPLAUSIBLE_VALUE" && u == "kjj")
         .map(|(_, _, i)| i)
@@ -279,7 +263,7 @@ fn each_value_problem_is_flagged_at_its_cell() {
     assert!(codes(&r).contains("TARGET_MET"));
     // Nothing else is wrong with the untouched returns.
     let touched = ["kfq", "kjj", "anding", "lintao", "scjgj", "jrb", "czj"];
-    for (code, unit, ind) in problems(&r) {
+    for (code, unit, ind) in util::problems(&r) {
         assert!(
             touched.contains(&unit.as_str()),
             "unexpected {code} for {unit} {ind}"
@@ -373,19 +357,7 @@ fn returns_are_identified_however_they_arrive() {
         files_in(&ws.path().join("outbox/2020-10/rejected")),
         vec!["报表.xlsx", "报表.xlsx.reason.txt"]
     );
-    let s = &r["summary"];
-    let parts = [
-        "accepted",
-        "rejected",
-        "duplicate",
-        "superseded",
-        "other_period",
-        "ignored",
-    ];
-    assert_eq!(
-        s["files_in"].as_u64(),
-        Some(parts.iter().map(|p| s[p].as_u64().unwrap()).sum())
-    );
+    util::assert_files_add_up(&r);
 
     // A second run with nothing new gives the same report apart from its run id and time.
     ws.ok(&["run", "--period", "2020-10"]);
@@ -483,7 +455,7 @@ fn milestones_not_done_by_december_are_overdue() {
         (f["indicator"].as_str(), f["actual"].as_str()),
         (Some("T3.1-02"), Some("推进中"))
     );
-    let others: Vec<_> = problems(&r)
+    let others: Vec<_> = util::problems(&r)
         .into_iter()
         .filter(|(c, _, _)| c != "MISSING_RETURN")
         .collect();

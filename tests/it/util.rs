@@ -187,3 +187,38 @@ pub fn received_on_time(path: &Path, year: i32, month: u32) {
     let days = era as i64 * 146_097 + doe as i64 - 719_468;
     set_mtime(path, (days * 86_400) as u64);
 }
+
+/// (code, unit, indicator) of every finding of a report that is not info.
+pub fn problems(
+    report: &serde_json::Value,
+) -> std::collections::BTreeSet<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| {
+            let field = |k: &str| f[k].as_str().unwrap().to_string();
+            (field("code"), field("unit"), field("indicator"))
+        })
+        .collect()
+}
+
+/// Asserts the summary's identity: files in = accepted + rejected + duplicate + superseded + other period + ignored.
+pub fn assert_files_add_up(report: &serde_json::Value) {
+    let s = &report["summary"];
+    let parts = [
+        "accepted",
+        "rejected",
+        "duplicate",
+        "superseded",
+        "other_period",
+        "ignored",
+    ];
+    let sum: u64 = parts.iter().map(|p| s[p].as_u64().unwrap()).sum();
+    assert_eq!(s["files_in"].as_u64(), Some(sum), "{s:#}");
+    assert_eq!(
+        s["files_in"].as_u64(),
+        Some(report["files"].as_array().unwrap().len() as u64)
+    );
+}
