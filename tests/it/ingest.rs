@@ -481,3 +481,94 @@ fn rows_not_in_the_plan_are_unknown_indicators() {
     assert_eq!(finding(&r, "UNKNOWN_INDICATOR", "wjw")["actual"], "T9.9-01");
     assert_eq!(finding(&r, "MISSING_VALUE", "wjw")["indicator"], "T2.10-N");
 }
+
+#[test]
+fn disagreeing_or_missing_identity_is_a_warning() {
+    let ws = Workspace::new();
+    let c = catalogue();
+    let s = Settings::default();
+    // _meta says 市科技局, the file name says 陇西县: _meta wins, with a warning.
+    drop_return(&ws, "陇西县2020年10月进展.xlsx", "kjj", OCT, &[]);
+    // No _meta, no unit line period, no period in the name: the run's period is assumed.
+    let bare = ws.path().join("inbox/临洮县进展.xlsx");
+    std::fs::write(
+        &bare,
+        util::strip_identity(&filled_return(&c, &s, OCT, "lintao", &[]).unwrap()),
+    )
+    .unwrap();
+    util::received_on_time(&bare, 2020, 10);
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    let mismatch = finding(&r, "IDENTITY_MISMATCH", "kjj");
+    assert_eq!(
+        (mismatch["expected"].as_str(), mismatch["actual"].as_str()),
+        (Some("kjj"), Some("longxi"))
+    );
+    assert_eq!(
+        finding(&r, "PERIOD_ASSUMED", "lintao")["expected"],
+        "2020-10"
+    );
+    let files = r["files"].as_array().unwrap();
+    assert!(
+        files.iter().all(|f| f["disposition"] == "accepted"),
+        "{files:#?}"
+    );
+}
+
+#[test]
+fn a_formula_saved_without_its_result_is_flagged() {
+    let ws = Workspace::new();
+    let bytes = filled_return(
+        &catalogue(),
+        &Settings::default(),
+        OCT,
+        "jrb",
+        &[Edit::new(
+            "T2.9-01",
+            col::CUMULATIVE,
+            Value::Formula("=1+1".into(), "2".into()),
+        )],
+    )
+    .unwrap();
+    // Drop the saved result, as some generators do.
+    let path = ws.path().join("inbox/jrb.xlsx");
+    std::fs::write(&path, util::without_formula_results(&bytes)).unwrap();
+    util::received_on_time(&path, 2020, 10);
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    let f = finding(&r, "FORMULA_ERROR", "jrb");
+    assert_eq!(
+        (f["indicator"].as_str(), f["cell"].as_str()),
+        (Some("T2.9-01"), Some("G5"))
+    );
+}
+
+#[test]
+fn symbolic_links_are_not_followed_out_of_the_inbox() {
+    let ws = Workspace::new();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.xlsx");
+    std::fs::write(
+        &secret,
+        filled_return(&catalogue(), &Settings::default(), OCT, "kjj", &[]).unwrap(),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&secret, ws.path().join("inbox/link.xlsx")).unwrap();
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    let link = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "link.xlsx")
+        .unwrap();
+    assert_eq!(link["disposition"], "rejected");
+    assert!(secret.exists(), "the link's target must stay where it is");
+    let moved = ws.path().join("outbox/2020-10/rejected/link.xlsx");
+    assert!(
+        std::fs::symlink_metadata(&moved)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

@@ -222,3 +222,27 @@ pub fn assert_files_add_up(report: &serde_json::Value) {
         Some(report["files"].as_array().unwrap().len() as u64)
     );
 }
+
+/// The workbook with every formula's saved result removed (`<f>…</f><v>…</v>` → `<f>…</f>`).
+pub fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut input = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let strip = regex::Regex::new(r"(</f>)<v>[^<]*</v>").unwrap();
+    for i in 0..input.len() {
+        let mut entry = input.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name.starts_with("xl/worksheets/sheet") {
+            data = strip
+                .replace_all(&String::from_utf8(data).unwrap(), "$1")
+                .into_owned()
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
