@@ -249,6 +249,7 @@ fn write_data(
             unit_of_measure.to_string(),
             row.target_text(),
         ];
+        crate::style::fit_row(ws, r, &[(&cells[1], widths[1]), (&cells[2], widths[2])])?;
         for (c, text) in cells.iter().enumerate() {
             ws.write_string_with_format(r, c as u16, text, &locked)?;
         }
@@ -278,6 +279,9 @@ fn write_data(
             ws.add_data_validation(r, col::PROGRESS, r, col::PROGRESS, &dv)?;
         }
     }
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
     ws.protect();
     Ok(())
 }

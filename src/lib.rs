@@ -23,6 +23,7 @@ pub mod period;
 pub mod plan;
 pub mod run;
 pub mod settings;
+pub mod style;
 pub mod summary;
 pub mod synthetic;
 pub mod validate;

@@ -4,13 +4,13 @@
 use rust_xlsxwriter::{Note, Workbook, Worksheet, XlsxError};
 
 use super::model::{Disposition, Lookup, Report};
-use super::style::{self, Styles};
 use crate::finding::{Finding, Severity};
 use crate::forms::{HEADERS, col};
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::Unit;
 use crate::settings::Settings;
+use crate::style::{self, Styles};
 use crate::validate::Reading;
 
 /// The feedback file name: `<period>_<unit code>_<unit name>_反馈.xlsx`.

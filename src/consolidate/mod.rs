@@ -2,5 +2,4 @@
 
 pub mod feedback;
 pub mod model;
-pub mod style;
 pub mod workbook;

@@ -7,10 +7,10 @@ use rust_xlsxwriter::{
 };
 
 use super::model::{Disposition, Lookup, Report};
-use super::style::{self, Styles};
 use crate::finding::Severity;
 use crate::period::Period;
 use crate::plan::Catalogue;
+use crate::style::{self, Styles};
 use crate::validate::Role;
 
 /// The consolidated workbook's file name.

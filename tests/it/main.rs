@@ -5,6 +5,7 @@ mod corpus;
 mod cycle;
 mod demo;
 mod docs;
+mod forms;
 mod history;
 mod ingest;
 mod mail;

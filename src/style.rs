@@ -1,4 +1,4 @@
-//! Shared cell formats and sheet helpers for the output workbooks.
+//! Shared cell formats and sheet helpers for every workbook huizong writes.
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
