@@ -572,3 +572,28 @@ fn symbolic_links_are_not_followed_out_of_the_inbox() {
             .is_symlink()
     );
 }
+
+#[test]
+fn a_retyped_return_with_moved_rows_and_columns_is_read() {
+    let ws = Workspace::new();
+    let bytes = filled_return(&catalogue(), &Settings::default(), OCT, "scjgj", &[]).unwrap();
+    let path = ws.path().join("inbox/市场监管局10月（整理）.xlsx");
+    std::fs::write(&path, util::rearranged(&bytes)).unwrap();
+    util::received_on_time(&path, 2020, 10);
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    let serious: Vec<_> = util::problems(&r)
+        .into_iter()
+        .filter(|(c, _, _)| c != "MISSING_RETURN")
+        .collect();
+    assert!(serious.is_empty(), "{serious:?}");
+    let patents = r["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["indicator"] == "T2.4-01")
+        .unwrap();
+    let expected = huizong::demo::cumulative(&catalogue(), "scjgj", "T2.4-01", OCT).unwrap();
+    assert_eq!(patents["cumulative"].as_f64(), Some(expected));
+    assert_eq!(patents["sheet"], "10月进展");
+}

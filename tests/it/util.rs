@@ -246,3 +246,41 @@ pub fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
     }
     out.finish().unwrap().into_inner()
 }
+
+/// The return retyped by hand: five rows inserted above, the columns in reverse order with an extra column,
+/// a blank row in the middle and a total row at the end; `_meta` kept.
+pub fn rearranged(xlsx: &[u8]) -> Vec<u8> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let range = wb.worksheet_range("进展填报").unwrap();
+    let meta = wb.worksheet_range("_meta").unwrap();
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let ws = out.add_worksheet();
+    ws.set_name("10月进展").unwrap();
+    ws.write_string(0, 0, "（重新整理的报表）").unwrap();
+    let width = range.width() as u16;
+    let mut last = 0;
+    for (r, row) in range.rows().enumerate() {
+        let r = r as u32 + 5 + u32::from(r > 10);
+        last = r;
+        for (c, v) in row.iter().enumerate() {
+            let c = width - c as u16;
+            match v {
+                Data::Float(f) => ws.write_number(r, c, *f).unwrap(),
+                Data::Int(i) => ws.write_number(r, c, *i as f64).unwrap(),
+                Data::Empty => ws,
+                other => ws.write_string(r, c, other.to_string()).unwrap(),
+            };
+        }
+        ws.write_string(r, 0, if r == 7 { "填表人" } else { "" })
+            .unwrap();
+    }
+    ws.write_string(last + 1, width, "合计").unwrap();
+    let m = out.add_worksheet();
+    m.set_name("_meta").unwrap();
+    for (r, row) in meta.rows().enumerate() {
+        m.write_string(r as u32, 0, row[0].to_string()).unwrap();
+        m.write_string(r as u32, 1, row[1].to_string()).unwrap();
+    }
+    out.save_to_buffer().unwrap()
+}
