@@ -94,6 +94,7 @@ pub fn excel_round(v: f64) -> f64 {
 pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figure>, Unusable> {
     let Some(cell) = cell else { return Ok(None) };
     let mut changes = Vec::new();
+    let mut unit_written = false;
     let value = match &cell.value {
         RawValue::Empty if cell.formula => return Err(Unusable::Formula(None)),
         RawValue::Empty => return Ok(None),
@@ -126,8 +127,14 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
             if c.name("approx").is_some() || c.name("approx2").is_some() {
                 changes.push(Change::Approximate);
             }
-            let written = c["unit"].trim();
-            let written = if written == "％" { "%" } else { written };
+            // 万 and 亿 alone are how people abbreviate 万元 and 亿元.
+            let written = match c["unit"].trim() {
+                "％" => "%",
+                "万" => "万元",
+                "亿" => "亿元",
+                w => w,
+            };
+            unit_written = !written.is_empty();
             match (written, expect.unit) {
                 ("", _) => {}
                 (w, u) if w == u => {}
@@ -169,10 +176,16 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
             n
         }
     };
+    if !value.is_finite() {
+        return Err(Unusable::NotANumber(fmt_num(value)));
+    }
+    // A bare fraction in a % row whose target is far above 1 is a percentage written as a fraction; a value
+    // written with its % sign, or one of 1 or more, means what it says.
     if expect.unit == "%"
+        && !unit_written
         && !changes.contains(&Change::PercentFormat)
         && value > 0.0
-        && value <= 1.0
+        && value < 1.0
         && expect.target.is_some_and(|t| t >= 5.0)
     {
         changes.push(Change::PercentGuess);
@@ -277,6 +290,28 @@ mod tests {
             figure(Some(&text("正在推进")), jia),
             Err(Unusable::NotANumber(_))
         ));
+        assert_eq!(
+            figure(Some(&text("1.3亿")), yi).unwrap().unwrap().value,
+            1.3
+        );
+        assert_eq!(
+            figure(Some(&text("13000万")), yi).unwrap().unwrap().value,
+            1.3
+        );
+        let share = Expect {
+            unit: "%",
+            target: Some(80.0),
+        };
+        assert_eq!(
+            figure(Some(&text("1%")), share).unwrap().unwrap().value,
+            1.0
+        );
+        assert_eq!(
+            figure(Some(&text("0.8")), share).unwrap().unwrap().value,
+            80.0
+        );
+        let huge = format!("1{}", "0".repeat(400));
+        assert!(figure(Some(&text(&huge)), jia).is_err());
         let approx = figure(Some(&text("约50")), jia).unwrap().unwrap();
         assert_eq!(
             (approx.value, approx.changes.contains(&Change::Approximate)),

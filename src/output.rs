@@ -123,12 +123,11 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(Error::io(dir))
 }
 
+/// A short hidden temp name in the same folder: short, so that a long target name cannot make it too long.
 fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_file_name(format!(".huizong-{}-{n}.tmp", std::process::id()))
 }
 
 /// Removes temp files left in `dir` and its subfolders by a run that was killed mid-write.

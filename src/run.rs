@@ -47,6 +47,8 @@ struct Candidate {
     format: String,
     /// For a file that could not be read: the unit its name speaks of, so that it can be told.
     unit_hint: String,
+    /// For a file in `rejected/`: the code and reason it was rejected with, from its `.reason.txt`.
+    stored: Option<(Code, String)>,
     outcome: Outcome,
 }
 
@@ -54,6 +56,8 @@ enum Outcome {
     Refused(Code, String),
     Parsed(Box<ParsedReturn>),
     Symlink,
+    /// The file could not be opened now (permissions, removed meanwhile): left where it is.
+    Unavailable(String),
 }
 
 /// What `run` hands back to the CLI.
@@ -73,8 +77,19 @@ pub struct Assessment {
     catalogue: Catalogue,
     settings: Settings,
     run_id: String,
-    /// (source path, destination folder, index into `report.files`) for each inbox file to move.
-    moves: Vec<(PathBuf, PathBuf, usize)>,
+    /// Each inbox file to move.
+    moves: Vec<Move>,
+}
+
+/// One planned move out of the inbox.
+struct Move {
+    from: PathBuf,
+    /// The exact destination, reserved while assessing so that no two moves claim one name.
+    to: PathBuf,
+    /// Index into `report.files`.
+    record: usize,
+    /// The code a rejected file was rejected with.
+    code: Option<Code>,
 }
 
 /// Runs one period over a workspace: assess, write the outputs, then move the files. Holds the workspace lock.
@@ -143,17 +158,30 @@ fn assess_settled(
         candidates.len(),
         clock.elapsed().as_secs_f64()
     );
-    let first_seen: HashMap<String, String> = ledger::read(&ws.ledger_path())
-        .into_iter()
-        .rev()
-        .map(|e| (e.sha256, e.first_seen))
-        .collect();
+    // What the ledger remembers: when content was first seen (by hash), and for an archived file the name it
+    // arrived under (by where it was put), which its archived copy may have lost to a clash.
+    let entries = ledger::read(&ws.ledger_path());
+    let mut first_seen: HashMap<&str, &str> = HashMap::new();
+    let mut arrived_as: HashMap<&str, &str> = HashMap::new();
+    for e in &entries {
+        if !e.sha256.is_empty() {
+            first_seen
+                .entry(e.sha256.as_str())
+                .or_insert(e.first_seen.as_str());
+        }
+        arrived_as.insert(e.location.as_str(), e.name.as_str());
+    }
     for c in &mut candidates {
         if let Some(t) = first_seen
-            .get(&c.sha256)
+            .get(c.sha256.as_str())
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
         {
             c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
+        }
+        if c.place != Place::Inbox
+            && let Some(name) = arrived_as.get(ws.relative(&c.path).to_string_lossy().as_ref())
+        {
+            c.name = (*name).to_string();
         }
     }
     candidates.sort_by(|a, b| (a.place, a.mtime, &a.name).cmp(&(b.place, b.mtime, &b.name)));
@@ -198,15 +226,16 @@ fn assess_settled(
         readings.extend(r.readings);
     }
     let mut files = Vec::new();
-    let mut moves: Vec<(usize, PathBuf)> = Vec::new();
+    let mut moves: Vec<(usize, PathBuf, Option<Code>)> = Vec::new();
+    let mut reserved: HashSet<PathBuf> = HashSet::new();
     for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
         let (unit, p) = match &c.outcome {
             Outcome::Parsed(p) => (p.unit.clone(), p.period.to_string()),
             _ => (c.unit_hint.clone(), String::new()),
         };
-        if let Some(f) = disposition_finding(c, *disposition, reason, &unit) {
-            findings.push(f);
-        }
+        let filed_as = disposition_finding(c, *disposition, reason, &unit);
+        let code = filed_as.as_ref().map(|f| f.code);
+        findings.extend(filed_as);
         let target_dir = match disposition {
             Disposition::Accepted | Disposition::Superseded => ws.accepted_dir(period),
             Disposition::Duplicate => ws.duplicates_dir(period),
@@ -214,8 +243,9 @@ fn assess_settled(
             Disposition::OtherPeriod | Disposition::Ignored => inbox.clone(),
         };
         let location = if c.place == Place::Inbox && target_dir != inbox {
-            let planned = ledger::unique_path(&target_dir, &c.name);
-            moves.push((i, target_dir.clone()));
+            let planned = ledger::unique_path(&target_dir, &c.name, &reserved);
+            reserved.insert(planned.clone());
+            moves.push((i, planned.clone(), code));
             planned
         } else {
             c.path.clone()
@@ -231,8 +261,24 @@ fn assess_settled(
             disposition: *disposition,
             reason: reason.clone(),
             location: ws.relative(&location).to_string_lossy().into_owned(),
-            late: c.mtime > due,
+            late: false,
         });
+    }
+    // A unit is late when its first usable return came after the deadline; a later correction is not late.
+    let mut first_usable: HashMap<&str, SystemTime> = HashMap::new();
+    for (c, (d, _)) in candidates.iter().zip(&dispositions) {
+        if let (Outcome::Parsed(p), Disposition::Accepted | Disposition::Superseded) =
+            (&c.outcome, d)
+        {
+            let t = first_usable.entry(p.unit.as_str()).or_insert(c.mtime);
+            *t = (*t).min(c.mtime);
+        }
+    }
+    for f in files
+        .iter_mut()
+        .filter(|f| f.disposition == Disposition::Accepted)
+    {
+        f.late = first_usable.get(f.unit.as_str()).is_some_and(|t| *t > due);
     }
     for (path, why) in &ignored {
         let name = path
@@ -268,9 +314,9 @@ fn assess_settled(
         .iter()
         .map(|&i| slots[i].take().expect("each file once"))
         .collect();
-    let moves: Vec<(usize, PathBuf)> = moves
+    let moves: Vec<(usize, PathBuf, Option<Code>)> = moves
         .into_iter()
-        .map(|(i, dir)| (position[i], dir))
+        .map(|(i, to, code)| (position[i], to, code))
         .collect();
     findings.extend(completeness(&catalogue, &settings, period, &files));
     findings.sort_by(|a, b| {
@@ -328,7 +374,12 @@ fn assess_settled(
 
     let moves = moves
         .into_iter()
-        .map(|(i, dir)| (candidates[order[i]].path.clone(), dir, i))
+        .map(|(i, to, code)| Move {
+            from: candidates[order[i]].path.clone(),
+            to,
+            record: i,
+            code,
+        })
         .collect();
     log::info!("assessed at {:.3} s", clock.elapsed().as_secs_f64());
     Ok(Assessment {
@@ -365,39 +416,46 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         clock.elapsed().as_secs_f64()
     );
 
-    let mut entries = Vec::new();
-    for (from, dir, i) in moves {
-        let record = &report.files[i];
-        if record.disposition == Disposition::Rejected {
-            let reason_path = dir.join(format!("{}.reason.txt", ledger::safe_name(&record.name)));
-            output::write_atomic(&reason_path, reason_text(record).as_bytes())?;
-        }
-        let to = ledger::move_into(&from, &dir)?;
-        entries.push(LedgerEntry {
-            run_id: run_id.clone(),
-            name: record.name.clone(),
-            sha256: record.sha256.clone(),
-            size: record.size,
-            first_seen: record.received.clone(),
-            unit: record.unit.clone(),
-            period: record.period.clone(),
-            disposition: record.disposition.name().to_string(),
-            reason: record.reason.clone(),
-            location: ws.relative(&to).to_string_lossy().into_owned(),
-        });
-    }
-    // The renames are made durable before the ledger says they happened.
-    let mut touched: Vec<PathBuf> = entries
+    // The ledger records each file before it moves: a run killed between the two leaves a record of a file
+    // still in the inbox (the next run records it again), never a moved file that no record mentions.
+    let entries: Vec<LedgerEntry> = moves
         .iter()
-        .filter_map(|e| ws.root.join(&e.location).parent().map(PathBuf::from))
+        .map(|m| {
+            let record = &report.files[m.record];
+            LedgerEntry {
+                run_id: run_id.clone(),
+                name: record.name.clone(),
+                sha256: record.sha256.clone(),
+                size: record.size,
+                first_seen: record.received.clone(),
+                unit: record.unit.clone(),
+                period: record.period.clone(),
+                disposition: record.disposition.name().to_string(),
+                reason: record.reason.clone(),
+                location: ws.relative(&m.to).to_string_lossy().into_owned(),
+            }
+        })
         .collect();
+    ledger::append(&ws.ledger_path(), &entries)?;
+    let mut touched: Vec<PathBuf> = vec![ws.inbox()];
+    for m in &moves {
+        let record = &report.files[m.record];
+        if record.disposition == Disposition::Rejected {
+            output::write_atomic(
+                &ledger::reason_path(&m.to),
+                reason_text(record, m.code).as_bytes(),
+            )?;
+        }
+        ledger::move_to(&m.from, &m.to)?;
+        if let Some(dir) = m.to.parent() {
+            touched.push(dir.to_path_buf());
+        }
+    }
     touched.sort();
     touched.dedup();
-    touched.push(ws.inbox());
     for dir in touched.iter().filter(|d| d.is_dir()) {
         output::sync_dir(dir)?;
     }
-    ledger::append(&ws.ledger_path(), &entries)?;
     log::info!(
         "moved {} files at {:.3} s",
         entries.len(),
@@ -475,7 +533,7 @@ fn gather(
         }
         for entry in scan::scan(&dir).map_err(Error::io(&dir))? {
             if let Entry::File(p) | Entry::Symlink(p) = entry
-                && !p.to_string_lossy().ends_with(".reason.txt")
+                && !ledger::is_reason_file(&p)
             {
                 files.push((p, place));
             }
@@ -534,6 +592,7 @@ fn examine(
         .rsplit_once('.')
         .map_or(name.as_str(), |(s, _)| s)
         .to_string();
+    // A file that vanished or cannot be inspected is reported and left alone; it never stops the run.
     let meta = std::fs::symlink_metadata(&path).map_err(Error::io(&path))?;
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
     let mut c = Candidate {
@@ -548,8 +607,12 @@ fn examine(
             .unit_named_in(&stem)
             .map(|u| u.code.clone())
             .unwrap_or_default(),
+        stored: None,
         outcome: Outcome::Symlink,
     };
+    if place == Place::Rejected {
+        c.stored = ledger::read_reason(&ledger::reason_path(&c.path));
+    }
     if meta.file_type().is_symlink() {
         return Ok(c);
     }
@@ -564,7 +627,13 @@ fn examine(
         );
         return Ok(c);
     }
-    let bytes = std::fs::read(&c.path).map_err(Error::io(&c.path))?;
+    let bytes = match std::fs::read(&c.path) {
+        Ok(b) => b,
+        Err(e) => {
+            c.outcome = Outcome::Unavailable(format!("cannot be read now ({e}); left where it is"));
+            return Ok(c);
+        }
+    };
     c.sha256 = output::hex(&Sha256::digest(&bytes));
     c.outcome = match crate::ingest::load(&bytes, settings) {
         Err(Refusal::Unreadable(why)) => Outcome::Refused(Code::UnreadableFile, why),
@@ -589,28 +658,43 @@ fn examine(
 
 /// Decides each candidate's disposition, in the candidates' (sorted) order.
 fn decide(candidates: &[Candidate], period: Period) -> Vec<(Disposition, String)> {
+    const SAME_BYTES: &str = "与已收到的文件内容完全相同，只处理一次";
+    const LINK: &str = "这是符号链接，不跟随读取；请放入文件本身";
     let mut seen: HashSet<&str> = HashSet::new();
     let mut out: Vec<(Disposition, String)> = Vec::with_capacity(candidates.len());
     for c in candidates {
         let first = c.sha256.is_empty() || seen.insert(&c.sha256);
-        out.push(match &c.outcome {
-            _ if !first => (
-                Disposition::Duplicate,
-                "与已收到的文件内容完全相同，只处理一次".to_string(),
+        out.push(match (c.place, &c.outcome) {
+            (_, Outcome::Unavailable(why)) => (Disposition::Ignored, why.clone()),
+            // An archived file keeps the standing its folder gives it: a run never re-files the archive.
+            (Place::Duplicates, _) => (Disposition::Duplicate, SAME_BYTES.to_string()),
+            (Place::Rejected, outcome) => {
+                let why = match (&c.stored, outcome) {
+                    (Some((_, why)), _) => why.clone(),
+                    (None, Outcome::Refused(_, why)) => why.clone(),
+                    (None, _) => LINK.to_string(),
+                };
+                (Disposition::Rejected, why)
+            }
+            (Place::Accepted, Outcome::Parsed(p)) if p.period == period => {
+                (Disposition::Accepted, String::new())
+            }
+            (Place::Accepted, _) => (
+                Disposition::Superseded,
+                "存档文件已不能按本期报表使用（报告期或内容不符），未采用".to_string(),
             ),
-            Outcome::Symlink => (
-                Disposition::Rejected,
-                "这是符号链接，不跟随读取；请放入文件本身".to_string(),
-            ),
-            Outcome::Refused(_, why) => (Disposition::Rejected, why.clone()),
-            Outcome::Parsed(p) if p.period != period && c.place == Place::Inbox => (
+            // A return for another month stays in the inbox for that month, copies included.
+            (Place::Inbox, Outcome::Parsed(p)) if p.period != period => (
                 Disposition::OtherPeriod,
                 format!(
                     "这是{}的报表，留在收件箱，待运行该月时处理",
                     p.period.chinese()
                 ),
             ),
-            Outcome::Parsed(_) => (Disposition::Accepted, String::new()),
+            (Place::Inbox, _) if !first => (Disposition::Duplicate, SAME_BYTES.to_string()),
+            (Place::Inbox, Outcome::Symlink) => (Disposition::Rejected, LINK.to_string()),
+            (Place::Inbox, Outcome::Refused(_, why)) => (Disposition::Rejected, why.clone()),
+            (Place::Inbox, Outcome::Parsed(_)) => (Disposition::Accepted, String::new()),
         });
     }
     // The newest return of each unit wins; older ones are kept but not used.
@@ -631,8 +715,9 @@ fn decide(candidates: &[Candidate], period: Period) -> Vec<(Disposition, String)
             out[i] = (
                 Disposition::Superseded,
                 format!(
-                    "同一单位又报送了更新的“{}”，本文件不再使用",
-                    candidates[newest].name
+                    "同一单位又报送了更新的“{}”（收到于{}），本文件不再使用",
+                    candidates[newest].name,
+                    china_time(&timestamp(candidates[newest].mtime))
                 ),
             );
         }
@@ -645,8 +730,11 @@ fn disposition_finding(c: &Candidate, d: Disposition, reason: &str, unit: &str) 
         (_, Disposition::Duplicate) => Code::DuplicateFile,
         (_, Disposition::Superseded) => Code::Superseded,
         (_, Disposition::OtherPeriod) => Code::PeriodMismatch,
-        (Outcome::Refused(code, _), Disposition::Rejected) => *code,
-        (Outcome::Symlink, Disposition::Rejected) => Code::UnreadableFile,
+        (_, Disposition::Rejected) => match (&c.stored, &c.outcome) {
+            (Some((code, _)), _) => *code,
+            (None, Outcome::Refused(code, _)) => *code,
+            (None, _) => Code::UnreadableFile,
+        },
         _ => return None,
     };
     let message = match code {
@@ -746,11 +834,8 @@ fn china_time(rfc3339: &str) -> String {
         .unwrap_or_default()
 }
 
-fn reason_text(record: &FileRecord) -> String {
-    format!(
-        "文件：{}\nSHA-256：{}\n处理结果：未采用（rejected）\n原因：{}\n",
-        record.name, record.sha256, record.reason
-    )
+fn reason_text(record: &FileRecord, code: Option<Code>) -> String {
+    ledger::reason_file_text(&record.name, &record.sha256, code, &record.reason)
 }
 
 fn timestamp(t: SystemTime) -> String {

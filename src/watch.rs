@@ -150,13 +150,13 @@ fn period_of(
     let Ok(bytes) = std::fs::read(path) else {
         return fallback;
     };
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+    let from_name =
+        || crate::ingest::parse::parse_period(stem, catalogue.plan.year).unwrap_or(fallback);
     match crate::ingest::load(&bytes, settings) {
         Ok((_, book)) => crate::ingest::parse::parse(&book, &name, catalogue, fallback)
             .map(|r| r.period)
-            .unwrap_or(fallback),
-        Err(_) => {
-            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-            crate::ingest::parse::parse_period(stem, catalogue.plan.year).unwrap_or(fallback)
-        }
+            .unwrap_or_else(|_| from_name()),
+        Err(_) => from_name(),
     }
 }

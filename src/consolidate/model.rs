@@ -305,7 +305,17 @@ impl<'a> Lookup<'a> {
             by_unit,
             by_indicator,
             files_by_unit,
-            files_by_name: files.iter().map(|f| (f.name.as_str(), f)).collect(),
+            // Two files may arrive under one name (a correction sent as the same file): the one used wins.
+            files_by_name: {
+                let mut map: HashMap<&str, &FileRecord> = HashMap::new();
+                for f in files {
+                    let slot = map.entry(f.name.as_str()).or_insert(f);
+                    if f.disposition == Disposition::Accepted {
+                        *slot = f;
+                    }
+                }
+                map
+            },
         }
     }
 
@@ -417,6 +427,14 @@ pub fn tables(
         } else {
             match city {
                 None => "not_reported",
+                Some(_) if ind.kind == IndicatorKind::Growth && ind.baseline.is_none() => {
+                    "no_baseline"
+                }
+                Some(v) if ind.kind == IndicatorKind::Growth => match ind.baseline {
+                    Some(b) if crate::validate::grew(v, b, ctx) => "met",
+                    _ if crate::validate::due(ind, ctx) => "behind",
+                    _ => "on_track",
+                },
                 Some(v) if crate::validate::met(ind, v, ctx) => "met",
                 Some(_) if behind => "behind",
                 Some(_) => "on_track",

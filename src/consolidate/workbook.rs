@@ -29,6 +29,7 @@ pub fn status_word(status: &str) -> &'static str {
         "in_progress" => "推进中",
         "not_started" => "未启动",
         "overdue" => "逾期未完成",
+        "no_baseline" => "待填上年基数",
         _ => "",
     }
 }

@@ -161,6 +161,23 @@ impl Budget {
     }
 }
 
+/// Whether a number format scales its value to a percentage: a `%` outside quotes and not escaped
+/// (`0.0"%"` and `0.0\%` only print a percent sign after the number as written).
+fn shows_percent(code: &str) -> bool {
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '%' if !quoted => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The workbook's sheets, named and flagged hidden, not yet read.
 fn empty_sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(wb: &R) -> Vec<RawSheet> {
     wb.sheets_metadata()
@@ -213,7 +230,7 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
                 .map(|s| {
                     s.number_format
                         .as_ref()
-                        .is_some_and(|f| f.format_code.contains('%'))
+                        .is_some_and(|f| shows_percent(&f.format_code))
                 })
                 .collect();
             while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
@@ -351,5 +368,19 @@ mod cell_list {
     ) -> Result<BTreeMap<(u32, u32), RawCell>, D::Error> {
         let list: Vec<(u32, u32, RawCell)> = Vec::deserialize(d)?;
         Ok(list.into_iter().map(|(r, c, v)| ((r, c), v)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_percent;
+
+    #[test]
+    fn percent_formats_are_told_from_literal_percent_signs() {
+        assert!(shows_percent("0%"));
+        assert!(shows_percent("0.00%;[Red]-0.00%"));
+        assert!(!shows_percent("0.0\"%\""));
+        assert!(!shows_percent("0.0\\%"));
+        assert!(!shows_percent("General"));
     }
 }

@@ -4,6 +4,9 @@
 //! that unpacks to hundreds of megabytes, aborts the whole process. Everything that would is caught here.
 
 use std::io::{Cursor, Read};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::settings::Settings;
 
@@ -174,7 +177,18 @@ fn is_ods_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
     head.contains("spreadsheet")
 }
 
-/// Reads the start of sharedStrings.xml and refuses a declared count that calamine would try to reserve.
+/// How much of sharedStrings.xml is read to find its `<sst>` tag; a real one has it in the first few hundred bytes.
+const SST_HEAD: u64 = 64 * 1024;
+
+static SST_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<(?:[A-Za-z_][\w.-]*:)?sst\b([^>]*)>").unwrap());
+static COUNT_ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)(?:uniqueCount|count)\s*=\s*["']\s*([^"']*)["']"#).unwrap()
+});
+static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->").unwrap());
+
+/// Finds the `<sst>` tag of sharedStrings.xml (past any comments) and refuses a declared count that calamine would
+/// try to reserve.
 fn check_shared_strings(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
@@ -183,25 +197,26 @@ fn check_shared_strings(
     let entry = zip
         .by_name(name)
         .map_err(|e| Refusal::Unreadable(format!("共享字符串表损坏（{e}）")))?;
-    let mut head = Vec::with_capacity(1024);
+    let mut head = Vec::new();
     entry
-        .take(1024)
+        .take(SST_HEAD)
         .read_to_end(&mut head)
         .map_err(|e| Refusal::Unreadable(format!("共享字符串表无法解压（{e}）")))?;
     let head = String::from_utf8_lossy(&head);
-    for attr in ["uniqueCount=\"", "count=\""] {
-        let Some(start) = head.find(attr) else {
-            continue;
-        };
-        let digits: String = head[start + attr.len()..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let declared: u64 = digits.parse().unwrap_or(u64::MAX);
-        if declared > settings.max_cells.saturating_mul(10) {
+    let head = COMMENT.replace_all(&head, "");
+    let Some(tag) = SST_TAG.captures(&head) else {
+        return Err(Refusal::Unreadable(
+            "共享字符串表的开头不是正常的表头，文件可能被篡改或已损坏；请用Excel或WPS另存后报送"
+                .to_string(),
+        ));
+    };
+    let cap = settings.max_cells.saturating_mul(10);
+    for attr in COUNT_ATTR.captures_iter(&tag[1]) {
+        let declared: u64 = attr[1].trim().parse().unwrap_or(u64::MAX);
+        if declared > cap {
             return Err(Refusal::TooLarge(format!(
-                "共享字符串表声明{declared}个条目，远超一份填报表的规模（上限{}）",
-                settings.max_cells.saturating_mul(10)
+                "共享字符串表声明{}个条目，远超一份填报表的规模（上限{cap}）",
+                attr[1].trim()
             )));
         }
     }

@@ -19,7 +19,7 @@ use crate::settings::Settings;
 
 pub use county::check_county_sums;
 pub use history::{History, check_history};
-pub use schedule::{due, elapsed_share, met};
+pub use schedule::{due, elapsed_share, grew, met};
 
 /// One figure taken from a return, ready to consolidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

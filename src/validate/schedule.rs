@@ -21,6 +21,11 @@ pub fn due(indicator: &Indicator, ctx: &Context<'_>) -> bool {
     elapsed_share(indicator, ctx) >= 1.0
 }
 
+/// Whether a growth figure beat last year's.
+pub fn grew(value: f64, baseline: f64, ctx: &Context<'_>) -> bool {
+    value > baseline + ctx.settings.sum_tolerance
+}
+
 /// Whether `value` meets the target of `indicator`.
 pub fn met(indicator: &Indicator, value: f64, ctx: &Context<'_>) -> bool {
     let Some(target) = indicator.target else {
@@ -83,6 +88,43 @@ pub(super) fn check(
                 )
                 .values("≤100", fmt_num(value)),
             );
+            continue;
+        }
+        if ind.kind == IndicatorKind::Growth {
+            // Growth is judged against last year's figure, once the office has filled it in.
+            if r.role == Role::City
+                && let Some(base) = ind.baseline
+            {
+                if grew(value, base, ctx) {
+                    findings.push(
+                        here(
+                            Code::TargetMet,
+                            cell,
+                            format!(
+                                "{}{}，已超过上年的{}，实现增长",
+                                fmt_num(value),
+                                ind.unit,
+                                fmt_num(base)
+                            ),
+                        )
+                        .values(format!(">{}", fmt_num(base)), fmt_num(value)),
+                    );
+                } else if due(ind, ctx) {
+                    findings.push(
+                        here(
+                            Code::BehindSchedule,
+                            cell,
+                            format!(
+                                "{}{}，未超过上年的{}，增长目标未实现；请说明原因",
+                                fmt_num(value),
+                                ind.unit,
+                                fmt_num(base)
+                            ),
+                        )
+                        .values(format!(">{}", fmt_num(base)), fmt_num(value)),
+                    );
+                }
+            }
             continue;
         }
         let Some(target) = ind.target else { continue };

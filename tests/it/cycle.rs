@@ -196,6 +196,22 @@ fn runs_killed_at_random_moments_lose_nothing() {
             keys(&expected),
             "trial {trial} (killed after {delay:?}): files differ"
         );
+        // Every archived file is in the ledger under the place it is now.
+        let ledger = std::fs::read_to_string(ws.path().join("outbox/ledger.jsonl")).unwrap();
+        for k in got.keys().filter(|k| {
+            ["accepted/", "duplicates/", "rejected/"]
+                .iter()
+                .any(|d| k.contains(d))
+                && !k.ends_with(".reason.txt")
+        }) {
+            assert!(
+                ledger.contains(&format!(
+                    "\"location\":{}",
+                    serde_json::to_string(k).unwrap()
+                )),
+                "trial {trial}: {k} is not in the ledger"
+            );
+        }
         for (k, v) in &expected {
             if got[k] != *v && k.ends_with(".json") {
                 let (a, b) = (String::from_utf8_lossy(v), String::from_utf8_lossy(&got[k]));

@@ -597,3 +597,32 @@ fn a_retyped_return_with_moved_rows_and_columns_is_read() {
     assert_eq!(patents["cumulative"].as_f64(), Some(expected));
     assert_eq!(patents["sheet"], "10月进展");
 }
+
+#[test]
+fn a_huge_string_count_hidden_behind_a_comment_is_refused() {
+    let ws = Workspace::new();
+    let bytes = filled_return(&catalogue(), &Settings::default(), OCT, "fgw", &[]).unwrap();
+    let crafted = util::rewrite_parts(&bytes, |name, text| {
+        if name == "xl/sharedStrings.xml" {
+            let padding = format!("<!--{}-->", "x".repeat(4000));
+            let tag = regex::Regex::new(r#"uniqueCount="\d+""#).unwrap();
+            tag.replace(
+                &text.replacen("<sst", &format!("{padding}<sst"), 1),
+                r#"uniqueCount="100000000000""#,
+            )
+            .into_owned()
+        } else {
+            text
+        }
+    });
+    std::fs::write(ws.path().join("inbox/fgw.xlsx"), crafted).unwrap();
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "fgw.xlsx")
+        .unwrap();
+    assert_eq!(f["code"], "FILE_TOO_LARGE", "{f:#}");
+}

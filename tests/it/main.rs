@@ -1,5 +1,6 @@
 //! Integration tests: each runs the real `huizong` binary in a fresh temporary workspace.
 
+mod archive;
 mod consolidate;
 mod corpus;
 mod cycle;

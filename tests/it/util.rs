@@ -223,28 +223,34 @@ pub fn assert_files_add_up(report: &serde_json::Value) {
     );
 }
 
-/// The workbook with every formula's saved result removed (`<f>…</f><v>…</v>` → `<f>…</f>`).
-pub fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+/// The workbook with each XML part passed through `edit(part name, text)`.
+pub fn rewrite_parts(xlsx: &[u8], edit: impl Fn(&str, String) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut input = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let strip = regex::Regex::new(r"(</f>)<v>[^<]*</v>").unwrap();
     for i in 0..input.len() {
         let mut entry = input.by_index(i).unwrap();
         let name = entry.name().unwrap().to_string();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        if name.starts_with("xl/worksheets/sheet") {
-            data = strip
-                .replace_all(&String::from_utf8(data).unwrap(), "$1")
-                .into_owned()
-                .into_bytes();
-        }
+        let mut data = String::new();
+        entry.read_to_string(&mut data).unwrap();
+        let data = edit(&name, data);
         out.start_file(name, zip::write::SimpleFileOptions::default())
             .unwrap();
-        out.write_all(&data).unwrap();
+        out.write_all(data.as_bytes()).unwrap();
     }
     out.finish().unwrap().into_inner()
+}
+
+/// The workbook with every formula's saved result removed (`<f>…</f><v>…</v>` → `<f>…</f>`).
+pub fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+    let strip = regex::Regex::new(r"(</f>)<v>[^<]*</v>").unwrap();
+    rewrite_parts(xlsx, |name, text| {
+        if name.starts_with("xl/worksheets/sheet") {
+            strip.replace_all(&text, "$1").into_owned()
+        } else {
+            text
+        }
+    })
 }
 
 /// The return retyped by hand: five rows inserted above, the columns in reverse order with an extra column,
