@@ -7,6 +7,8 @@
 //! keeps two processes off one workspace, [`watch`] runs periods as files land. [`demo`] and [`synthetic`] build
 //! sample workspaces; [`cli`] parses the command line.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod consolidate;
 pub mod demo;

@@ -647,6 +647,14 @@ fn examine(
         }
         Ok((format, book)) => {
             c.format = format.name().to_string();
+            for sheet in book.sheets.iter().filter(|s| s.truncated) {
+                log::warn!(
+                    "{}: sheet '{}' has cells beyond row {} or column 64; they were not read",
+                    c.name,
+                    sheet.name,
+                    settings.max_rows
+                );
+            }
             match crate::ingest::parse::parse(&book, &c.name, catalogue, period) {
                 Ok(p) => Outcome::Parsed(Box::new(p)),
                 Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
