@@ -163,6 +163,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Mail { period, send } => crate::mail::run(&ws, period, send),
         Command::Run { period, mail, send } => {
+            if send {
+                // A login that cannot work is a configuration error, found before the run rather than after.
+                let settings = crate::settings::Settings::load(&ws.settings_path())?;
+                crate::mail::send::check_login(&ws, &settings)?;
+            }
             let result = crate::run::run(&ws, period)?;
             print!("{}", crate::summary::render(&result.report));
             println!("report: {}", result.report_path.display());

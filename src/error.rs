@@ -56,9 +56,10 @@ pub enum Error {
         /// How long this process waited.
         waited_seconds: u64,
     },
-    /// Composing or delivering mail failed.
+    /// Composing or delivering mail failed. The mail stage's own error, boxed so that this module, which every
+    /// other one imports, imports none of them (`impl From<MailError> for Error` lives in `mail::send`).
     #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
+    Mail(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A workbook could not be written.
     #[error("cannot write the workbook {path}: {message}")]
     Workbook {

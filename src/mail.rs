@@ -1,16 +1,10 @@
 //! Mail: compose each unit's feedback, leadership's summary and reminders from editable templates, then
 //! write them as .eml files to review or deliver them over SMTP, never twice.
 
-use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{SmtpTransport, Transport};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::consolidate::model::{Disposition, Report};
@@ -19,8 +13,13 @@ use crate::finding::Severity;
 use crate::output;
 use crate::period::Period;
 use crate::plan::Catalogue;
-use crate::settings::{Security, Settings};
+use crate::settings::Settings;
 use crate::workspace::Workspace;
+
+pub mod send;
+pub mod sendlog;
+
+pub use send::{Delivery, MailError, deliver, run};
 
 /// The built-in templates, used where the workspace has none of its own.
 const BUILTIN: [(&str, &str); 6] = [
@@ -73,54 +72,6 @@ impl Outgoing {
             .map(|(_, b)| output::hex(&Sha256::digest(b)))
             .collect()
     }
-}
-
-/// One line of the send log.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SendRecord {
-    /// The message's key.
-    pub key: String,
-    /// Recipients.
-    pub to: Vec<String>,
-    /// Subject.
-    pub subject: String,
-    /// (name, sha256) of each attachment.
-    pub attachments: Vec<(String, String)>,
-    /// When it was tried (RFC 3339).
-    pub time: String,
-    /// `sent`, or `failed: <why>`.
-    pub result: String,
-}
-
-/// Errors of the mail stage.
-#[derive(Debug, thiserror::Error)]
-pub enum MailError {
-    /// A template does not parse or render.
-    #[error("the mail template {name} is invalid: {message}; fix it in templates/mail/")]
-    Template {
-        /// Template file name.
-        name: String,
-        /// What minijinja said.
-        message: String,
-    },
-    /// An address in the plan or settings is malformed.
-    #[error(
-        "'{address}' is not a valid e-mail address ({context}); correct it in the plan or huizong.toml"
-    )]
-    Address {
-        /// The address.
-        address: String,
-        /// Whose address.
-        context: String,
-    },
-    /// The message could not be built.
-    #[error("cannot build the message {key}: {message}")]
-    Build {
-        /// The message key.
-        key: String,
-        /// Why.
-        message: String,
-    },
 }
 
 /// Composes every message for a period from its report and the files the run wrote.
@@ -267,10 +218,11 @@ pub fn compose(
 }
 
 fn template_error(name: &str, e: &minijinja::Error) -> Error {
-    Error::Mail(MailError::Template {
+    MailError::Template {
         name: name.to_string(),
         message: e.to_string(),
-    })
+    }
+    .into()
 }
 
 /// The templates: the workspace's `templates/mail/*` where present, else the built-in ones.
@@ -295,10 +247,10 @@ fn mailbox(address: &str, context: &str) -> Result<Mailbox, MailError> {
 /// Builds the RFC 5322 message: UTF-8 subject, a text body, attachments with their Chinese names encoded.
 pub fn message(m: &Outgoing, from: &str) -> Result<Message, Error> {
     let mut builder = Message::builder()
-        .from(mailbox(from, "smtp.from").map_err(Error::Mail)?)
+        .from(mailbox(from, "smtp.from")?)
         .subject(m.subject.clone());
     for to in &m.to {
-        builder = builder.to(mailbox(to, &m.key).map_err(Error::Mail)?);
+        builder = builder.to(mailbox(to, &m.key)?);
     }
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
     for (name, bytes) in &m.attachments {
@@ -308,10 +260,11 @@ pub fn message(m: &Outgoing, from: &str) -> Result<Message, Error> {
         parts = parts.singlepart(Attachment::new(name.clone()).body(bytes.clone(), kind));
     }
     builder.multipart(parts).map_err(|e| {
-        Error::Mail(MailError::Build {
+        MailError::Build {
             key: m.key.clone(),
             message: e.to_string(),
-        })
+        }
+        .into()
     })
 }
 
@@ -325,194 +278,4 @@ pub fn write_eml(dir: &Path, messages: &[Outgoing], from: &str) -> Result<Vec<Pa
             Ok(path)
         })
         .collect()
-}
-
-/// What `send` did.
-#[derive(Debug, Default)]
-pub struct Delivery {
-    /// Messages delivered now.
-    pub sent: Vec<String>,
-    /// Messages already delivered by an earlier `--send`.
-    pub skipped: Vec<String>,
-    /// (key, why) of each message that failed.
-    pub failed: Vec<(String, String)>,
-}
-
-/// Delivers every message not yet delivered (by key and attachment hashes), recording each try in the log.
-pub fn send(
-    messages: &[Outgoing],
-    settings: &Settings,
-    log_path: &Path,
-) -> Result<Delivery, Error> {
-    let done: HashSet<(String, Vec<String>)> = read_log(log_path)
-        .into_iter()
-        .filter(|r| r.result == "sent")
-        .map(|r| (r.key, r.attachments.into_iter().map(|(_, h)| h).collect()))
-        .collect();
-    let mut delivery = Delivery::default();
-    let pending: Vec<&Outgoing> = messages
-        .iter()
-        .filter(|m| {
-            let seen = done.contains(&(m.key.clone(), m.attachment_hashes()));
-            if seen {
-                delivery.skipped.push(m.key.clone());
-            }
-            !seen
-        })
-        .collect();
-    if pending.is_empty() {
-        return Ok(delivery);
-    }
-    let transport = transport(settings)?;
-    for m in pending {
-        let result = message(m, &settings.smtp.from).and_then(|msg| {
-            transport.send(&msg).map(|_| ()).map_err(|e| {
-                Error::Mail(MailError::Build {
-                    key: m.key.clone(),
-                    message: smtp_reason(&e),
-                })
-            })
-        });
-        let outcome = match &result {
-            Ok(()) => "sent".to_string(),
-            Err(Error::Mail(MailError::Build { message, .. })) => format!("failed: {message}"),
-            Err(e) => format!("failed: {e}"),
-        };
-        let record = SendRecord {
-            key: m.key.clone(),
-            to: m.to.clone(),
-            subject: m.subject.clone(),
-            attachments: m
-                .attachments
-                .iter()
-                .map(|(n, _)| n.clone())
-                .zip(m.attachment_hashes())
-                .collect(),
-            time: jiff::Timestamp::now().to_string(),
-            result: outcome.clone(),
-        };
-        append_log(log_path, &record)?;
-        match result {
-            Ok(()) => {
-                log::info!("sent {} to {}", m.key, m.to.join(", "));
-                delivery.sent.push(m.key.clone());
-            }
-            Err(_) => {
-                log::error!("{} to {}: {outcome}", m.key, m.to.join(", "));
-                delivery.failed.push((m.key.clone(), outcome));
-            }
-        }
-    }
-    Ok(delivery)
-}
-
-fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-fn transport(settings: &Settings) -> Result<SmtpTransport, Error> {
-    let smtp = &settings.smtp;
-    let bad = |message: String| Error::Settings {
-        path: PathBuf::from("huizong.toml [smtp]"),
-        message,
-    };
-    let tls = || -> Result<TlsParameters, Error> {
-        let mut builder = TlsParameters::builder(smtp.host.clone());
-        if let Some(ca) = &smtp.ca_file {
-            let pem = std::fs::read(ca).map_err(Error::io(ca))?;
-            let cert = Certificate::from_pem(&pem)
-                .map_err(|e| bad(format!("smtp.ca_file {}: {e}", ca.display())))?;
-            builder = builder.add_root_certificate(cert);
-        }
-        builder
-            .build_rustls()
-            .map_err(|e| bad(format!("TLS setup failed: {e}")))
-    };
-    let mut b = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port);
-    b = match smtp.security {
-        Security::None => b,
-        Security::StartTls => b.tls(Tls::Required(tls()?)),
-        Security::Tls => b.tls(Tls::Wrapper(tls()?)),
-    };
-    if !smtp.user.is_empty() {
-        let password = std::env::var("HUIZONG_SMTP_PASSWORD").unwrap_or_default();
-        b = b.credentials(Credentials::new(smtp.user.clone(), password));
-    }
-    Ok(b.timeout(Some(std::time::Duration::from_secs(30))).build())
-}
-
-fn read_log(path: &Path) -> Vec<SendRecord> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-fn append_log(path: &Path, record: &SendRecord) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(Error::io(path))?;
-    let line = serde_json::to_string(record).expect("a send record serialises");
-    writeln!(f, "{line}")
-        .and_then(|()| f.sync_all())
-        .map_err(Error::io(path))
-}
-
-/// `huizong mail`: compose the period's messages, write them as .eml, and with `send` deliver them.
-pub fn run(ws: &Workspace, period: Period, send_now: bool) -> Result<crate::cli::Outcome, Error> {
-    let catalogue = crate::plan::load(&ws.plan_path())?;
-    let settings = Settings::load(&ws.settings_path())?;
-    let path = ws.report_path(period);
-    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| Error::Settings {
-        path: path.clone(),
-        message: format!("{e}; run `huizong run --period {period}` first"),
-    })?;
-    deliver(ws, &report, &catalogue, &settings, period, send_now)
-}
-
-/// Composes, writes .eml files, and with `send_now` delivers; prints a line per message.
-pub fn deliver(
-    ws: &Workspace,
-    report: &Report,
-    catalogue: &Catalogue,
-    settings: &Settings,
-    period: Period,
-    send_now: bool,
-) -> Result<crate::cli::Outcome, Error> {
-    let messages = compose(ws, report, catalogue, settings, period)?;
-    let dir = ws.period_dir(period).join("mail");
-    let written = write_eml(&dir, &messages, &settings.smtp.from)?;
-    println!("{} messages written to {}", written.len(), dir.display());
-    if !send_now {
-        return Ok(crate::cli::Outcome::Success);
-    }
-    let d = send(&messages, settings, &dir.join("send-log.jsonl"))?;
-    println!(
-        "sent {}, already sent {}, failed {}",
-        d.sent.len(),
-        d.skipped.len(),
-        d.failed.len()
-    );
-    for (key, why) in &d.failed {
-        println!("failed: {key}: {why}");
-    }
-    Ok(if d.failed.is_empty() {
-        crate::cli::Outcome::Success
-    } else {
-        crate::cli::Outcome::Failed
-    })
 }

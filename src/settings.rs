@@ -43,6 +43,8 @@ struct RawSmtp {
     user: Option<String>,
     from: Option<String>,
     ca_file: Option<std::path::PathBuf>,
+    timeout_seconds: Option<u64>,
+    total_timeout_seconds: Option<u64>,
 }
 
 /// How the SMTP connection is secured.
@@ -82,6 +84,78 @@ pub struct Smtp {
     pub from: String,
     /// An extra CA certificate (PEM) to trust, for a server with a private CA.
     pub ca_file: Option<std::path::PathBuf>,
+    /// How long to wait for a connection and for each answer of the server.
+    pub timeout: std::time::Duration,
+    /// How long one `--send` may take in all; messages not tried by then wait for the next `--send`.
+    pub total_timeout: std::time::Duration,
+}
+
+/// A login for the SMTP server; its Debug output hides the password.
+#[derive(Clone)]
+pub struct Login {
+    /// Login name.
+    pub user: String,
+    /// Password, from `HUIZONG_SMTP_PASSWORD`.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .field("password", &"(hidden)")
+            .finish()
+    }
+}
+
+impl Smtp {
+    /// `host:port`, as messages name the server.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The login to send with, given `HUIZONG_SMTP_PASSWORD`; checked before any connection is made.
+    ///
+    /// A login over a plain connection is refused unless the server is on this machine, and a login name
+    /// without a password is refused rather than tried with an empty one.
+    pub fn login(&self, password: Option<String>) -> Result<Option<Login>, String> {
+        if self.user.is_empty() {
+            return Ok(None);
+        }
+        if self.security == Security::None && !is_loopback(&self.host) {
+            return Err(format!(
+                "smtp.user = {:?} with smtp.security = \"none\" would send the password in clear to {}; \
+                 set smtp.security to \"starttls\" or \"tls\" (a plain login is only allowed to a server on \
+                 127.0.0.1 or localhost)",
+                self.user,
+                self.address()
+            ));
+        }
+        match password.filter(|p| !p.is_empty()) {
+            Some(password) => Ok(Some(Login {
+                user: self.user.clone(),
+                password,
+            })),
+            None => Err(format!(
+                "smtp.user = {:?} is set but HUIZONG_SMTP_PASSWORD is empty or not set; set the password in \
+                 that environment variable, or remove smtp.user to send without logging in",
+                self.user
+            )),
+        }
+    }
+}
+
+/// Whether `host` names this machine: `localhost` or a loopback address (127.0.0.0/8, ::1).
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Checked settings with every default filled in.
@@ -127,6 +201,20 @@ fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, String> {
     if !from.contains('@') {
         return Err(format!("smtp.from = {from:?} is not an e-mail address"));
     }
+    let timeout = raw.timeout_seconds.unwrap_or(d.timeout.as_secs());
+    if !(1..=3600).contains(&timeout) {
+        return Err(format!(
+            "smtp.timeout_seconds = {timeout} must be from 1 to 3600 seconds"
+        ));
+    }
+    let total = raw
+        .total_timeout_seconds
+        .unwrap_or(d.total_timeout.as_secs());
+    if total < timeout {
+        return Err(format!(
+            "smtp.total_timeout_seconds = {total} must be at least smtp.timeout_seconds = {timeout}"
+        ));
+    }
     Ok(Smtp {
         host: raw.host.unwrap_or(d.host),
         port: raw.port.unwrap_or(match security {
@@ -138,6 +226,8 @@ fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, String> {
         user: raw.user.unwrap_or(d.user),
         from,
         ca_file: raw.ca_file.or(d.ca_file),
+        timeout: std::time::Duration::from_secs(timeout),
+        total_timeout: std::time::Duration::from_secs(total),
     })
 }
 
@@ -164,6 +254,8 @@ impl Default for Settings {
                 user: String::new(),
                 from: "huizong@dingxi.example.org".to_string(),
                 ca_file: None,
+                timeout: std::time::Duration::from_secs(30),
+                total_timeout: std::time::Duration::from_secs(600),
             },
         }
     }
