@@ -1,4 +1,5 @@
-"""Prints the messages of a Maildir as JSON: envelope recipients, decoded subject, attachments and their sha256."""
+"""Prints the messages of a Maildir as JSON: envelope recipients, decoded subject, Message-ID, attachments and their
+sha256."""
 
 import hashlib
 import json
@@ -20,6 +21,7 @@ for key, raw in mailbox.Maildir(sys.argv[1], factory=None).items():
         "rcpt": msg.get("X-RcptTo", ""),
         "to": str(msg.get("To", "")),
         "subject": str(msg.get("Subject", "")),
+        "message_id": str(msg.get("Message-ID", "")),
         "attachments": attachments,
     })
 out.sort(key=lambda m: (m["rcpt"], m["subject"]))
