@@ -325,37 +325,46 @@ pub fn send(
                 continue;
             }
         };
-        let c = match conn.take() {
-            Some(c) => Some(c),
-            None => match connect(settings, tls.as_ref(), login, wait) {
-                Ok(c) => Some(c),
-                Err(why) => {
-                    broken += 1;
-                    last_problem = format!("cannot use the SMTP server {server}: {why}");
-                    log.append(record(State::Failed, &last_problem, Vec::new()))?;
-                    delivery.failed.push((m.key.clone(), last_problem.clone()));
-                    None
-                }
-            },
-        };
-        let Some(mut c) = c else { continue };
-        let _ = c.set_timeout(Some(wait));
-        log.append(record(State::Sending, "", Vec::new()))?;
-        let t = transmit(&mut c, &from, &to, &bytes, wait);
-        let refused: Vec<(String, String)> = t.refused.clone();
-        let (state, why) = match &t.outcome {
-            Ok(()) => (State::Sent, String::new()),
-            Err((state, why)) => (*state, format!("{server} {why}")),
+        // A connection kept from the message before may have been closed by the server meanwhile (many close
+        // after so many messages, or when idle): then the message is tried once more on a new one.
+        let mut retried = false;
+        let (state, why, refused) = loop {
+            let (mut c, reused) = match conn.take() {
+                Some(c) => (c, true),
+                None => match connect(settings, tls.as_ref(), login, wait) {
+                    Ok(c) => (c, false),
+                    Err(why) => {
+                        broken += 1;
+                        last_problem = format!("cannot use the SMTP server {server}: {why}");
+                        break (State::Failed, last_problem.clone(), Vec::new());
+                    }
+                },
+            };
+            let _ = c.set_timeout(Some(wait));
+            log.append(record(State::Sending, "", Vec::new()))?;
+            let t = transmit(&mut c, &from, &to, &bytes, wait);
+            let (state, why) = match &t.outcome {
+                Ok(()) => (State::Sent, String::new()),
+                Err((state, why)) => (*state, format!("{server} {why}")),
+            };
+            if t.usable {
+                broken = 0;
+                conn = Some(c);
+            } else {
+                c.abort();
+            }
+            if t.closed_before_mail && reused && !retried {
+                log.append(record(State::Failed, &why, t.refused))?;
+                retried = true;
+                continue;
+            }
+            if !t.usable {
+                broken += 1;
+                last_problem = format!("the SMTP server {server} {}", t.problem());
+            }
+            break (state, why, t.refused);
         };
         log.append(record(state, &why, refused.clone()))?;
-        if t.usable {
-            broken = 0;
-            conn = Some(c);
-        } else {
-            c.abort();
-            broken += 1;
-            last_problem = format!("the SMTP server {server} {}", t.problem());
-        }
         match state {
             State::Sent if refused.is_empty() => {
                 log::info!("sent {} to {}", m.key, to.join(", "));
@@ -399,6 +408,8 @@ struct Transmitted {
     refused: Vec<(String, String)>,
     /// Whether the connection can carry the next message.
     usable: bool,
+    /// Whether the server had closed the connection before this message's first command.
+    closed_before_mail: bool,
 }
 
 impl Transmitted {
@@ -424,6 +435,7 @@ fn transmit(
         outcome,
         refused,
         usable,
+        closed_before_mail: false,
     };
     let mut params = Vec::new();
     if !email.is_ascii() {
@@ -465,7 +477,14 @@ fn transmit(
         e.status().is_some_and(|code| code.to_string() != "421")
     };
     if let Err(e) = c.command(Mail::new(Some(from.clone()), params)) {
-        let usable = answered(&e) && c.command(Rset).is_ok();
+        if !answered(&e) {
+            let why = format!("broke off before the message: {}", reason(&e, wait));
+            return Transmitted {
+                closed_before_mail: true,
+                ..done(Err((State::Failed, why)), refused, false)
+            };
+        }
+        let usable = c.command(Rset).is_ok();
         let why = format!("refused the sender {from}: {}", reason(&e, wait));
         return done(Err((State::Failed, why)), refused, usable);
     }

@@ -976,3 +976,42 @@ fn a_torn_send_log_line_is_removed_and_a_damaged_one_stops_the_send() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);
     assert_eq!(server.received(python).len(), 24);
 }
+
+#[test]
+fn a_server_closing_after_ten_messages_per_connection_gets_them_all() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let ws = Workspace::new();
+    month(&ws);
+    let limiting = Faulty::start(python, "limit", 10);
+    smtp_settings(
+        &ws,
+        &LEADERS,
+        &format!("host = \"127.0.0.1\"\nport = {}", limiting.port),
+    );
+    let out = send(&ws);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        util::stdout(&out).contains("sent 25, already sent 0, failed 0, outcome unknown 0"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(by_message_id(&limiting.received(python)).len(), 25);
+    assert_eq!(limiting.connections(), 3);
+    // The two messages the closing connections turned away are recorded as tried twice.
+    let failed: Vec<String> = log_lines(&ws)
+        .iter()
+        .filter_map(|r| {
+            r["result"]
+                .as_str()
+                .filter(|t| t.starts_with("failed"))
+                .map(String::from)
+        })
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed[0].contains("421 4.7.0 too many messages on one connection"),
+        "{failed:?}"
+    );
+}

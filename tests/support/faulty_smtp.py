@@ -8,6 +8,7 @@ Usage: faulty_smtp.py MODE N DIR
   drop     serves normally, but after the whole N-th message (counted from 1 over all connections; N = 0: every
            message) keeps it and closes the connection without answering
   stall    like drop, but keeps the connection open without answering, and creates DIR/stalled
+  limit    serves normally, but answers the MAIL command after N messages on one connection with 421 and closes it
 
 It prints the port it listens on (127.0.0.1) as the first line of stdout, keeps messages in the Maildir
 DIR/maildir with an X-RcptTo header as aiosmtpd's Mailbox does, and appends a line to DIR/connections for every
@@ -50,6 +51,7 @@ class Handler(socketserver.StreamRequestHandler):
             return
         self.reply("220 faulty.test ESMTP")
         rcpt = []
+        taken = 0
         while True:
             line = self.rfile.readline()
             if not line:
@@ -62,6 +64,9 @@ class Handler(socketserver.StreamRequestHandler):
             elif verb == "AUTH":
                 self.auth(cmd.split(" ")[1:])
             elif verb == "MAIL":
+                if MODE == "limit" and taken >= AT:
+                    self.reply("421 4.7.0 too many messages on one connection")
+                    return
                 rcpt = []
                 self.reply("250 OK")
             elif verb == "RCPT":
@@ -71,6 +76,7 @@ class Handler(socketserver.StreamRequestHandler):
                 self.reply("354 end with <CRLF>.<CRLF>")
                 if not self.data(rcpt):
                     return
+                taken += 1
             elif verb in ("RSET", "NOOP", "HELO"):
                 self.reply("250 OK")
             elif verb == "QUIT":
