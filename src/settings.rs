@@ -349,3 +349,72 @@ impl Settings {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp(toml: &str) -> Result<Smtp, String> {
+        let raw: RawSettings = toml::from_str(toml).map_err(|e| e.to_string())?;
+        super::smtp(raw.smtp, Settings::default().smtp)
+    }
+
+    #[test]
+    fn timeouts_default_to_30_seconds_each_and_10_minutes_in_all() {
+        let s = smtp("").unwrap();
+        assert_eq!(s.timeout, std::time::Duration::from_secs(30));
+        assert_eq!(s.total_timeout, std::time::Duration::from_secs(600));
+        assert_eq!(
+            smtp("[smtp]\ntimeout_seconds = 0").unwrap_err(),
+            "smtp.timeout_seconds = 0 must be from 1 to 3600 seconds"
+        );
+        assert_eq!(
+            smtp("[smtp]\ntimeout_seconds = 60\ntotal_timeout_seconds = 30").unwrap_err(),
+            "smtp.total_timeout_seconds = 30 must be at least smtp.timeout_seconds = 60"
+        );
+    }
+
+    #[test]
+    fn a_login_needs_a_password_and_plain_text_only_to_this_machine() {
+        let plain_remote = smtp(
+            "[smtp]\nhost = \"smtp.dingxi.example.org\"\nsecurity = \"none\"\nuser = \"clerk\"",
+        )
+        .unwrap();
+        assert_eq!(
+            plain_remote.login(Some("s3cret".into())).unwrap_err(),
+            "smtp.user = \"clerk\" with smtp.security = \"none\" would send the password in clear to \
+             smtp.dingxi.example.org:25; set smtp.security to \"starttls\" or \"tls\" (a plain login is only \
+             allowed to a server on 127.0.0.1 or localhost)"
+        );
+        let tls = smtp(
+            "[smtp]\nhost = \"smtp.dingxi.example.org\"\nsecurity = \"tls\"\nuser = \"clerk\"",
+        )
+        .unwrap();
+        for missing in [None, Some(String::new())] {
+            assert_eq!(
+                tls.login(missing).unwrap_err(),
+                "smtp.user = \"clerk\" is set but HUIZONG_SMTP_PASSWORD is empty or not set; set the password \
+                 in that environment variable, or remove smtp.user to send without logging in"
+            );
+        }
+        let login = tls.login(Some("s3cret".into())).unwrap().unwrap();
+        assert_eq!(
+            (login.user.as_str(), login.password.as_str()),
+            ("clerk", "s3cret")
+        );
+        assert!(!format!("{login:?}").contains("s3cret"));
+        for host in ["127.0.0.1", "127.8.0.2", "localhost", "::1", "[::1]"] {
+            let s = Smtp {
+                host: host.to_string(),
+                ..plain_remote.clone()
+            };
+            assert!(s.login(Some("s3cret".into())).is_ok(), "{host}");
+        }
+        // No login: nothing to leak, so plain text to any server is the operator's choice.
+        let anonymous = Smtp {
+            user: String::new(),
+            ..plain_remote
+        };
+        assert!(anonymous.login(None).unwrap().is_none());
+    }
+}
