@@ -237,33 +237,7 @@ pub fn send(
     let smtp = &settings.smtp;
     let started = Instant::now();
     let mut delivery = Delivery::default();
-    let mut todo: Vec<(&Outgoing, Vec<String>)> = Vec::new();
-    for m in messages {
-        let history = log.history(&m.key, &m.attachment_hashes());
-        let (twice, to): (Vec<String>, Vec<String>) =
-            m.to.iter()
-                .filter(|a| !history.delivered(a))
-                .cloned()
-                .partition(|a| history.unknown(a) >= 2);
-        if twice.is_empty() && to.is_empty() {
-            delivery.skipped.push(m.key.clone());
-            continue;
-        }
-        if !twice.is_empty() {
-            delivery.failed.push((
-                m.key.clone(),
-                format!(
-                    "not sent a third time to {}: two earlier tries may each have been delivered (interrupted, or \
-                     no answer from the server). Ask whether it arrived; if not, delete this message's lines from \
-                     send-log.jsonl and send again",
-                    twice.join(", ")
-                ),
-            ));
-        }
-        if !to.is_empty() {
-            todo.push((m, to));
-        }
-    }
+    let todo = to_send(messages, log, &mut delivery);
     if todo.is_empty() {
         return Ok(delivery);
     }
@@ -389,6 +363,43 @@ pub fn send(
         let _ = c.quit();
     }
     Ok(delivery)
+}
+
+/// The messages to try and, for each, the recipients it has not reached; records in `delivery` the messages
+/// already delivered and the recipients not to be tried again.
+fn to_send<'a>(
+    messages: &'a [Outgoing],
+    log: &SendLog,
+    delivery: &mut Delivery,
+) -> Vec<(&'a Outgoing, Vec<String>)> {
+    let mut todo = Vec::new();
+    for m in messages {
+        let history = log.history(&m.key, &m.attachment_hashes());
+        let (twice, to): (Vec<String>, Vec<String>) =
+            m.to.iter()
+                .filter(|a| !history.delivered(a))
+                .cloned()
+                .partition(|a| history.unknown(a) >= 2);
+        if twice.is_empty() && to.is_empty() {
+            delivery.skipped.push(m.key.clone());
+            continue;
+        }
+        if !twice.is_empty() {
+            delivery.failed.push((
+                m.key.clone(),
+                format!(
+                    "not sent a third time to {}: two earlier tries may each have been delivered (interrupted, or \
+                     no answer from the server). Ask whether it arrived; if not, delete this message's lines from \
+                     send-log.jsonl and send again",
+                    twice.join(", ")
+                ),
+            ));
+        }
+        if !to.is_empty() {
+            todo.push((m, to));
+        }
+    }
+    todo
 }
 
 fn refusals(server: &str, refused: &[(String, String)]) -> String {
@@ -582,7 +593,9 @@ fn reason(e: &lettre::transport::smtp::Error, wait: Duration) -> String {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             use std::io::ErrorKind as K;
             return match io.kind() {
-                K::WouldBlock | K::TimedOut => format!("no answer within {} s", wait.as_secs()),
+                K::WouldBlock | K::TimedOut => {
+                    format!("no answer within {} s", wait.as_secs().max(1))
+                }
                 K::ConnectionRefused => {
                     "connection refused (is the server running, and is the port right?)".to_string()
                 }
@@ -626,4 +639,52 @@ fn tls_parameters(settings: &Settings) -> Result<Option<TlsParameters>, Error> {
         .build_rustls()
         .map(Some)
         .map_err(|e| bad(format!("TLS setup failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outgoing(bytes: &[u8]) -> Outgoing {
+        Outgoing {
+            key: "feedback_kjj".to_string(),
+            to: vec!["kjj@dingxi.example.org".to_string()],
+            subject: "【2020年10月进展情况反馈】市科技局".to_string(),
+            body: "正文".to_string(),
+            attachments: vec![("2020-10_kjj_市科技局_反馈.xlsx".to_string(), bytes.to_vec())],
+        }
+    }
+
+    #[test]
+    fn the_message_id_follows_the_key_and_the_attachments_only() {
+        let id = message_id(&outgoing(b"one"), "huizong@dingxi.example.org");
+        assert!(
+            id.starts_with('<') && id.ends_with(".huizong@dingxi.example.org>"),
+            "{id}"
+        );
+        let mut reworded = outgoing(b"one");
+        reworded.subject.push_str("（更正）");
+        assert_eq!(message_id(&reworded, "huizong@dingxi.example.org"), id);
+        assert_ne!(
+            message_id(&outgoing(b"two"), "huizong@dingxi.example.org"),
+            id
+        );
+    }
+
+    #[test]
+    fn an_unreadable_send_log_says_where_and_what_to_do() {
+        let e = Error::from(MailError::SendLog {
+            path: PathBuf::from("outbox/2020-10/mail/send-log.jsonl"),
+            line: 7,
+            problem: "expected value at line 1 column 1".to_string(),
+        });
+        assert_eq!(
+            e.to_string(),
+            "the send log outbox/2020-10/mail/send-log.jsonl cannot be read at line 7: expected value at line 1 \
+             column 1. Nothing was sent: without the log, messages already delivered would go out again. Repair \
+             or delete that line (a message whose lines are deleted may be sent again), then run `huizong mail \
+             --send` again"
+        );
+        assert!(!e.is_usage());
+    }
 }
