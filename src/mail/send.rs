@@ -2,6 +2,7 @@
 //! recorded in the send log before and after it goes out, and a bound on how long the whole send takes.
 
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lettre::Address;
@@ -225,9 +226,16 @@ fn deliver_locked(
 /// Consecutive tries that found no usable connection before the send gives up on the server for this time.
 const GIVE_UP_AFTER: u32 = 2;
 
+/// How long after the deadline the log keeper waits for the SMTP worker's own (more precise) account of a timeout.
+const GRACE: Duration = Duration::from_secs(1);
+
 /// Delivers every message not yet delivered to each of its recipients, recording each try in the log: an intent
 /// line before the first SMTP command, the result after. A recipient whose earlier try has an unknown outcome
 /// is tried once more; after a second unknown outcome it is not tried again.
+///
+/// The SMTP exchange runs on a thread of its own so that `smtp.total_timeout_seconds` bounds the whole send even
+/// when a server answers a byte at a time: at the deadline this thread stops listening and the exchange is left
+/// behind, to end with the process.
 pub fn send(
     messages: &[Outgoing],
     settings: &Settings,
@@ -235,7 +243,7 @@ pub fn send(
     log: &mut SendLog,
 ) -> Result<Delivery, Error> {
     let smtp = &settings.smtp;
-    let started = Instant::now();
+    let deadline = Instant::now() + smtp.total_timeout;
     let mut delivery = Delivery::default();
     let todo = to_send(messages, log, &mut delivery);
     if todo.is_empty() {
@@ -249,120 +257,277 @@ pub fn send(
         })
     })?;
     let server = smtp.address();
-    let mut conn: Option<SmtpConnection> = None;
-    // Tries in a row that found no working connection, and the last reason.
-    let mut broken = 0;
-    let mut last_problem = String::new();
+    let record = |m: &Outgoing, to: &[String], state: State, why: &str, refused| SendRecord {
+        key: m.key.clone(),
+        message_id: message_id(m, &smtp.from),
+        to: to.to_vec(),
+        subject: m.subject.clone(),
+        attachments: m
+            .attachments
+            .iter()
+            .map(|(n, _)| n.clone())
+            .zip(m.attachment_hashes())
+            .collect(),
+        time: jiff::Timestamp::now().to_string(),
+        result: state.result(why),
+        refused,
+    };
+
+    let mut owners = Vec::new();
+    let mut jobs = Vec::new();
     for (m, to) in todo {
-        let record = |state: State, why: &str, refused: Vec<(String, String)>| SendRecord {
-            key: m.key.clone(),
-            message_id: message_id(m, &smtp.from),
-            to: to.clone(),
-            subject: m.subject.clone(),
-            attachments: m
-                .attachments
-                .iter()
-                .map(|(n, _)| n.clone())
-                .zip(m.attachment_hashes())
-                .collect(),
-            time: jiff::Timestamp::now().to_string(),
-            result: state.result(why),
-            refused,
-        };
-        let left = smtp.total_timeout.saturating_sub(started.elapsed());
-        let not_tried = if left.is_zero() {
-            Some(format!(
-                "not tried: the send reached smtp.total_timeout_seconds = {} s; send again to deliver the rest",
-                smtp.total_timeout.as_secs()
-            ))
-        } else if broken >= GIVE_UP_AFTER {
-            Some(format!("not tried: {last_problem}"))
-        } else {
-            None
-        };
-        if let Some(why) = not_tried {
-            log.append(record(State::Failed, &why, Vec::new()))?;
-            delivery.failed.push((m.key.clone(), why));
-            continue;
-        }
-        let wait = smtp.timeout.min(left);
-        let bytes = match message(m, &smtp.from) {
+        match message(m, &smtp.from) {
             Ok(mut msg) => {
                 msg.headers_mut()
                     .set(MessageId::from(message_id(m, &smtp.from)));
-                msg.formatted()
+                jobs.push(Job {
+                    to: to.clone(),
+                    bytes: msg.formatted(),
+                });
+                owners.push((m, to));
             }
             Err(e) => {
                 let why = e.to_string();
-                log.append(record(State::Failed, &why, Vec::new()))?;
-                delivery.failed.push((m.key.clone(), why));
-                continue;
-            }
-        };
-        // A connection kept from the message before may have been closed by the server meanwhile (many close
-        // after so many messages, or when idle): then the message is tried once more on a new one.
-        let mut retried = false;
-        let (state, why, refused) = loop {
-            let (mut c, reused) = match conn.take() {
-                Some(c) => (c, true),
-                None => match connect(settings, tls.as_ref(), login, wait) {
-                    Ok(c) => (c, false),
-                    Err(why) => {
-                        broken += 1;
-                        last_problem = format!("cannot use the SMTP server {server}: {why}");
-                        break (State::Failed, last_problem.clone(), Vec::new());
-                    }
-                },
-            };
-            let _ = c.set_timeout(Some(wait));
-            log.append(record(State::Sending, "", Vec::new()))?;
-            let t = transmit(&mut c, &from, &to, &bytes, wait);
-            let (state, why) = match &t.outcome {
-                Ok(()) => (State::Sent, String::new()),
-                Err((state, why)) => (*state, format!("{server} {why}")),
-            };
-            if t.usable {
-                broken = 0;
-                conn = Some(c);
-            } else {
-                c.abort();
-            }
-            if t.closed_before_mail && reused && !retried {
-                log.append(record(State::Failed, &why, t.refused))?;
-                retried = true;
-                continue;
-            }
-            if !t.usable {
-                broken += 1;
-                last_problem = format!("the SMTP server {server} {}", t.problem());
-            }
-            break (state, why, t.refused);
-        };
-        log.append(record(state, &why, refused.clone()))?;
-        match state {
-            State::Sent if refused.is_empty() => {
-                log::info!("sent {} to {}", m.key, to.join(", "));
-                delivery.sent.push(m.key.clone());
-            }
-            State::Sent => {
-                let why = refusals(&server, &refused);
-                log::error!("{}: {why}", m.key);
-                delivery.failed.push((m.key.clone(), why));
-            }
-            State::Unknown => {
-                log::error!("{} to {}: {why}", m.key, to.join(", "));
-                delivery.unknown.push((m.key.clone(), why));
-            }
-            _ => {
-                log::error!("{} to {}: {why}", m.key, to.join(", "));
+                log.append(record(m, &to, State::Failed, &why, Vec::new()))?;
                 delivery.failed.push((m.key.clone(), why));
             }
         }
     }
-    if let Some(mut c) = conn {
-        let _ = c.quit();
+
+    let (events, inbox) = mpsc::channel();
+    let (ack, acks) = mpsc::channel();
+    let worker = Worker {
+        smtp: smtp.clone(),
+        tls,
+        login: login.cloned(),
+        from,
+        deadline,
+    };
+    let handle = std::thread::spawn(move || worker.run(&jobs, &events, &acks));
+    let mut finished = vec![false; owners.len()];
+    let mut in_flight = None;
+    let mut take =
+        |event: Event, acked: bool, in_flight: &mut Option<usize>| -> Result<(), Error> {
+            match event {
+                Event::Sending(i) if acked => {
+                    let (m, to) = &owners[i];
+                    log.append(record(m, to, State::Sending, "", Vec::new()))?;
+                    *in_flight = Some(i);
+                    // The worker waits for this: no command of the message goes out before its intent is on disk.
+                    let _ = ack.send(());
+                }
+                Event::Sending(_) => {}
+                Event::Tried {
+                    job,
+                    state,
+                    why,
+                    refused,
+                    again,
+                } => {
+                    let (m, to) = &owners[job];
+                    log.append(record(m, to, state, &why, refused.clone()))?;
+                    *in_flight = None;
+                    if !again {
+                        finished[job] = true;
+                        tally(&mut delivery, &m.key, to, state, why, &refused, &server);
+                    }
+                }
+            }
+            Ok(())
+        };
+    let expired = loop {
+        let left = (deadline + GRACE).saturating_duration_since(Instant::now());
+        match inbox.recv_timeout(left) {
+            Ok(event) => take(event, true, &mut in_flight)?,
+            Err(mpsc::RecvTimeoutError::Timeout) => break true,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break false,
+        }
+    };
+    if expired {
+        // What the worker finished just in time still counts; a message it was about to start never starts.
+        while let Ok(event) = inbox.try_recv() {
+            take(event, false, &mut in_flight)?;
+        }
+    } else {
+        let _ = handle.join();
+    }
+    let limit = smtp.total_timeout.as_secs();
+    for (i, (m, to)) in owners.iter().enumerate() {
+        if finished[i] {
+            continue;
+        }
+        let (state, why) = if in_flight == Some(i) {
+            let why = format!(
+                "{server} was still busy with it when the send reached smtp.total_timeout_seconds = {limit} s"
+            );
+            (State::Unknown, why)
+        } else {
+            let why = format!(
+                "not tried: the send reached smtp.total_timeout_seconds = {limit} s; send again to deliver the rest"
+            );
+            (State::Failed, why)
+        };
+        log.append(record(m, to, state, &why, Vec::new()))?;
+        tally(&mut delivery, &m.key, to, state, why, &[], &server);
     }
     Ok(delivery)
+}
+
+/// Counts one message's final result in `delivery`, and logs it.
+fn tally(
+    delivery: &mut Delivery,
+    key: &str,
+    to: &[String],
+    state: State,
+    why: String,
+    refused: &[(String, String)],
+    server: &str,
+) {
+    match state {
+        State::Sent if refused.is_empty() => {
+            log::info!("sent {key} to {}", to.join(", "));
+            delivery.sent.push(key.to_string());
+        }
+        State::Sent => {
+            let why = refusals(server, refused);
+            log::error!("{key}: {why}");
+            delivery.failed.push((key.to_string(), why));
+        }
+        State::Unknown => {
+            log::error!("{key} to {}: {why}", to.join(", "));
+            delivery.unknown.push((key.to_string(), why));
+        }
+        State::Failed | State::Sending => {
+            log::error!("{key} to {}: {why}", to.join(", "));
+            delivery.failed.push((key.to_string(), why));
+        }
+    }
+}
+
+/// One message for the SMTP worker: the recipients it is still to reach, and its bytes.
+struct Job {
+    to: Vec<String>,
+    bytes: Vec<u8>,
+}
+
+/// What the SMTP worker tells the thread that keeps the log.
+enum Event {
+    /// This job is about to go out: the worker waits for an acknowledgement that its intent is on disk.
+    Sending(usize),
+    /// A try of a job came to this.
+    Tried {
+        /// The job.
+        job: usize,
+        /// Its outcome.
+        state: State,
+        /// Why, when not sent.
+        why: String,
+        /// (address, answer) of each refused recipient.
+        refused: Vec<(String, String)>,
+        /// Whether the job is tried again on a new connection.
+        again: bool,
+    },
+}
+
+/// The SMTP side of a send: one connection kept from message to message, replaced when the server closes it.
+struct Worker {
+    smtp: crate::settings::Smtp,
+    tls: Option<TlsParameters>,
+    login: Option<Login>,
+    from: Address,
+    deadline: Instant,
+}
+
+impl Worker {
+    /// Works through the jobs until done, until the deadline, or until the log keeper stops listening.
+    fn run(self, jobs: &[Job], events: &mpsc::Sender<Event>, acks: &mpsc::Receiver<()>) {
+        let server = self.smtp.address();
+        let mut conn: Option<SmtpConnection> = None;
+        // Tries in a row that found no working connection, and the last reason.
+        let mut broken = 0;
+        let mut last_problem = String::new();
+        let tried = |job, state, why, refused, again| {
+            events
+                .send(Event::Tried {
+                    job,
+                    state,
+                    why,
+                    refused,
+                    again,
+                })
+                .is_ok()
+        };
+        for (i, job) in jobs.iter().enumerate() {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            if broken >= GIVE_UP_AFTER {
+                if !tried(
+                    i,
+                    State::Failed,
+                    format!("not tried: {last_problem}"),
+                    Vec::new(),
+                    false,
+                ) {
+                    return;
+                }
+                continue;
+            }
+            let wait = self.smtp.timeout.min(left);
+            // A connection kept from the message before may have been closed by the server meanwhile (many close
+            // after so many messages, or when idle): then the message is tried once more on a new one.
+            let mut retried = false;
+            loop {
+                let (mut c, reused) = match conn.take() {
+                    Some(c) => (c, true),
+                    None => match connect(&self.smtp, self.tls.as_ref(), self.login.as_ref(), wait)
+                    {
+                        Ok(c) => (c, false),
+                        Err(why) => {
+                            broken += 1;
+                            last_problem = format!("cannot use the SMTP server {server}: {why}");
+                            if !tried(i, State::Failed, last_problem.clone(), Vec::new(), false) {
+                                return;
+                            }
+                            break;
+                        }
+                    },
+                };
+                let _ = c.set_timeout(Some(wait));
+                if events.send(Event::Sending(i)).is_err() || acks.recv().is_err() {
+                    c.abort();
+                    return;
+                }
+                let t = transmit(&mut c, &self.from, &job.to, &job.bytes, wait);
+                let (state, why) = match &t.outcome {
+                    Ok(()) => (State::Sent, String::new()),
+                    Err((state, why)) => (*state, format!("{server} {why}")),
+                };
+                if t.usable {
+                    broken = 0;
+                    conn = Some(c);
+                } else {
+                    c.abort();
+                }
+                let again = t.closed_before_mail && reused && !retried;
+                if !again && !t.usable {
+                    broken += 1;
+                    last_problem = format!("the SMTP server {server} {}", t.problem());
+                }
+                if !tried(i, state, why, t.refused, again) {
+                    return;
+                }
+                if !again {
+                    break;
+                }
+                retried = true;
+            }
+        }
+        if let Some(mut c) = conn {
+            let _ = c.quit();
+        }
+    }
 }
 
 /// The messages to try and, for each, the recipients it has not reached; records in `delivery` the messages
@@ -547,12 +712,11 @@ fn refusals_brief(refused: &[(String, String)]) -> String {
 
 /// Opens a connection, secures it and logs in, each step bounded by `wait`.
 fn connect(
-    settings: &Settings,
+    smtp: &crate::settings::Smtp,
     tls: Option<&TlsParameters>,
     login: Option<&Login>,
     wait: Duration,
 ) -> Result<SmtpConnection, String> {
-    let smtp = &settings.smtp;
     let hello = ClientId::default();
     let wrapper = if smtp.security == Security::Tls {
         tls

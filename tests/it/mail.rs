@@ -1015,3 +1015,86 @@ fn a_server_closing_after_ten_messages_per_connection_gets_them_all() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn a_server_answering_a_line_at_a_time_is_left_at_the_total_timeout() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let ws = Workspace::new();
+    month(&ws);
+    let limits = "timeout_seconds = 2\ntotal_timeout_seconds = 4";
+
+    // A greeting that never ends: each line comes well within timeout_seconds.
+    let slow = Faulty::start(python, "trickle", 0);
+    smtp_settings(
+        &ws,
+        &LEADERS,
+        &format!("host = \"127.0.0.1\"\nport = {}\n{limits}", slow.port),
+    );
+    let started = Instant::now();
+    let out = send(&ws);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = util::stdout(&out);
+    assert!(
+        text.contains("sent 0, already sent 0, failed 25, outcome unknown 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not tried: the send reached smtp.total_timeout_seconds = 4 s"),
+        "{text}"
+    );
+
+    // An answer to the third message that never ends: it may have been delivered.
+    let slow = Faulty::start(python, "trickle", 3);
+    let port = slow.port;
+    smtp_settings(
+        &ws,
+        &LEADERS,
+        &format!("host = \"127.0.0.1\"\nport = {port}\n{limits}"),
+    );
+    let started = Instant::now();
+    let out = send(&ws);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = util::stdout(&out);
+    assert!(
+        text.contains("sent 2, already sent 0, failed 22, outcome unknown 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "127.0.0.1:{port} was still busy with it when the send reached smtp.total_timeout_seconds = 4 s"
+        )),
+        "{text}"
+    );
+    let kept = slow.received(python);
+    assert_eq!(kept.len(), 3);
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(python, dir.path(), "nobody-is-refused", None);
+    smtp_settings(
+        &ws,
+        &LEADERS,
+        &format!("host = \"127.0.0.1\"\nport = {}", server.port),
+    );
+    let out = send(&ws);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        util::stdout(&out).contains("sent 23, already sent 2"),
+        "{}",
+        show(&out)
+    );
+    let mut all = kept;
+    all.extend(server.received(python));
+    let ids = by_message_id(&all);
+    assert_eq!((ids.len(), all.len()), (25, 26));
+}

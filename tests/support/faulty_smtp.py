@@ -8,6 +8,8 @@ Usage: faulty_smtp.py MODE N DIR
   drop     serves normally, but after the whole N-th message (counted from 1 over all connections; N = 0: every
            message) keeps it and closes the connection without answering
   stall    like drop, but keeps the connection open without answering, and creates DIR/stalled
+  trickle  keeps each connection busy with an answer that never ends, one line every half second: from the
+           greeting when N = 0, else after keeping the whole N-th message
   limit    serves normally, but answers the MAIL command after N messages on one connection with 421 and closes it
 
 It prints the port it listens on (127.0.0.1) as the first line of stdout, keeps messages in the Maildir
@@ -21,6 +23,7 @@ import os
 import socketserver
 import sys
 import threading
+import time
 
 MODE, AT, DIR = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 LOCK = threading.Lock()
@@ -48,6 +51,9 @@ class Handler(socketserver.StreamRequestHandler):
             return
         if MODE == "refuse":
             self.reply("554 5.3.2 no service here, try again later")
+            return
+        if MODE == "trickle" and AT == 0:
+            self.trickle("220")
             return
         self.reply("220 faulty.test ESMTP")
         rcpt = []
@@ -85,6 +91,15 @@ class Handler(socketserver.StreamRequestHandler):
             else:
                 self.reply("502 5.5.2 command not recognised")
 
+    def trickle(self, code):
+        """Sends the first lines of a multi-line answer, slowly, until the client goes away."""
+        try:
+            while True:
+                self.reply(code + "-still thinking")
+                time.sleep(0.5)
+        except OSError:
+            pass
+
     def auth(self, args):
         mechanism = args[0].upper() if args else ""
         if mechanism == "PLAIN":
@@ -120,6 +135,9 @@ class Handler(socketserver.StreamRequestHandler):
             n = COUNT[0]
             box = mailbox.Maildir(os.path.join(DIR, "maildir"))
             box.add(("X-RcptTo: " + ", ".join(rcpt) + "\r\n").encode() + b"".join(lines))
+        if MODE == "trickle" and AT == n:
+            self.trickle("250")
+            return False
         if MODE in ("drop", "stall") and AT in (0, n):
             if MODE == "stall":
                 note("stalled", str(n))
