@@ -307,9 +307,9 @@ pub fn send(
     let mut finished = vec![false; owners.len()];
     let mut in_flight = None;
     let mut take =
-        |event: Event, acked: bool, in_flight: &mut Option<usize>| -> Result<(), Error> {
+        |event: Event, may_start: bool, in_flight: &mut Option<usize>| -> Result<(), Error> {
             match event {
-                Event::Sending(i) if acked => {
+                Event::Sending(i) if may_start => {
                     let (m, to) = &owners[i];
                     log.append(record(m, to, State::Sending, "", Vec::new()))?;
                     *in_flight = Some(i);
