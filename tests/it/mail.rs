@@ -1098,3 +1098,63 @@ fn a_server_answering_a_line_at_a_time_is_left_at_the_total_timeout() {
     let ids = by_message_id(&all);
     assert_eq!((ids.len(), all.len()), (25, 26));
 }
+
+#[test]
+fn sends_killed_at_random_moments_send_nothing_twice_but_a_message_in_flight() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let ws = Workspace::new();
+    month(&ws);
+    // 100 ms per message: a whole send takes about 2.5 s, so most kills land in the middle of it.
+    let server = Faulty::start(python, "slow", 100);
+    smtp_settings(
+        &ws,
+        &LEADERS,
+        &format!("host = \"127.0.0.1\"\nport = {}", server.port),
+    );
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("mail kill-test seed {seed}");
+    let mut state = seed | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // Message-IDs whose intent line had no result when the process was killed.
+    let mut in_flight = std::collections::HashSet::new();
+    for _ in 0..6 {
+        let mut child = spawn(&ws, &SEND, None);
+        std::thread::sleep(Duration::from_millis(next() % 3000));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !send_log(&ws).exists() {
+            continue;
+        }
+        let mut open: HashMap<String, i32> = HashMap::new();
+        for r in log_lines(&ws) {
+            let id = r["message_id"].as_str().unwrap().to_string();
+            *open.entry(id).or_default() += if r["result"] == "sending" { 1 } else { -1 };
+        }
+        in_flight.extend(open.into_iter().filter(|(_, n)| *n > 0).map(|(id, _)| id));
+    }
+    let out = send(&ws);
+    assert!(out.status.success(), "{}", show(&out));
+    let ids = by_message_id(&server.received(python));
+    eprintln!(
+        "{} messages in flight at a kill, {} received twice",
+        in_flight.len(),
+        ids.values().filter(|n| **n == 2).count()
+    );
+    assert_eq!(ids.len(), 25, "seed {seed}");
+    for (id, n) in &ids {
+        assert!(
+            *n == 1 || (*n == 2 && in_flight.contains(id)),
+            "seed {seed}: {id} received {n} times; in flight at a kill: {in_flight:?}"
+        );
+    }
+}

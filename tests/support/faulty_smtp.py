@@ -10,6 +10,7 @@ Usage: faulty_smtp.py MODE N DIR
   stall    like drop, but keeps the connection open without answering, and creates DIR/stalled
   trickle  keeps each connection busy with an answer that never ends, one line every half second: from the
            greeting when N = 0, else after keeping the whole N-th message
+  slow     serves normally, but waits N milliseconds before answering each whole message
   limit    serves normally, but answers the MAIL command after N messages on one connection with 421 and closes it
 
 It prints the port it listens on (127.0.0.1) as the first line of stdout, keeps messages in the Maildir
@@ -143,6 +144,8 @@ class Handler(socketserver.StreamRequestHandler):
                 note("stalled", str(n))
                 self.wait_for_close()
             return False
+        if MODE == "slow":
+            time.sleep(AT / 1000)
         self.reply("250 2.0.0 OK queued as %d" % n)
         return True
 
