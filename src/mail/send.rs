@@ -212,9 +212,7 @@ fn deliver_locked(
         println!("failed: {key}: {why}");
     }
     for (key, why) in &d.unknown {
-        println!(
-            "outcome unknown: {key}: {why}; the next `huizong mail --send` sends it once more, with the same Message-ID"
-        );
+        println!("outcome unknown: {key}: {why}");
     }
     Ok(if d.failed.is_empty() && d.unknown.is_empty() {
         Outcome::Success
@@ -329,6 +327,7 @@ pub fn send(
                     *in_flight = None;
                     if !again {
                         finished[job] = true;
+                        let why = hint(log, m, to, state, why);
                         tally(&mut delivery, &m.key, to, state, why, &refused, &server);
                     }
                 }
@@ -368,9 +367,27 @@ pub fn send(
             (State::Failed, why)
         };
         log.append(record(m, to, state, &why, Vec::new()))?;
+        let why = hint(log, m, to, state, why);
         tally(&mut delivery, &m.key, to, state, why, &[], &server);
     }
     Ok(delivery)
+}
+
+/// For an unknown outcome, what the next `--send` will do about it.
+fn hint(log: &SendLog, m: &Outgoing, to: &[String], state: State, why: String) -> String {
+    if state != State::Unknown {
+        return why;
+    }
+    let history = log.history(&m.key, &m.attachment_hashes());
+    if to.iter().any(|a| history.unknown(a) >= 2) {
+        format!(
+            "{why}; this was its second try whose outcome is unknown, so it is not sent again: ask whether it arrived"
+        )
+    } else {
+        format!(
+            "{why}; the next `huizong mail --send` sends it once more, with the same Message-ID"
+        )
+    }
 }
 
 /// Counts one message's final result in `delivery`, and logs it.

@@ -626,13 +626,23 @@ fn a_message_whose_outcome_stays_unknown_goes_out_at_most_twice() {
         &LEADERS,
         &format!("host = \"127.0.0.1\"\nport = {}", dropping.port),
     );
-    for _ in 0..2 {
+    for hint in [
+        "the next `huizong mail --send` sends it once more, with the same Message-ID",
+        "this was its second try whose outcome is unknown, so it is not sent again: ask whether it arrived",
+    ] {
         let out = send(&ws);
         assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+        let text = util::stdout(&out);
         assert!(
-            util::stdout(&out).contains("sent 0, already sent 0, failed 23, outcome unknown 2"),
-            "{}",
-            show(&out)
+            text.contains("sent 0, already sent 0, failed 23, outcome unknown 2"),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("outcome unknown: ") && l.ends_with(hint))
+                .count(),
+            2,
+            "{text}"
         );
     }
     let kept = dropping.received(python);
