@@ -303,37 +303,47 @@ pub fn send(
     };
     let handle = std::thread::spawn(move || worker.run(&jobs, &events, &acks));
     let mut finished = vec![false; owners.len()];
-    let mut in_flight = None;
-    let mut take =
-        |event: Event, may_start: bool, in_flight: &mut Option<usize>| -> Result<(), Error> {
-            match event {
-                Event::Sending(i) if may_start => {
-                    let (m, to) = &owners[i];
-                    log.append(record(m, to, State::Sending, "", Vec::new()))?;
-                    *in_flight = Some(i);
-                    // The worker waits for this: no command of the message goes out before its intent is on disk.
-                    let _ = ack.send(());
-                }
-                Event::Sending(_) => {}
-                Event::Tried {
-                    job,
-                    state,
-                    why,
-                    refused,
-                    again,
-                } => {
-                    let (m, to) = &owners[job];
-                    log.append(record(m, to, state, &why, refused.clone()))?;
-                    *in_flight = None;
-                    if !again {
-                        finished[job] = true;
-                        let why = hint(log, m, to, state, why);
-                        tally(&mut delivery, &m.key, to, state, why, &refused, &server);
-                    }
+    // The job on the wire, and whether its content has started to go.
+    let mut in_flight: Option<(usize, bool)> = None;
+    let mut take = |event: Event,
+                    may_start: bool,
+                    in_flight: &mut Option<(usize, bool)>|
+     -> Result<(), Error> {
+        // The worker waits for each acknowledgement: no command of a message goes out before its intent is on
+        // disk, and none of its content before the line saying so.
+        match event {
+            Event::Sending(i) if may_start => {
+                let (m, to) = &owners[i];
+                log.append(record(m, to, State::Sending, "", Vec::new()))?;
+                *in_flight = Some((i, false));
+                let _ = ack.send(());
+            }
+            Event::Content(i, accepted) if may_start && *in_flight == Some((i, false)) => {
+                let (m, _) = &owners[i];
+                log.append(record(m, &accepted, State::Content, "", Vec::new()))?;
+                *in_flight = Some((i, true));
+                let _ = ack.send(());
+            }
+            Event::Sending(_) | Event::Content(..) => {}
+            Event::Tried {
+                job,
+                state,
+                why,
+                refused,
+                again,
+            } => {
+                let (m, to) = &owners[job];
+                log.append(record(m, to, state, &why, refused.clone()))?;
+                *in_flight = None;
+                if !again {
+                    finished[job] = true;
+                    let why = hint(log, m, to, state, why);
+                    tally(&mut delivery, &m.key, to, state, why, &refused, &server);
                 }
             }
-            Ok(())
-        };
+        }
+        Ok(())
+    };
     let expired = loop {
         let left = (deadline + GRACE).saturating_duration_since(Instant::now());
         match inbox.recv_timeout(left) {
@@ -343,7 +353,7 @@ pub fn send(
         }
     };
     if expired {
-        // What the worker finished just in time still counts; a message it was about to start never starts.
+        // What the worker finished just in time still counts; what it was about to start never starts.
         while let Ok(event) = inbox.try_recv() {
             take(event, false, &mut in_flight)?;
         }
@@ -355,16 +365,28 @@ pub fn send(
         if finished[i] {
             continue;
         }
-        let (state, why) = if in_flight == Some(i) {
-            let why = format!(
-                "{server} was still busy with it when the send reached smtp.total_timeout_seconds = {limit} s"
-            );
-            (State::Unknown, why)
-        } else {
-            let why = format!(
-                "not tried: the send reached smtp.total_timeout_seconds = {limit} s; send again to deliver the rest"
-            );
-            (State::Failed, why)
+        let (state, why) = match in_flight {
+            Some((job, true)) if job == i => (
+                State::Unknown,
+                format!(
+                    "{server} was still busy with its content when the send reached smtp.total_timeout_seconds = \
+                     {limit} s"
+                ),
+            ),
+            Some((job, false)) if job == i => (
+                State::Failed,
+                format!(
+                    "{server} was still busy with it, before its content went, when the send reached \
+                     smtp.total_timeout_seconds = {limit} s; send again to deliver it"
+                ),
+            ),
+            _ => (
+                State::Failed,
+                format!(
+                    "not tried: the send reached smtp.total_timeout_seconds = {limit} s; send again to deliver \
+                     the rest"
+                ),
+            ),
         };
         log.append(record(m, to, state, &why, Vec::new()))?;
         let why = hint(log, m, to, state, why);
@@ -414,7 +436,7 @@ fn tally(
             log::error!("{key} to {}: {why}", to.join(", "));
             delivery.unknown.push((key.to_string(), why));
         }
-        State::Failed | State::Sending => {
+        State::Failed | State::Sending | State::Content => {
             log::error!("{key} to {}: {why}", to.join(", "));
             delivery.failed.push((key.to_string(), why));
         }
@@ -431,6 +453,8 @@ struct Job {
 enum Event {
     /// This job is about to go out: the worker waits for an acknowledgement that its intent is on disk.
     Sending(usize),
+    /// The server accepted these recipients of the job and its content is about to go: acknowledged likewise.
+    Content(usize, Vec<String>),
     /// A try of a job came to this.
     Tried {
         /// The job.
@@ -516,7 +540,17 @@ impl Worker {
                     c.abort();
                     return;
                 }
-                let t = transmit(&mut c, &self.from, &job.to, &job.bytes, wait);
+                let mut before_content = |accepted: &[String]| {
+                    events.send(Event::Content(i, accepted.to_vec())).is_ok() && acks.recv().is_ok()
+                };
+                let t = transmit(
+                    &mut c,
+                    &self.from,
+                    &job.to,
+                    &job.bytes,
+                    wait,
+                    &mut before_content,
+                );
                 let (state, why) = match &t.outcome {
                     Ok(()) => (State::Sent, String::new()),
                     Err((state, why)) => (*state, format!("{server} {why}")),
@@ -622,6 +656,7 @@ fn transmit(
     to: &[String],
     email: &[u8],
     wait: Duration,
+    before_content: &mut dyn FnMut(&[String]) -> bool,
 ) -> Transmitted {
     let mut refused = Vec::new();
     let done = |outcome, refused, usable| Transmitted {
@@ -681,10 +716,10 @@ fn transmit(
         let why = format!("refused the sender {from}: {}", reason(&e, wait));
         return done(Err((State::Failed, why)), refused, usable);
     }
-    let mut accepted = 0;
+    let mut accepted = Vec::new();
     for (text, addr) in addresses {
         match c.command(Rcpt::new(addr, Vec::new())) {
-            Ok(_) => accepted += 1,
+            Ok(_) => accepted.push(text.clone()),
             Err(e) if answered(&e) => refused.push((text.clone(), reason(&e, wait))),
             Err(e) => {
                 let why = format!("broke off at the recipients: {}", reason(&e, wait));
@@ -692,7 +727,7 @@ fn transmit(
             }
         }
     }
-    if accepted == 0 {
+    if accepted.is_empty() {
         let usable = c.command(Rset).is_ok();
         let why = format!("refused every recipient: {}", refusals_brief(&refused));
         return done(Err((State::Failed, why)), refused, usable);
@@ -701,6 +736,10 @@ fn transmit(
         let usable = answered(&e) && c.command(Rset).is_ok();
         let why = format!("refused to take the message (DATA): {}", reason(&e, wait));
         return done(Err((State::Failed, why)), refused, usable);
+    }
+    if !before_content(&accepted) {
+        let why = "was left before the content went: the send reached its time limit".to_string();
+        return done(Err((State::Failed, why)), refused, false);
     }
     match c.message(email) {
         Ok(_) => done(Ok(()), refused, true),

@@ -1,5 +1,6 @@
-//! The send log `outbox/<period>/mail/send-log.jsonl`: an intent line, on disk before a message goes out, then
-//! its result, so that whatever interrupts a send, no message goes out more than twice.
+//! The send log `outbox/<period>/mail/send-log.jsonl`: an intent line, on disk before a message goes out, a line
+//! before its content goes, then its result, so that whatever interrupts a send, no message goes out more than
+//! twice.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -27,7 +28,8 @@ pub struct SendRecord {
     pub attachments: Vec<(String, String)>,
     /// When it was written (RFC 3339).
     pub time: String,
-    /// `sending` (the intent), then `sent`, `failed: <why>` or `unknown: <why>`.
+    /// `sending` (the intent), `content` (the recipients in `to` were accepted and the content is about to go),
+    /// then `sent`, `failed: <why>` or `unknown: <why>`.
     pub result: String,
     /// (address, the server's answer) of each recipient refused on a try that reached others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +41,9 @@ pub struct SendRecord {
 pub enum State {
     /// About to go out: written and synced before the first SMTP command of the message.
     Sending,
+    /// The server accepted the recipients of this line; the content is about to go. From here until a result,
+    /// the message may be delivered.
+    Content,
     /// The server took it for every recipient of the try but the refused ones.
     Sent,
     /// Not delivered to anyone: the server said no, or the connection broke before the message was complete.
@@ -52,6 +57,7 @@ impl State {
     pub fn result(self, why: &str) -> String {
         match self {
             State::Sending => "sending".to_string(),
+            State::Content => "content".to_string(),
             State::Sent => "sent".to_string(),
             State::Failed => format!("failed: {why}"),
             State::Unknown => format!("unknown: {why}"),
@@ -64,6 +70,7 @@ impl SendRecord {
     pub fn state(&self) -> Option<State> {
         match self.result.as_str() {
             "sending" => Some(State::Sending),
+            "content" => Some(State::Content),
             "sent" => Some(State::Sent),
             r if r.starts_with("failed") => Some(State::Failed),
             r if r.starts_with("unknown") => Some(State::Unknown),
@@ -95,8 +102,8 @@ impl History {
         self.delivered.iter().any(|a| a == address)
     }
 
-    /// How many tries may have reached this recipient without anyone knowing: interrupted after their intent
-    /// line, or sent whole with no answer.
+    /// How many tries may have reached this recipient without anyone knowing: interrupted while the content
+    /// went out, or sent whole with no answer.
     pub fn unknown(&self, address: &str) -> u32 {
         self.unknown.get(address).copied().unwrap_or(0)
     }
@@ -194,33 +201,37 @@ impl SendLog {
 
 fn history<'a>(records: impl Iterator<Item = &'a SendRecord>) -> History {
     let mut h = History::default();
-    // Intents not yet matched by a result, per recipient: a crash between the two leaves one open.
-    let mut open: HashMap<String, u32> = HashMap::new();
+    // The recipients whose content was going out when the last line of a try was written: a try interrupted
+    // there (no result follows before the next try, or ever) may have been delivered.
+    let mut open: Option<&[String]> = None;
     for r in records {
         let Some(state) = r.state() else { continue };
-        for to in &r.to {
-            if state == State::Sending {
-                *open.entry(to.clone()).or_default() += 1;
-                continue;
-            }
-            // Logs written before intents were recorded hold results alone.
-            if let Some(n) = open.get_mut(to) {
-                *n = n.saturating_sub(1);
-            }
-            let refused = r.refused.iter().any(|(a, _)| a == to);
-            match state {
-                State::Sent if !refused && !h.delivered(to) => h.delivered.push(to.clone()),
-                State::Unknown if !refused => *h.unknown.entry(to.clone()).or_default() += 1,
-                _ => {}
+        match state {
+            State::Sending => interrupted(open.take(), &mut h),
+            State::Content => open = Some(&r.to),
+            State::Sent | State::Failed | State::Unknown => {
+                open = None;
+                for to in
+                    r.to.iter()
+                        .filter(|to| !r.refused.iter().any(|(a, _)| a == *to))
+                {
+                    match state {
+                        State::Sent if !h.delivered(to) => h.delivered.push(to.clone()),
+                        State::Unknown => *h.unknown.entry(to.clone()).or_default() += 1,
+                        _ => {}
+                    }
+                }
             }
         }
     }
-    for (to, n) in open {
-        if n > 0 {
-            *h.unknown.entry(to).or_default() += n;
-        }
-    }
+    interrupted(open, &mut h);
     h
+}
+
+fn interrupted(open: Option<&[String]>, h: &mut History) {
+    for to in open.unwrap_or_default() {
+        *h.unknown.entry(to.clone()).or_default() += 1;
+    }
 }
 
 /// How the file ends.
@@ -313,7 +324,7 @@ fn check(r: &SendRecord) -> Result<(), String> {
     match r.state() {
         Some(_) => Ok(()),
         None => Err(format!(
-            "result {:?} is none of sending, sent, failed or unknown",
+            "result {:?} is none of sending, content, sent, failed or unknown",
             r.result
         )),
     }
@@ -345,31 +356,56 @@ mod tests {
     }
 
     #[test]
-    fn an_intent_without_a_result_counts_as_unknown_once_per_try() {
+    fn a_try_interrupted_while_its_content_went_out_counts_as_unknown() {
         let a = ["a@x.org"];
-        assert_eq!(hist(&[record("k", &a, "sending")]).unknown("a@x.org"), 1);
+        // Interrupted before the content: nothing can have been delivered.
+        assert_eq!(hist(&[record("k", &a, "sending")]).unknown("a@x.org"), 0);
+        let h = hist(&[record("k", &a, "sending"), record("k", &a, "content")]);
+        assert_eq!(h.unknown("a@x.org"), 1);
         let h = hist(&[
             record("k", &a, "sending"),
+            record("k", &a, "content"),
             record("k", &a, "sending"),
-            record("k", &a, "failed: 127.0.0.1:25: connection refused"),
+            record("k", &a, "content"),
+            record(
+                "k",
+                &a,
+                "failed: 127.0.0.1:25 refused the message: 554 5.6.0 no",
+            ),
         ]);
         assert_eq!(h.unknown("a@x.org"), 1);
         assert!(!h.delivered("a@x.org"));
-        let h = hist(&[record("k", &a, "sending"), record("k", &a, "sent")]);
+        let h = hist(&[
+            record("k", &a, "sending"),
+            record("k", &a, "content"),
+            record("k", &a, "sent"),
+        ]);
         assert_eq!((h.unknown("a@x.org"), h.delivered("a@x.org")), (0, true));
         let h = hist(&[
             record("k", &a, "sending"),
+            record("k", &a, "content"),
             record("k", &a, "unknown: no answer"),
             record("k", &a, "sending"),
+            record("k", &a, "content"),
         ]);
         assert_eq!(h.unknown("a@x.org"), 2);
+        // Only the recipients the server accepted were going to get the content.
+        let h = hist(&[
+            record("k", &["a@x.org", "b@x.org"], "sending"),
+            record("k", &a, "content"),
+        ]);
+        assert_eq!((h.unknown("a@x.org"), h.unknown("b@x.org")), (1, 0));
     }
 
     #[test]
     fn a_refused_recipient_is_not_delivered_but_the_others_are() {
         let mut sent = record("k", &["a@x.org", "b@x.org"], "sent");
         sent.refused = vec![("b@x.org".to_string(), "550 no such user".to_string())];
-        let h = hist(&[record("k", &["a@x.org", "b@x.org"], "sending"), sent]);
+        let h = hist(&[
+            record("k", &["a@x.org", "b@x.org"], "sending"),
+            record("k", &["a@x.org"], "content"),
+            sent,
+        ]);
         assert!(h.delivered("a@x.org"));
         assert!(!h.delivered("b@x.org"));
         assert_eq!(h.unknown("b@x.org"), 0);

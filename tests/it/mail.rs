@@ -514,10 +514,11 @@ fn a_kill_mid_send_delivers_only_the_message_in_flight_twice_with_one_message_id
             .map(|r| r["result"].as_str().unwrap())
             .collect::<Vec<_>>(),
         [
-            "sending", "sent", "sending", "sent", "sending", "sent", "sending", "sent", "sending"
+            "sending", "content", "sent", "sending", "content", "sent", "sending", "content",
+            "sent", "sending", "content", "sent", "sending", "content"
         ]
     );
-    let in_flight = log[8]["message_id"].as_str().unwrap().to_string();
+    let in_flight = log[13]["message_id"].as_str().unwrap().to_string();
 
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(python, dir.path(), "nobody-is-refused", None);
@@ -955,7 +956,8 @@ fn a_torn_send_log_line_is_removed_and_a_damaged_one_stops_the_send() {
         .collect();
     assert_eq!(last[0], "sending");
     assert!(last[1].starts_with("failed: 127.0.0.1:"), "{}", last[1]);
-    assert_eq!(lines.len(), 25 * 2 + 2);
+    // Three lines for each message delivered (intent, content, result), two for the refused one, each time.
+    assert_eq!(lines.len(), 24 * 3 + 2 + 2);
 
     // A line damaged otherwise: nothing is sent until it is repaired.
     let text = std::fs::read_to_string(&path).unwrap();
@@ -1082,7 +1084,7 @@ fn a_server_answering_a_line_at_a_time_is_left_at_the_total_timeout() {
     );
     assert!(
         text.contains(&format!(
-            "127.0.0.1:{port} was still busy with it when the send reached smtp.total_timeout_seconds = 4 s"
+            "127.0.0.1:{port} was still busy with its content when the send reached smtp.total_timeout_seconds = 4 s"
         )),
         "{text}"
     );
@@ -1135,7 +1137,7 @@ fn sends_killed_at_random_moments_send_nothing_twice_but_a_message_in_flight() {
         state ^= state << 17;
         state
     };
-    // Message-IDs whose intent line had no result when the process was killed.
+    // Message-IDs whose content was going out, or waiting for its answer, when the process was killed.
     let mut in_flight = std::collections::HashSet::new();
     for _ in 0..6 {
         let mut child = spawn(&ws, &SEND, None);
@@ -1145,22 +1147,42 @@ fn sends_killed_at_random_moments_send_nothing_twice_but_a_message_in_flight() {
         if !send_log(&ws).exists() {
             continue;
         }
-        let mut open: HashMap<String, i32> = HashMap::new();
+        // A try whose content line is its last: the kill came while the content went, or before its answer.
+        let mut content: Option<String> = None;
         for r in log_lines(&ws) {
-            let id = r["message_id"].as_str().unwrap().to_string();
-            *open.entry(id).or_default() += if r["result"] == "sending" { 1 } else { -1 };
+            if let Some(id) = content.take() {
+                if r["result"] == "sending" {
+                    in_flight.insert(id);
+                }
+            }
+            if r["result"] == "content" {
+                content = Some(r["message_id"].as_str().unwrap().to_string());
+            }
         }
-        in_flight.extend(open.into_iter().filter(|(_, n)| *n > 0).map(|(id, _)| id));
+        in_flight.extend(content);
     }
     let out = send(&ws);
-    assert!(out.status.success(), "{}", show(&out));
+    // Killed twice with the same message in flight, a message is not sent a third time: the only failure allowed.
+    let text = util::stdout(&out);
+    let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("failed: ")).collect();
+    assert!(
+        failed.iter().all(|l| l.contains("not sent a third time")),
+        "seed {seed}: {}",
+        show(&out)
+    );
+    assert_eq!(out.status.success(), failed.is_empty(), "{}", show(&out));
     let ids = by_message_id(&server.received(python));
     eprintln!(
-        "{} messages in flight at a kill, {} received twice",
+        "{} messages in flight at a kill, {} received twice, {} not sent a third time",
         in_flight.len(),
-        ids.values().filter(|n| **n == 2).count()
+        ids.values().filter(|n| **n == 2).count(),
+        failed.len()
     );
-    assert_eq!(ids.len(), 25, "seed {seed}");
+    assert!(
+        ids.len() + failed.len() >= 25,
+        "seed {seed}: {}",
+        show(&out)
+    );
     for (id, n) in &ids {
         assert!(
             *n == 1 || (*n == 2 && in_flight.contains(id)),
