@@ -1150,10 +1150,10 @@ fn sends_killed_at_random_moments_send_nothing_twice_but_a_message_in_flight() {
         // A try whose content line is its last: the kill came while the content went, or before its answer.
         let mut content: Option<String> = None;
         for r in log_lines(&ws) {
-            if let Some(id) = content.take() {
-                if r["result"] == "sending" {
-                    in_flight.insert(id);
-                }
+            if let Some(id) = content.take()
+                && r["result"] == "sending"
+            {
+                in_flight.insert(id);
             }
             if r["result"] == "content" {
                 content = Some(r["message_id"].as_str().unwrap().to_string());
