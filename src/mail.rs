@@ -18,6 +18,7 @@ use crate::workspace::Workspace;
 
 pub mod send;
 pub mod sendlog;
+mod smtp;
 
 pub use send::{Delivery, MailError, deliver, run};
 
