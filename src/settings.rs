@@ -262,10 +262,14 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Loads `path` if it exists, else the defaults.
+    /// Loads `path` if it exists, else the defaults; the `HUIZONG_SMTP_*` environment overrides either.
     pub fn load(path: &Path) -> Result<Settings, Error> {
         if !path.exists() {
-            return Ok(Settings::default());
+            // The environment's SMTP settings apply without a settings file too.
+            return Settings::from_raw(RawSettings::default()).map_err(|message| Error::Settings {
+                path: path.to_path_buf(),
+                message,
+            });
         }
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let raw: RawSettings = toml::from_str(&text).map_err(|e| Error::Settings {

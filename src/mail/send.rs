@@ -424,15 +424,15 @@ fn tally(
         }
         State::Sent => {
             let why = refusals(server, refused);
-            log::error!("{key}: {why}");
+            log::info!("{key}: {why}");
             delivery.failed.push((key.to_string(), why));
         }
         State::Unknown => {
-            log::error!("{key} to {}: {why}", to.join(", "));
+            log::info!("{key} to {}: {why}", to.join(", "));
             delivery.unknown.push((key.to_string(), why));
         }
         State::Failed | State::Sending | State::Content => {
-            log::error!("{key} to {}: {why}", to.join(", "));
+            log::info!("{key} to {}: {why}", to.join(", "));
             delivery.failed.push((key.to_string(), why));
         }
     }

@@ -1190,3 +1190,25 @@ fn sends_killed_at_random_moments_send_nothing_twice_but_a_message_in_flight() {
         );
     }
 }
+
+#[test]
+fn smtp_settings_from_the_environment_apply_without_a_settings_file() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let ws = Workspace::new();
+    month(&ws);
+    let server = Faulty::start(python, "normal", 0);
+    assert!(!ws.path().join("huizong.toml").exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_huizong"))
+        .arg("--root")
+        .arg(ws.path())
+        .args(SEND)
+        .env_remove("RUST_LOG")
+        .env("HUIZONG_SMTP_HOST", "127.0.0.1")
+        .env("HUIZONG_SMTP_PORT", server.port.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(server.received(python).len(), 25);
+}
