@@ -143,7 +143,7 @@ fn verbs(text: &str, duty: &mut Duty, duty_names: &mut Vec<String>) {
 }
 
 fn add(duty: &mut Duty, duty_names: &mut Vec<String>, role: Role, value: &str) {
-    let value = value.trim_end_matches(['；', '，', '。', '）', ' ', '\n']);
+    let value = value.trim_end_matches(['；', '，', '。', ' ', '\n']);
     match role {
         Role::Lead => duty.leads.extend(split_names(value)),
         Role::Duty => duty_names.extend(split_names(value)),

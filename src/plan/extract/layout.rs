@@ -140,7 +140,7 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A bracket that may hold a responsibility annotation.
 static BRACKET: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[（〔【]([^（）〔〕【】]{2,200})[）〕】]"));
+    LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
 static DUTY_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
 
 #[derive(Debug, Clone, Copy)]
@@ -391,6 +391,36 @@ pub(super) fn numbered(text: &str) -> Vec<Item> {
     items
 }
 
+/// The section of overall targets (一、主要目标 / 总体目标 / 发展目标), as an item without units, when it
+/// states a figure.
+pub(super) fn overall(text: &str) -> Option<Item> {
+    static FIGURE: LazyLock<Regex> = LazyLock::new(|| re(r"\d(?:[万亿]?[元人家个户项所]|%)"));
+    let marks = markers(text);
+    let (k, m) = marks.iter().enumerate().find(|(_, m)| {
+        m.level == 0
+            && text[m.end..]
+                .chars()
+                .take(8)
+                .collect::<String>()
+                .contains("目标")
+    })?;
+    let end = marks
+        .iter()
+        .skip(k + 1)
+        .find(|n| n.level == 0)
+        .map_or(text.len(), |n| n.start);
+    let body = &text[m.end..end];
+    if !FIGURE.is_match(body) {
+        return None;
+    }
+    let mut it = item("0".to_string(), body, Duty::default());
+    it.title = tidy(&body[..body.find(['\n', '。']).unwrap_or(body.len())])
+        .chars()
+        .take(12)
+        .collect();
+    Some(it)
+}
+
 /// What a table column holds, found by its header's meaning.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Column {
@@ -594,11 +624,8 @@ fn delimited(lines: &[&str]) -> Option<Vec<Item>> {
 }
 
 fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
-    let lines: Vec<String> = lines
-        .iter()
-        .map(|l| normalise_line(l))
-        .filter(|l| !l.is_empty())
-        .collect();
+    // Blank lines stay: the table ends at the first blank line after its last row.
+    let lines: Vec<String> = lines.iter().map(|l| normalise_line(l)).collect();
     // The header: consecutive lines that are each a column name, a serial first.
     let (start, cols) = (0..lines.len()).find_map(|i| {
         let mut cols = Vec::new();
@@ -645,14 +672,13 @@ fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
     for (k, &s) in starts.iter().enumerate() {
         let end = starts.get(k + 1).copied().unwrap_or(body.len());
         let mut cells: Vec<&String> = body[s + 1..end].iter().collect();
-        // The last row runs to the end of the page: stop at the first line of prose.
+        // The last row runs to the end of the page: stop at the first blank line.
         if k + 1 == starts.len()
-            && let Some(p) = cells
-                .iter()
-                .position(|l| l.chars().count() > 60 && l.ends_with('。') && !l.contains("目标"))
+            && let Some(p) = cells.iter().position(|l| l.is_empty())
         {
             cells.truncate(p);
         }
+        cells.retain(|l| !l.is_empty());
         let mut row = vec![String::new(); cols.len()];
         row[0] = body[s].clone();
         let slot = |c: Column| cols.iter().position(|x| *x == c);

@@ -176,6 +176,12 @@ fn draft(raw: &str) -> Draft {
         let b = layout::anchored(&text);
         if b.is_empty() { layout::numbered(&text) } else { b }
     };
+    // The plan's overall targets (一、主要目标) belong to no task's lead but are still figures to track.
+    let items = if items.iter().any(|t| t.milestones) {
+        items
+    } else {
+        layout::overall(&text).into_iter().chain(items).collect()
+    };
     build(&text, items)
 }
 
@@ -191,6 +197,13 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
     });
     let goals: Vec<&str> = items.iter().filter_map(|t| t.goals.as_deref()).collect();
     let year = plan_year(&title, text, &goals, &mut notes);
+    let span = targets::Span {
+        year,
+        end: deadline_in(&title)
+            .map(|w| w.0)
+            .or_else(|| five_year_end(&title))
+            .filter(|&end| end > year),
+    };
     let mut book = UnitBook::new(&office);
     let mut tasks = Vec::new();
     for t in items {
@@ -213,14 +226,14 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
             .duty
             .deadline
             .as_deref()
-            .and_then(|d| targets::strip_date(d).1.or_else(|| deadline_in(d)))
-            .unwrap_or((year, None));
+            .and_then(|d| targets::strip_date(d).1.or_else(|| deadline_in(d)));
         let mut indicators = match &t.goals {
-            Some(goals) => targets::read(&t.code, year, counties, when, goals, t.milestones),
+            Some(goals) => targets::read(&t.code, &span, counties, when, goals, t.milestones),
             None => Vec::new(),
         };
         if indicators.is_empty() {
-            let mut m = targets::milestone(format!("T{}-01", t.code), t.title.clone(), when.0.max(year));
+            let due = when.map_or(span.end.unwrap_or(year), |w| w.0).max(year);
+            let mut m = targets::milestone(format!("T{}-01", t.code), t.title.clone(), due);
             if t.milestones || t.goals.is_none() {
                 m.review = Some(
                     "通知未写本任务的预期目标和成效：请补充指标，或保留为一项工作任务".to_string(),
@@ -255,6 +268,14 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
         ),
         notes,
     }
+}
+
+/// The last year of the five-year plan period a title names (“十四五” → 2025).
+fn five_year_end(title: &str) -> Option<i32> {
+    static PERIOD: LazyLock<Regex> = LazyLock::new(|| re(r"十([一二三四五六七八九])五"));
+    let n = text::cn_number(&PERIOD.captures(title)?[1])? as i32;
+    // The 十一五 period ended in 2010; each period is five years.
+    Some(2010 + (n - 1) * 5)
 }
 
 /// The last year (and month) a 完成时限 names: 2021—2023年 is due in 2023.

@@ -14,6 +14,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// A date inside a clause (全市…到2025年达到120家): it holds for that clause only.
 static DATE_INSIDE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:到|至|截至|截止|在|于)((?:19|20)\d\d)年(?:(\d{1,2})月)?"));
+static ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:[一二三四五六七八九十]是|其[一二三四五六七八九十])"));
 /// Words that say a figure is how things stand, not a target.
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:目前|现有|截至目前)|已有|已建成|已达到|已累计|累计已|共有"));
@@ -32,7 +33,7 @@ static MONTH: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(?:底|末|份
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?",
-        r"(件/万人|个百分点|万人次|人次|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
+        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
         r"|公里|千米|%|‰|项|所|座|条|处|次|篇|部|批|场|期|床位|小时|天)",
         r"(?:（[^）]{1,4}）)?(及以上|以上|左右|以内|以下)?",
     ))
@@ -57,7 +58,7 @@ static CHINESE_COUNT: LazyLock<Regex> =
     LazyLock::new(|| re(r"[一二两三四五六七八九十百千]+[家件项个名所座]"));
 static TRAILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:达到了|达到|达|为|稳定在|保持在|控制在|突破|超过|不低于|不少于|至少|增至|增加到|提高到|提升到)$",
+        r"(?:达到了|达到|达|为|稳定在|保持在|控制在|突破|超过|不低于|不少于|至少|增至|增加到|提高到|提升到|提高至|提升至|压缩至|压缩到|压减至|压减到|降至|降到|下降到|下降至|减少到|减少至|降低到|降低至|不超过|不高于|低于)$",
     )
 });
 static FLOOR_VERB: LazyLock<Regex> =
@@ -68,17 +69,20 @@ pub(super) type When = (i32, Option<u32>);
 
 /// The indicators of an item's text; `milestones` also makes one milestone per clause that states no figure
 /// (layout (a), whose 预期目标和成效 are all targets), otherwise only figures and growth targets are read.
-pub(super) fn read(
-    task: &str,
-    year: i32,
-    counties: Vec<String>,
-    when: When,
-    text: &str,
-    milestones: bool,
-) -> Vec<Indicator> {
-    let mut goals = Goals::new(task, year, counties);
+pub(super) fn read(task: &str, plan: &Span, counties: Vec<String>, when: Option<When>, text: &str, milestones: bool) -> Vec<Indicator> {
+    let mut goals = Goals::new(task, plan.year, counties);
     goals.milestones = milestones;
+    goals.period_end = plan.end;
     goals.read(text, when)
+}
+
+/// The years a plan covers: its first, and for a multi-year plan (2021—2023年) its last.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    /// The plan year.
+    pub year: i32,
+    /// The last year of a multi-year plan.
+    pub end: Option<i32>,
 }
 
 /// A milestone due at the end of `year`.
@@ -103,6 +107,7 @@ struct Goals {
     year: i32,
     counties: Vec<String>,
     milestones: bool,
+    period_end: Option<i32>,
     out: Vec<Indicator>,
 }
 
@@ -113,11 +118,14 @@ impl Goals {
             year,
             counties,
             milestones: true,
+            period_end: None,
             out: Vec::new(),
         }
     }
 
-    fn read(mut self, goals: &str, mut when: When) -> Vec<Indicator> {
+    fn read(mut self, goals: &str, given: Option<When>) -> Vec<Indicator> {
+        let mut dated = given.is_some();
+        let mut when = given.unwrap_or((self.period_end.unwrap_or(self.year), None));
         // The date the goals last named (`2020年底前`, `2021年6月`) holds for the clauses after it.
         for sentence in clauses(goals) {
             // A milestone that later clauses of the same sentence may extend, e.g. 体制机制健全理顺，…基本建成.
@@ -126,17 +134,17 @@ impl Goals {
                 let (clause, said) = strip_date(&clause);
                 if let Some(date) = said {
                     when = date;
+                    dated = true;
                 }
                 if clause.is_empty() || STATUS.is_match(&clause) {
                     continue;
                 }
-                let here = DATE_INSIDE
-                    .captures(&clause)
-                    .and_then(|c| {
-                        let y = c[1].parse().ok()?;
-                        Some((y, c.get(2).and_then(|m| m.as_str().parse().ok())))
-                    })
-                    .unwrap_or(when);
+                let inside = DATE_INSIDE.captures(&clause).and_then(|c| {
+                    let y = c[1].parse().ok()?;
+                    Some((y, c.get(2).and_then(|m| m.as_str().parse().ok())))
+                });
+                let here = inside.unwrap_or(when);
+                let first = self.out.len();
                 let figures = figures(&clause);
                 if !figures.is_empty() {
                     self.figures(&clause, &figures, here);
@@ -153,6 +161,13 @@ impl Goals {
                     let ind = self.milestone(&clause, when);
                     self.push(ind);
                     open = Some(self.out.len() - 1);
+                }
+                if let (Some(end), false) = (self.period_end, dated || inside.is_some()) {
+                    for ind in self.out.iter_mut().skip(first) {
+                        ind.review.get_or_insert_with(|| {
+                            format!("多年方案（至{end}年）的目标未写年份：截止日期暂按{end}年底，核对是否为年度目标")
+                        });
+                    }
                 }
             }
         }
@@ -385,12 +400,15 @@ fn figures(clause: &str) -> Vec<Figure> {
 /// What a figure counts: the words before it (without 达到 and the like) and, for the last figure, after it.
 fn figure_text(before: &str, after: &str, kind: IndicatorKind) -> String {
     let before = before.trim_start_matches(['、', '，', '和', '及', '与']);
+    // 一是…二是…: the ordinal is not part of what is counted.
+    let before = ORDINAL.replace(before, "");
+    let before = before.as_ref();
     let before = before.strip_prefix("力争").unwrap_or(before);
     let mut text = TRAILING_VERB.replace(before, "").into_owned();
     text.push_str(after.trim_start_matches(['、', '，']));
     if kind == IndicatorKind::Share
         && text.contains('占')
-        && !["比重", "比例", "份额", "率"]
+        && !["比重", "比例", "份额", "率", "占比"]
             .iter()
             .any(|w| text.ends_with(w))
     {

@@ -33,8 +33,11 @@ pub(super) fn normalise(text: &str) -> String {
             }
             continue;
         }
+        // A short line is a heading or a paragraph's end; a hard wrap leaves lines of one long length.
+        let last_line = out.rsplit('\n').next().unwrap_or("");
         let structural = out.ends_with(['。', '；', '！', '？', '：', '|'])
-            || LINE_START.is_match(&line);
+            || LINE_START.is_match(&line)
+            || (1..=20).contains(&last_line.chars().count());
         // A hard wrap is joined without a space, even between ASCII words (`G\nDP` is GDP).
         if structural && !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
@@ -114,8 +117,15 @@ mod tests {
 
     #[test]
     fn normalises_numbers_and_wraps() {
-        assert_eq!(normalise("１，０７８件 ２～３家\n0 .87"), "1078件2-3家0.87");
-        assert_eq!(normalise("DNA test G\nDP"), "DNA test GDP");
+        const LONG: &str = "新认定高新技术企业和科技型中小企业的数量达到";
+        assert_eq!(
+            normalise(&format!("{LONG}１，０７８件 ２～３家\n0 .87")),
+            format!("{LONG}1078件2-3家0.87")
+        );
+        assert_eq!(
+            normalise(&format!("{LONG}DNA test G\nDP")),
+            format!("{LONG}DNA test GDP")
+        );
         assert_eq!(normalise("1到2个，8—10个"), "1-2个，8-10个");
     }
 
@@ -125,6 +135,11 @@ mod tests {
             normalise("推进建设。\n牵头单位：市发改委\n2.加快"),
             "推进建设。\n牵头单位：市发改委\n2.加快"
         );
-        assert_eq!(normalise("推进建\n设工作"), "推进建设工作");
+        // A hard wrap leaves a long line; a short line is a heading.
+        assert_eq!(
+            normalise("推进产业基础高级化和产业链现代化，加快建\n设工作"),
+            "推进产业基础高级化和产业链现代化，加快建设工作"
+        );
+        assert_eq!(normalise("一、主要目标\n到2025年"), "一、主要目标\n到2025年");
     }
 }

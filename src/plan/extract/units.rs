@@ -319,15 +319,23 @@ fn clean(name: &str) -> String {
 /// phrase such as 各区、县级市人民政府 or 各县（市、区） stays whole.
 pub(super) fn split_names(list: &str) -> Vec<String> {
     static GROUP_RUN: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"各(?:县级市|[县市区乡镇街道旗]|（[^）]{1,8}）|、)+(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门)?")
+        re(r"各(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）)(?:、?(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）))*(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门|办事处)?")
     });
     let mut names = Vec::new();
     let mut rest = list;
     let mut pieces = Vec::new();
     while let Some(m) = GROUP_RUN.find(rest) {
+        // 各街道、区土地开发中心: the group ends where a name begins, at its last 、.
+        let mut end = m.end();
+        while !rest[end..].is_empty()
+            && !rest[end..].starts_with(['、', '，', '；', '\n', '/', '|'])
+            && let Some(cut) = rest[m.start()..end].rfind('、')
+        {
+            end = m.start() + cut;
+        }
         pieces.push((false, &rest[..m.start()]));
-        pieces.push((true, m.as_str()));
-        rest = &rest[m.end()..];
+        pieces.push((true, &rest[m.start()..end]));
+        rest = &rest[end..];
     }
     pieces.push((false, rest));
     for (whole, piece) in pieces {
