@@ -137,8 +137,8 @@ mod tests {
         );
         // A hard wrap leaves a long line; a short line is a heading.
         assert_eq!(
-            normalise("推进产业基础高级化和产业链现代化，加快建\n设工作"),
-            "推进产业基础高级化和产业链现代化，加快建设工作"
+            normalise("推进产业基础高级化和产业链现代化，全面加快建\n设工作"),
+            "推进产业基础高级化和产业链现代化，全面加快建设工作"
         );
         assert_eq!(normalise("一、主要目标\n到2025年"), "一、主要目标\n到2025年");
     }
