@@ -11,6 +11,7 @@ mod history;
 mod ingest;
 mod mail;
 mod office;
+mod notices;
 mod plan;
 mod util;
 mod watch;
