@@ -135,7 +135,7 @@ fn tidy(s: &str) -> String {
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?:^|[\n。；！？|])([一二三四五六七八九十]{1,3})、|（([一二三四五六七八九十]{1,3})）",
-        r"|(?:^|[\n。；！？|：）])(\d{1,2})[.、]|（(\d{1,2})）",
+        r"|(?:^|[\n。；！？|：）])(\d{1,2})[.、]|（(\d{1,2})）|([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])",
     ))
 });
 /// A bracket that may hold a responsibility annotation.
@@ -155,18 +155,20 @@ fn markers(text: &str) -> Vec<Marker> {
     MARKER
         .captures_iter(text)
         .filter_map(|caps| {
-            let (level, m) = (0..4).find_map(|l| caps.get(l + 1).map(|m| (l, m)))?;
-            let number = if level < 2 {
-                cn_number(m.as_str())?
-            } else {
-                m.as_str().parse().ok()?
+            let (group, m) = (0..5).find_map(|l| caps.get(l + 1).map(|m| (l, m)))?;
+            // Circled numbers ① … ⑳ are the same level as （1）.
+            let level = group.min(3);
+            let number = match group {
+                0 | 1 => cn_number(m.as_str())?,
+                4 => m.as_str().chars().next().map(|c| c as u32 - '①' as u32 + 1)?,
+                _ => m.as_str().parse().ok()?,
             };
             let whole = caps.get(0)?;
             // 1.3亿元 is a figure, not item 1.
             if level == 2 && text[whole.end()..].starts_with(|c: char| c.is_ascii_digit()) {
                 return None;
             }
-            let start = m.start() - if level == 1 || level == 3 { '（'.len_utf8() } else { 0 };
+            let start = m.start() - if group == 1 || group == 3 { '（'.len_utf8() } else { 0 };
             Some(Marker {
                 start,
                 end: whole.end(),

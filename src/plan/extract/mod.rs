@@ -77,7 +77,7 @@ static TITLE_ANY: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(贯彻|落实|根据|按照|依据|依照|对照)?[^《》]{0,6}《([^《》]{2,60}?(?:方案|规划|计划|意见|办法|纲要|要点|清单|分工))》")
 });
 static ABOUT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"关于(?:印发|转发|下达)?([^，。|\n]{2,60}?)的通知"));
+    LazyLock::new(|| re(r"(?:关于(?:印发|转发|下达)?|印发|转发)([^，。|\n]{2,60}?)的通知"));
 /// A title line: the plan's own name standing alone near the top.
 static TITLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^[^为根据按照，。：]{4,60}(?:方案|规划|计划|意见|要点|清单|分工表|措施|任务分工)(?:（[^）]{2,12}）)?$")

@@ -56,7 +56,7 @@ const BUREAUS: &[(&str, &[&str])] = &[
 const SUFFIXES: &[&str] = &[
     "局", "委", "办", "厅", "室", "中心", "政府", "管委会", "公司", "院", "会", "部", "队", "所", "站",
     "行", "处", "组", "联", "社", "馆", "团", "署", "台", "校", "学", "区", "县", "市", "镇", "乡", "街道",
-    "旗", "州", "省", "园", "场",
+    "旗", "州", "省", "园", "场", "关", "协", "所",
 ];
 
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
@@ -68,6 +68,8 @@ static COUNTY: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(\p{Han}{1,6}?)([县区旗]|县级市)(?:人民政府|政府)?$"));
 static ZONE: LazyLock<Regex> =
     LazyLock::new(|| re(r"管委会|管理委员会|开发区|高新区|经开区|新区|园区|示范区|试验区"));
+/// Names ending like a county's that are not one (军分区, 社区, 景区).
+static NOT_COUNTY: LazyLock<Regex> = LazyLock::new(|| re(r"(?:分区|社区|景区|片区|城区|辖区|市区|矿区|林区|库区)$"));
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| re(r"（[^）]*）"));
 
 /// The units met in a notice, in the order first met.
@@ -80,18 +82,36 @@ pub(super) struct UnitBook {
 }
 
 impl UnitBook {
-    /// A book for a notice issued by `office` (its leading place name becomes the city prefix).
+    /// A book for a notice issued by `office` (its leading place names become the city prefix).
     pub(super) fn new(office: &str) -> UnitBook {
-        static CITY: LazyLock<Regex> =
-            LazyLock::new(|| re(r"^(\p{Han}{2,6}?(?:市|自治州|州|地区|盟|县|区))"));
+        static CITY: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"^((?:\p{Han}{2,6}?(?:市|自治州|州|地区|盟))?(?:\p{Han}{1,6}?(?:县|区|旗))?)")
+        });
+        let city = CITY
+            .captures(office)
+            .map(|c| c[1].to_string())
+            .filter(|c| !c.starts_with(['市', '区', '县']) && !ZONE.is_match(c))
+            .unwrap_or_default();
         UnitBook {
-            city: CITY
-                .captures(office)
-                .map(|c| c[1].to_string())
-                .filter(|c| !c.starts_with('市'))
-                .unwrap_or_default(),
+            city,
             ..UnitBook::default()
         }
+    }
+
+    /// The place names a unit's name may start with: the issuer's full place, and its last part (新都区 of
+    /// 成都市新都区), longest first.
+    fn places(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        if !self.city.is_empty() {
+            out.push(self.city.as_str());
+            if let Some(at) = self.city.find(['市', '州', '盟']) {
+                let tail = &self.city[at + '市'.len_utf8()..];
+                if tail.chars().count() >= 2 {
+                    out.push(tail);
+                }
+            }
+        }
+        out
     }
 
     /// The code of the unit `name` names, adding it when new; `None` when the name is no unit (a person).
@@ -122,7 +142,7 @@ impl UnitBook {
             UnitKind::Group
         } else if ZONE.is_match(&name) {
             UnitKind::Zone
-        } else if COUNTY.is_match(&name) {
+        } else if COUNTY.is_match(&name) && !NOT_COUNTY.is_match(&name) {
             UnitKind::County
         } else {
             UnitKind::Bureau
@@ -172,7 +192,7 @@ impl UnitBook {
     fn key(&self, name: &str) -> String {
         let core = self.core(name);
         if let Some((code, _)) = bureau(&core) {
-            return format!("{}:{code}", level(name, &self.city));
+            return format!("{}:{code}", self.level(name));
         }
         match COUNTY.captures(&core) {
             Some(caps) if !ZONE.is_match(&core) => format!("county:{}{}", &caps[1], &caps[2]),
@@ -183,8 +203,8 @@ impl UnitBook {
     /// The name without the issuing city, the level prefix (市, 区) and 政府 before an office's own name.
     fn core(&self, name: &str) -> String {
         let mut s = name;
-        if !self.city.is_empty() {
-            s = s.strip_prefix(self.city.as_str()).unwrap_or(s);
+        if let Some(rest) = self.places().iter().find_map(|p| s.strip_prefix(p)) {
+            s = rest;
         }
         for prefix in ["市政府", "区政府", "县政府", "市", "区", "县", "省"] {
             if let Some(rest) = s.strip_prefix(prefix)
@@ -248,6 +268,18 @@ impl UnitBook {
             .unwrap_or(base)
     }
 
+    /// The level a bureau's name carries (市 for 市科技局 or 某某市科技局); a bare 科技局 is the issuer's own.
+    fn level(&self, name: &str) -> String {
+        let place = self.places().into_iter().find(|p| name.starts_with(p));
+        let rest = place.map_or(name, |p| &name[p.len()..]);
+        rest.chars()
+            .next()
+            .filter(|c| matches!(c, '市' | '区' | '县' | '省'))
+            .or_else(|| place.or(Some(self.city.as_str())).and_then(|p| p.chars().last()))
+            .map(String::from)
+            .unwrap_or_default()
+    }
+
     /// Other ways of writing the unit: the bureau's other names with the same level prefix, and the city's.
     fn aliases(&self, name: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -258,7 +290,7 @@ impl UnitBook {
         };
         let core = self.core(name);
         if let Some((_, names)) = bureau(&core) {
-            let level = level(name, &self.city);
+            let level = self.level(name);
             for n in names.iter() {
                 add(format!("{level}{n}"));
                 if !self.city.is_empty() && self.city.ends_with(level.as_str()) && !level.is_empty() {
@@ -273,22 +305,6 @@ impl UnitBook {
         }
         out
     }
-}
-
-/// The level a bureau's name carries (市 for 市科技局 or 某某市科技局), empty when none.
-fn level(name: &str, city: &str) -> String {
-    let rest = if city.is_empty() {
-        name
-    } else {
-        name.strip_prefix(city)
-            .map(|_| &city[city.len() - city.chars().last().map_or(0, char::len_utf8)..])
-            .unwrap_or(name)
-    };
-    rest.chars()
-        .next()
-        .filter(|c| matches!(c, '市' | '区' | '县' | '省'))
-        .map(String::from)
-        .unwrap_or_default()
 }
 
 /// The generic bureau this core name is, if any.
@@ -308,6 +324,13 @@ fn clean(name: &str) -> String {
         name.into()
     } else {
         BRACKETED.replace_all(name, "")
+    };
+    // 市发改委等部门 is 市发改委 (the others are not named); 有关部门 alone stays a group.
+    let s = match s.find("等") {
+        Some(at) if at > 0 && s[at..].trim_end_matches(['有', '关', '相', '部', '门', '单', '位', '等']).is_empty() => {
+            s[..at].to_string().into()
+        }
+        _ => s,
     };
     s.trim_matches(|c: char| c.is_whitespace() || "、，；。：|".contains(c))
         .trim_end_matches('等')
