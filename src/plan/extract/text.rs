@@ -25,8 +25,11 @@ static LINE_START: LazyLock<Regex> = LazyLock::new(|| {
 pub(super) fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let text = text.replace("\r\n", "\n");
-    for line in text.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
-        let line = normalise_line(line);
+    // A table row (cells split by tabs or |) is a line of its own, never joined to the next.
+    let mut row_before = false;
+    for raw in text.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        let row = raw.contains(['\t', '|']);
+        let line = normalise_line(raw);
         if line.is_empty() {
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push('\n');
@@ -37,7 +40,10 @@ pub(super) fn normalise(text: &str) -> String {
         let last_line = out.rsplit('\n').next().unwrap_or("");
         let structural = out.ends_with(['。', '；', '！', '？', '：', '|'])
             || LINE_START.is_match(&line)
-            || (1..=20).contains(&last_line.chars().count());
+            || (1..=20).contains(&last_line.chars().count())
+            || row
+            || row_before;
+        row_before = row;
         // A hard wrap is joined without a space, even between ASCII words (`G\nDP` is GDP).
         if structural && !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
