@@ -146,6 +146,20 @@ fn verbs(text: &str, duty: &mut Duty, duty_names: &mut Vec<String>) {
 
 fn add(duty: &mut Duty, duty_names: &mut Vec<String>, role: Role, value: &str) {
     let value = value.trim_end_matches(['；', '，', '。', ' ', '\n']);
+    // 责任单位：市发改委、市工信局（牵头）: the marked name leads.
+    if matches!(role, Role::Duty | Role::Support) && value.contains("牵头）") {
+        for piece in value.split(['、', '，']) {
+            let names = split_names(piece);
+            if piece.contains("牵头）") {
+                duty.leads.extend(names);
+            } else if role == Role::Duty {
+                duty_names.extend(names);
+            } else {
+                duty.others.extend(names);
+            }
+        }
+        return;
+    }
     match role {
         Role::Lead => duty.leads.extend(split_names(value)),
         Role::Duty => duty_names.extend(split_names(value)),
@@ -201,6 +215,8 @@ mod tests {
         );
         let d = bracketed("责任领导：张三；牵头单位：市商务局；责任单位：市统计局");
         assert_eq!(pair(&d), (vec!["市商务局"], vec!["市统计局"]));
+        let d = labelled("责任单位：市发改委、市工信局（牵头）、各县区");
+        assert_eq!(pair(&d), (vec!["市工信局"], vec!["市发改委", "各县区"]));
         let d = labelled("责任单位：市科技局，陇西县人民政府");
         assert_eq!(pair(&d), (vec!["市科技局"], vec!["陇西县人民政府"]));
     }

@@ -377,8 +377,12 @@ fn figures(clause: &str) -> Vec<Figure> {
         .filter_map(|caps| {
             let m = caps.get(0)?;
             let prev = clause[..m.start()].chars().next_back();
+            // 500万元以上项目: a threshold that qualifies what is counted, not a target.
+            let threshold = caps.get(4).is_some_and(|q| ["以上", "及以上", "以下"].contains(&q.as_str()))
+                && clause[m.end()..].starts_with(|c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c));
             if prev.is_some_and(|c| c.is_ascii_alphanumeric() || "+.-/第".contains(c))
                 || nesting(&clause[..m.start()]) > 0
+                || threshold
             {
                 return None;
             }
