@@ -333,7 +333,8 @@ fn item(code: String, body: &str, duty: Duty) -> Item {
     Item {
         code,
         title,
-        goals: Some(body.to_string()),
+        // 主要目标： and the like introduce targets; they are not part of one.
+        goals: Some(GOALS.replace_all(body, "\n").into_owned()),
         milestones: false,
         duty,
     }

@@ -80,7 +80,7 @@ static ABOUT: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:关于(?:印发|转发|下达)?|印发|转发)([^，。|\n]{2,60}?)的通知"));
 /// A title line: the plan's own name standing alone near the top.
 static TITLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[^为根据按照，。：]{4,60}(?:方案|规划|计划|意见|要点|清单|分工表|分解表|任务表|台账|措施|任务分工|工作安排)(?:（[^）]{2,12}）)?$")
+    re(r"^[^为根按依，。：][^，。：]{3,59}(?:方案|规划|计划|意见|要点|清单|分工表|分解表|任务表|台账|措施|任务分工|工作安排)(?:（[^）]{2,12}）)?$")
 });
 static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))(?:文件|\s)*(?:\n|关于)")
