@@ -411,3 +411,109 @@ fn check_fails_an_empty_catalogue_and_a_plan_without_title_or_office() {
         ]
     );
 }
+
+#[test]
+fn layout_b_duty_list_marks_the_lead_and_thresholds_are_no_targets() {
+    let text = draft_text("extract", &fixture("b_duty_list_marks_the_lead.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("1.1", "市工信局", &["6.5 % about growth"]),
+            ("1.2", "市发改委", &["50 万千瓦 at_least count"]),
+            ("2.3", "市发改委", &["8 % reach growth", "180 个 reach count"]),
+            ("2.4", "市财政局", &["15 亿元 at_least amount"]),
+            ("3.5", "市商务局", &["1000 万元 reach amount", "7 % at_least growth"]),
+        ],
+        &["各有关部门"],
+    );
+    assert_eq!(task(&c, "2.3").indicators[1].text, "实施500万元以上项目");
+    assert!(c.units.iter().any(|u| u.name == "国网嘉峪关供电公司"));
+}
+
+#[test]
+fn layout_b_main_goals_label_is_not_part_of_a_target() {
+    let text = draft_text("extract", &fixture("b_main_goals_label.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("1.1", "市商务局", &["1.4 万家 at_least count", "8 万人 reach count"]),
+            ("1.2", "市邮政管理局", &["9 个 reach count", "100 % reach share"]),
+            ("1.3", "市商务局", &["20 个 at_least count"]),
+        ],
+        &["各县区人民政府"],
+    );
+    assert_eq!(task(&c, "1.2").indicators[0].text, "建成县级物流配送中心");
+    assert_eq!(task(&c, "1.1").title, "培育电商主体");
+}
+
+#[test]
+fn layout_c_bracket_duty_per_section_with_ordinals() {
+    let text = draft_text("extract", &fixture("c_bracket_duty_per_section.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("0", "", &["300 个 at_least count", "400 亿元 reach amount", "10 % at_least growth"]),
+            ("2.1", "市投资促进局", &["10 次 at_least count"]),
+            ("2.2", "市投资促进局", &["3 个 reach count"]),
+            ("2.3", "市营商办", &["100 % reach share", "50 % reach share"]),
+            ("2.4", "市委督查室", &[]),
+        ],
+        &["各县（市、区）人民政府"],
+    );
+    // 市商务局等部门配合: 市商务局, not a group; a task without a figure is one milestone, its title.
+    assert_eq!(task(&c, "2.2").units, ["tzcjj", "swuj"]);
+    let m = &task(&c, "2.4").indicators[0];
+    assert_eq!((m.kind, m.text.as_str()), (IndicatorKind::Milestone, "加强考核督导"));
+}
+
+#[test]
+fn layout_d_table_with_tabs_and_no_serial() {
+    let text = draft_text("extract", &fixture("d_table_tabs_no_serial.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("1", "区住建局", &["32 个 reach count", "4200 户 reach count"]),
+            ("2", "区交通运输局", &["120 公里 reach count"]),
+            ("3", "区教育局", &["3 所 reach count", "92 % at_least share"]),
+        ],
+        &["各乡镇"],
+    );
+    assert_eq!(c.plan.title, "酒泉市肃州区2021年重点民生实事任务分解表");
+    assert!(text.contains("# REVIEW: no issuing office found"));
+    assert_eq!(task(&c, "3").indicators[1].deadline, "2021-09-30");
+}
+
+#[test]
+fn layout_d_table_one_cell_per_line_without_a_time_column() {
+    let text = draft_text("extract", &fixture("d_table_cell_per_line_no_time.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("1", "市教育局", &["5 所 reach count", "1500 个 reach count"]),
+            ("2", "市卫生健康委", &["70 % at_least share"]),
+            ("3", "市住建局", &["60 个 reach count", "8000 户 at_least count"]),
+        ],
+        &["各县区人民政府"],
+    );
+    assert_eq!(c.plan.title, "武威市2022年为民办实事任务分工表");
+    // 65岁以上老年人 qualifies who is examined; it is no target.
+    assert_eq!(task(&c, "2").indicators.len(), 1);
+}
+
+#[test]
+fn layout_f_five_year_plan_overall_targets_and_ratios() {
+    let text = draft_text("extract", &fixture("f_five_year_plan.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("0", "", &["38.5 % reach share", "2.6 平方米 reach count", "2.16 名/千人 reach ratio"]),
+            ("2.1", "市体育局", &["6 个 reach count", "4 个 reach count"]),
+            ("2.2", "市体育局", &["20 项 at_least count"]),
+            ("2.3", "市体育局", &["92 % at_least share"]),
+        ],
+        &["各县区人民政府"],
+    );
+    // “十四五” ends in 2025; 到2023年 is the target's own year.
+    assert_eq!(task(&c, "2.1").indicators[0].deadline, "2025-12-31");
+    assert_eq!(task(&c, "2.3").indicators[0].deadline, "2023-12-31");
+}
