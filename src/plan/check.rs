@@ -27,7 +27,10 @@ impl fmt::Display for Problem {
 /// Returns every problem found; an empty list means the catalogue can be used.
 pub fn check(catalogue: &Catalogue) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if catalogue.units.is_empty() || catalogue.tasks.is_empty() || catalogue.indicators().next().is_none() {
+    if catalogue.units.is_empty()
+        || catalogue.tasks.is_empty()
+        || catalogue.indicators().next().is_none()
+    {
         problem(
             &mut problems,
             "plan",
@@ -73,7 +76,10 @@ fn check_plan(catalogue: &Catalogue, problems: &mut Vec<Problem>) {
         problem(
             problems,
             "plan",
-            format!("the year {} is not a plan year; set [plan] year, e.g. 2021", info.year),
+            format!(
+                "the year {} is not a plan year; set [plan] year, e.g. 2021",
+                info.year
+            ),
         );
     }
     let id = &catalogue.plan.id;
@@ -121,7 +127,10 @@ pub fn warnings(catalogue: &Catalogue) -> Vec<Problem> {
         .filter(|u| u.email.trim().is_empty())
         .map(|u| Problem {
             place: format!("unit {}", u.code),
-            message: format!("「{}」 has no email; its feedback cannot be mailed until one is set", u.name),
+            message: format!(
+                "「{}」 has no email; its feedback cannot be mailed until one is set",
+                u.name
+            ),
         })
         .collect()
 }

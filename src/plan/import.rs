@@ -32,7 +32,10 @@ pub fn is_table(path: &Path) -> bool {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
+    matches!(
+        ext.as_str(),
+        "csv" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"
+    )
 }
 
 /// The rows of every sheet (one for a CSV), each cell as text.

@@ -86,9 +86,20 @@ fn assert_draft(text: &str, expected: &[Expected<'_>], groups: &[&str]) -> Catal
         .collect();
     assert_eq!(got_groups, groups);
     // Another city's draft names nothing of Dingxi's and no built-in address; no unit is a bare 各区.
-    assert!(!text.contains("定西") && !text.contains("example.org"), "{text}");
-    assert!(c.units.iter().all(|u| u.email.is_empty() && u.review.is_some()));
-    assert!(c.units.iter().all(|u| !["各区", "县级市", "各县"].contains(&u.name.as_str())));
+    assert!(
+        !text.contains("定西") && !text.contains("example.org"),
+        "{text}"
+    );
+    assert!(
+        c.units
+            .iter()
+            .all(|u| u.email.is_empty() && u.review.is_some())
+    );
+    assert!(
+        c.units
+            .iter()
+            .all(|u| !["各区", "县级市", "各县"].contains(&u.name.as_str()))
+    );
     c
 }
 
@@ -102,9 +113,25 @@ fn layout_a_goals_and_duty_of_another_city() {
     let c = assert_draft(
         &text,
         &[
-            ("2.1", "市科技局", &["20 家 at_least count", "150 家 reach count", "15 亿元 reach amount"]),
-            ("2.2", "白银高新技术产业开发区管委会", &["5-8 个 range count"]),
-            ("2.3", "市委组织部", &["300 人 at_least count", "500 名 about count"]),
+            (
+                "2.1",
+                "市科技局",
+                &[
+                    "20 家 at_least count",
+                    "150 家 reach count",
+                    "15 亿元 reach amount",
+                ],
+            ),
+            (
+                "2.2",
+                "白银高新技术产业开发区管委会",
+                &["5-8 个 range count"],
+            ),
+            (
+                "2.3",
+                "市委组织部",
+                &["300 人 at_least count", "500 名 about count"],
+            ),
         ],
         &["各县区人民政府"],
     );
@@ -112,8 +139,17 @@ fn layout_a_goals_and_duty_of_another_city() {
     assert_eq!(c.plan.office, "白银市人民政府办公室");
     assert_eq!(c.plan.year, 2021);
     assert_eq!(c.unit("zhangxian"), None);
-    let counties: Vec<_> = c.counties().map(|u| (u.code.as_str(), u.name.as_str())).collect();
-    assert_eq!(counties, [("huining", "会宁县人民政府"), ("jingyuan", "靖远县人民政府")]);
+    let counties: Vec<_> = c
+        .counties()
+        .map(|u| (u.code.as_str(), u.name.as_str()))
+        .collect();
+    assert_eq!(
+        counties,
+        [
+            ("huining", "会宁县人民政府"),
+            ("jingyuan", "靖远县人民政府")
+        ]
+    );
     // 2021年6月底前 holds for the clauses after it.
     assert_eq!(task(&c, "2.2").indicators[1].deadline, "2021-06-30");
 }
@@ -124,10 +160,18 @@ fn layout_b_target_lines_then_labelled_units() {
     let c = assert_draft(
         &text,
         &[
-            ("1.1", "市市场监督管理局", &["1 个工作日 at_most count", "2.5 万户 at_least count"]),
+            (
+                "1.1",
+                "市市场监督管理局",
+                &["1 个工作日 at_most count", "2.5 万户 at_least count"],
+            ),
             ("1.2", "市住房和城乡建设局", &["80 个工作日 at_most count"]),
             ("1.3", "市政务服务中心", &["95 % at_least share"]),
-            ("2.4", "市税务局", &["12 亿元 about amount", "1.2 万家 reach count"]),
+            (
+                "2.4",
+                "市税务局",
+                &["12 亿元 about amount", "1.2 万家 reach count"],
+            ),
             ("2.5", "市财政局", &["100 % reach share"]),
         ],
         &["各县市区人民政府"],
@@ -147,10 +191,22 @@ fn layout_c_parenthetical_responsibility_in_every_form() {
         &text,
         &[
             ("0", "", &["12 % reach share"]),
-            ("2.1.1", "市工业和信息化局", &["2000 亿元 at_least amount", "3-5 家 range count"]),
+            (
+                "2.1.1",
+                "市工业和信息化局",
+                &["2000 亿元 at_least amount", "3-5 家 range count"],
+            ),
             ("2.1.2", "市工业和信息化局", &["15 % at_least growth"]),
-            ("2.2.3", "市工业和信息化局", &["500 个 at_least count", "10 家 at_least count"]),
-            ("2.2.4", "市通信发展管理办公室", &["8000 个 about count", "98 % reach share"]),
+            (
+                "2.2.3",
+                "市工业和信息化局",
+                &["500 个 at_least count", "10 家 at_least count"],
+            ),
+            (
+                "2.2.4",
+                "市通信发展管理办公室",
+                &["8000 个 about count", "98 % reach share"],
+            ),
             ("2.3.5", "市委组织部", &["1 万名 reach count"]),
         ],
         &["各市（县）、区人民政府"],
@@ -175,7 +231,11 @@ fn layout_d_table_with_pipes() {
         &text,
         &[
             ("1", "区工业和信息化局", &["8 % about growth"]),
-            ("2", "区发展改革局", &["60 个 at_least count", "500 亿元 reach amount"]),
+            (
+                "2",
+                "区发展改革局",
+                &["60 个 at_least count", "500 亿元 reach amount"],
+            ),
             ("3", "区科技局", &["10 家 reach count"]),
             ("4", "区发展改革局", &["0.35 吨标准煤 at_most count"]),
             ("5", "区规划和自然资源局", &["3000 亩 at_least count"]),
@@ -184,7 +244,11 @@ fn layout_d_table_with_pipes() {
     );
     assert_eq!(c.plan.office, "广州市黄埔区人民政府办公室");
     assert_eq!(task(&c, "3").indicators[0].deadline, "2022-11-30");
-    let names: Vec<_> = task(&c, "5").units.iter().map(|u| c.unit(u).unwrap().name.as_str()).collect();
+    let names: Vec<_> = task(&c, "5")
+        .units
+        .iter()
+        .map(|u| c.unit(u).unwrap().name.as_str())
+        .collect();
     assert_eq!(names, ["区规划和自然资源局", "各街道", "区土地开发中心"]);
 }
 
@@ -204,7 +268,10 @@ fn layout_d_table_one_cell_per_line_with_stacked_units() {
     assert_eq!(task(&c, "1").units.len(), 4);
     // 从16000元提高到17200元: the target with its baseline.
     let income = &task(&c, "3").indicators[0];
-    assert_eq!((income.baseline, income.text.as_str()), (Some(16000.0), "农村居民人均可支配收入"));
+    assert_eq!(
+        (income.baseline, income.text.as_str()),
+        (Some(16000.0), "农村居民人均可支配收入")
+    );
     // The signature after the table is no unit, its date no deadline.
     assert_eq!(task(&c, "4").units.len(), 3);
     assert_eq!(task(&c, "4").indicators[0].deadline, "2021-12-31");
@@ -216,15 +283,38 @@ fn layout_e_numbered_items_with_targets_in_running_text() {
     let c = assert_draft(
         &text,
         &[
-            ("2.1.1", "区人社局", &["1.2 万人 reach count", "4 % at_most share", "8000 人次 at_least count"]),
-            ("2.1.2", "区教育局", &["6 所 reach count", "5400 个 reach count"]),
+            (
+                "2.1.1",
+                "区人社局",
+                &[
+                    "1.2 万人 reach count",
+                    "4 % at_most share",
+                    "8000 人次 at_least count",
+                ],
+            ),
+            (
+                "2.1.2",
+                "区教育局",
+                &["6 所 reach count", "5400 个 reach count"],
+            ),
             ("2.2.3", "区卫健局", &["90 % reach share"]),
-            ("2.2.4", "区民政局", &["2 个 reach count", "200 户 at_least count"]),
+            (
+                "2.2.4",
+                "区民政局",
+                &["2 个 reach count", "200 户 at_least count"],
+            ),
         ],
         &["各镇（街道）"],
     );
-    let texts: Vec<_> = task(&c, "2.1.1").indicators.iter().map(|i| i.text.as_str()).collect();
-    assert_eq!(texts, ["城镇新增就业", "城镇登记失业率", "开展职业技能培训"]);
+    let texts: Vec<_> = task(&c, "2.1.1")
+        .indicators
+        .iter()
+        .map(|i| i.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["城镇新增就业", "城镇登记失业率", "开展职业技能培训"]
+    );
     assert_eq!(c.plan.office, "成都市新都区人民政府");
 }
 
@@ -234,24 +324,65 @@ fn layout_f_multi_year_plan_takes_deadlines_from_the_text() {
     let c = assert_draft(
         &text,
         &[
-            ("0", "", &["15 % reach share", "10 % reach share", "26 % reach share"]),
-            ("2.1", "市工信局", &["40 家 at_least count", "8-10 家 range count"]),
-            ("2.2", "市交通运输局", &["80 % reach share", "12 座 reach count"]),
-            ("2.3", "市住建局", &["120 万平方米 reach count", "70 % at_least share"]),
-            ("2.4", "市农业农村局", &["95 % reach share", "15 万吨 at_most count"]),
+            (
+                "0",
+                "",
+                &["15 % reach share", "10 % reach share", "26 % reach share"],
+            ),
+            (
+                "2.1",
+                "市工信局",
+                &["40 家 at_least count", "8-10 家 range count"],
+            ),
+            (
+                "2.2",
+                "市交通运输局",
+                &["80 % reach share", "12 座 reach count"],
+            ),
+            (
+                "2.3",
+                "市住建局",
+                &["120 万平方米 reach count", "70 % at_least share"],
+            ),
+            (
+                "2.4",
+                "市农业农村局",
+                &["95 % reach share", "15 万吨 at_most count"],
+            ),
             (
                 "2.5",
                 "市机关事务管理局",
-                &["5 % reach share", "6 % reach share", "7 % reach share", "0.1078 万件 reach count"],
+                &[
+                    "5 % reach share",
+                    "6 % reach share",
+                    "7 % reach share",
+                    "0.1078 万件 reach count",
+                ],
             ),
         ],
         &["各县区人民政府"],
     );
-    let deadlines: Vec<_> = task(&c, "2.1").indicators.iter().map(|i| i.deadline.as_str()).collect();
+    let deadlines: Vec<_> = task(&c, "2.1")
+        .indicators
+        .iter()
+        .map(|i| i.deadline.as_str())
+        .collect();
     assert_eq!(deadlines, ["2025-12-31", "2023-12-31"]);
     assert_eq!(task(&c, "2.2").indicators[0].deadline, "2024-12-31");
-    let split: Vec<_> = task(&c, "2.5").indicators.iter().take(3).map(|i| i.text.as_str()).collect();
-    assert_eq!(split, ["公共机构单位建筑面积能耗下降", "人均综合能耗下降", "单位建筑面积碳排放下降"]);
+    let split: Vec<_> = task(&c, "2.5")
+        .indicators
+        .iter()
+        .take(3)
+        .map(|i| i.text.as_str())
+        .collect();
+    assert_eq!(
+        split,
+        [
+            "公共机构单位建筑面积能耗下降",
+            "人均综合能耗下降",
+            "单位建筑面积碳排放下降"
+        ]
+    );
     assert_eq!(task(&c, "2.4").indicators[0].baseline, Some(85.0));
     // Road codes (G316) are no figures; the overall targets have no lead and say so.
     assert!(task(&c, "2.2").indicators[1].text.contains("G316"));
@@ -261,11 +392,39 @@ fn layout_f_multi_year_plan_takes_deadlines_from_the_text() {
 /// A 任务分工表 as an office keeps it: a title row, the header, a task merged over two rows, units stacked.
 fn table_rows() -> Vec<Vec<&'static str>> {
     vec![
-        vec!["序号", "重点任务", "目标任务", "牵头单位", "责任单位", "完成时限"],
-        vec!["1", "扩大有效投资", "完成固定资产投资增长10%左右", "市发展改革委", "市统计局", "2023年12月底"],
+        vec![
+            "序号",
+            "重点任务",
+            "目标任务",
+            "牵头单位",
+            "责任单位",
+            "完成时限",
+        ],
+        vec![
+            "1",
+            "扩大有效投资",
+            "完成固定资产投资增长10%左右",
+            "市发展改革委",
+            "市统计局",
+            "2023年12月底",
+        ],
         vec!["", "", "新开工重大项目不少于50个", "", "", ""],
-        vec!["2", "培育创新主体", "新增高新技术企业80家", "市科技局", "市财政局、各区县人民政府", "2023年11月"],
-        vec!["3", "提升城市品质", "建成口袋公园20-30个", "市住建局", "市城管局", "2023年10月底"],
+        vec![
+            "2",
+            "培育创新主体",
+            "新增高新技术企业80家",
+            "市科技局",
+            "市财政局、各区县人民政府",
+            "2023年11月",
+        ],
+        vec![
+            "3",
+            "提升城市品质",
+            "建成口袋公园20-30个",
+            "市住建局",
+            "市城管局",
+            "2023年10月底",
+        ],
         vec!["", "", "", "", "市自然资源局", ""],
     ]
 }
@@ -274,7 +433,11 @@ fn assert_table_draft(text: &str) {
     let c = assert_draft(
         text,
         &[
-            ("1", "市发展改革委", &["10 % about growth", "50 个 at_least count"]),
+            (
+                "1",
+                "市发展改革委",
+                &["10 % about growth", "50 个 at_least count"],
+            ),
             ("2", "市科技局", &["80 家 reach count"]),
             ("3", "市住建局", &["20-30 个 range count"]),
         ],
@@ -294,7 +457,14 @@ fn import_reads_a_responsibility_table_from_xlsx() {
     let sheet = book.add_worksheet();
     let bold = Format::new().set_bold();
     sheet
-        .merge_range(0, 0, 0, 5, "长沙市人民政府办公厅\n长沙市2023年重点工作任务分工方案", &bold)
+        .merge_range(
+            0,
+            0,
+            0,
+            5,
+            "长沙市人民政府办公厅\n长沙市2023年重点工作任务分工方案",
+            &bold,
+        )
         .unwrap();
     for (r, row) in table_rows().iter().enumerate() {
         for (k, cell) in row.iter().enumerate() {
@@ -304,7 +474,9 @@ fn import_reads_a_responsibility_table_from_xlsx() {
         }
     }
     // The task of row 1 spans its second target row, as offices merge it.
-    sheet.merge_range(3, 1, 4, 1, "扩大有效投资", &Format::new()).unwrap();
+    sheet
+        .merge_range(3, 1, 4, 1, "扩大有效投资", &Format::new())
+        .unwrap();
     book.save(&path).unwrap();
     let text = draft_text("import", &path);
     assert_table_draft(&text);
@@ -317,7 +489,12 @@ fn import_reads_a_gbk_csv_as_wps_saves_it() {
     let path = ws.path().join("长沙市2023年重点工作任务分工方案.csv");
     let csv: String = table_rows()
         .iter()
-        .map(|r| r.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(","))
+        .map(|r| {
+            r.iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .collect::<Vec<_>>()
         .join("\r\n");
     let (bytes, _, bad) = encoding_rs::GBK.encode(&csv);
@@ -334,7 +511,10 @@ fn import_refuses_a_sheet_without_a_responsibility_table() {
     let out = ws.run(&["plan", "import", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("名单.csv has no responsibility table"), "{err}");
+    assert!(
+        err.contains("名单.csv has no responsibility table"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -348,7 +528,10 @@ fn init_makes_a_workspace_from_a_notice() {
         fixture("b_labelled_lines.txt").to_str().unwrap(),
     ]);
     let said = util::stdout(&out);
-    assert!(said.contains("review mark(s)") && said.contains("plan check"), "{said}");
+    assert!(
+        said.contains("review mark(s)") && said.contains("plan check"),
+        "{said}"
+    );
     for sub in ["inbox", "outbox", "templates"] {
         assert!(dir.join(sub).is_dir(), "{sub}");
     }
@@ -377,7 +560,9 @@ fn check_fails_what_a_draft_leaves_and_names_the_lines() {
     assert_eq!(out.status.code(), Some(1));
     let text = util::stdout(&out);
     assert!(
-        text.lines().any(|l| l.starts_with("unit ") && l.contains("各县（市、区）人民政府") && l.contains("is a group")),
+        text.lines().any(|l| l.starts_with("unit ")
+            && l.contains("各县（市、区）人民政府")
+            && l.contains("is a group")),
         "{text}"
     );
     let source = std::fs::read_to_string(&plan).unwrap();
@@ -387,8 +572,15 @@ fn check_fails_what_a_draft_leaves_and_names_the_lines() {
         .count();
     let named = text.lines().filter(|l| l.starts_with("line ")).count();
     assert_eq!(named, marks);
-    let first = source.lines().position(|l| l.starts_with("review =")).unwrap() + 1;
-    assert!(text.contains(&format!("line {first}: review mark left")), "{text}");
+    let first = source
+        .lines()
+        .position(|l| l.starts_with("review ="))
+        .unwrap()
+        + 1;
+    assert!(
+        text.contains(&format!("line {first}: review mark left")),
+        "{text}"
+    );
     // Units without an email are a warning on stderr, not a problem.
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("has no email"), "{err}");
@@ -398,7 +590,11 @@ fn check_fails_what_a_draft_leaves_and_names_the_lines() {
 fn check_fails_an_empty_catalogue_and_a_plan_without_title_or_office() {
     let ws = Workspace::new();
     let path = ws.path().join("empty.toml");
-    std::fs::write(&path, "[plan]\nid = \"x\"\ntitle = \"\"\nyear = 2021\noffice = \"\"\n").unwrap();
+    std::fs::write(
+        &path,
+        "[plan]\nid = \"x\"\ntitle = \"\"\nyear = 2021\noffice = \"\"\n",
+    )
+    .unwrap();
     let out = ws.run(&["plan", "check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let text = util::stdout(&out);
@@ -420,9 +616,17 @@ fn layout_b_duty_list_marks_the_lead_and_thresholds_are_no_targets() {
         &[
             ("1.1", "市工信局", &["6.5 % about growth"]),
             ("1.2", "市发改委", &["50 万千瓦 at_least count"]),
-            ("2.3", "市发改委", &["8 % reach growth", "180 个 reach count"]),
+            (
+                "2.3",
+                "市发改委",
+                &["8 % reach growth", "180 个 reach count"],
+            ),
             ("2.4", "市财政局", &["15 亿元 at_least amount"]),
-            ("3.5", "市商务局", &["1000 万元 reach amount", "7 % at_least growth"]),
+            (
+                "3.5",
+                "市商务局",
+                &["1000 万元 reach amount", "7 % at_least growth"],
+            ),
         ],
         &["各有关部门"],
     );
@@ -436,8 +640,16 @@ fn layout_b_main_goals_label_is_not_part_of_a_target() {
     let c = assert_draft(
         &text,
         &[
-            ("1.1", "市商务局", &["1.4 万家 at_least count", "8 万人 reach count"]),
-            ("1.2", "市邮政管理局", &["9 个 reach count", "100 % reach share"]),
+            (
+                "1.1",
+                "市商务局",
+                &["1.4 万家 at_least count", "8 万人 reach count"],
+            ),
+            (
+                "1.2",
+                "市邮政管理局",
+                &["9 个 reach count", "100 % reach share"],
+            ),
             ("1.3", "市商务局", &["20 个 at_least count"]),
         ],
         &["各县区人民政府"],
@@ -452,10 +664,22 @@ fn layout_c_bracket_duty_per_section_with_ordinals() {
     let c = assert_draft(
         &text,
         &[
-            ("0", "", &["300 个 at_least count", "400 亿元 reach amount", "10 % at_least growth"]),
+            (
+                "0",
+                "",
+                &[
+                    "300 个 at_least count",
+                    "400 亿元 reach amount",
+                    "10 % at_least growth",
+                ],
+            ),
             ("2.1", "市投资促进局", &["10 次 at_least count"]),
             ("2.2", "市投资促进局", &["3 个 reach count"]),
-            ("2.3", "市营商办", &["100 % reach share", "50 % reach share"]),
+            (
+                "2.3",
+                "市营商办",
+                &["100 % reach share", "50 % reach share"],
+            ),
             ("2.4", "市委督查室", &[]),
         ],
         &["各县（市、区）人民政府"],
@@ -463,7 +687,10 @@ fn layout_c_bracket_duty_per_section_with_ordinals() {
     // 市商务局等部门配合: 市商务局, not a group; a task without a figure is one milestone, its title.
     assert_eq!(task(&c, "2.2").units, ["tzcjj", "swuj"]);
     let m = &task(&c, "2.4").indicators[0];
-    assert_eq!((m.kind, m.text.as_str()), (IndicatorKind::Milestone, "加强考核督导"));
+    assert_eq!(
+        (m.kind, m.text.as_str()),
+        (IndicatorKind::Milestone, "加强考核督导")
+    );
 }
 
 #[test]
@@ -472,9 +699,17 @@ fn layout_d_table_with_tabs_and_no_serial() {
     let c = assert_draft(
         &text,
         &[
-            ("1", "区住建局", &["32 个 reach count", "4200 户 reach count"]),
+            (
+                "1",
+                "区住建局",
+                &["32 个 reach count", "4200 户 reach count"],
+            ),
             ("2", "区交通运输局", &["120 公里 reach count"]),
-            ("3", "区教育局", &["3 所 reach count", "92 % at_least share"]),
+            (
+                "3",
+                "区教育局",
+                &["3 所 reach count", "92 % at_least share"],
+            ),
         ],
         &["各乡镇"],
     );
@@ -489,9 +724,17 @@ fn layout_d_table_one_cell_per_line_without_a_time_column() {
     let c = assert_draft(
         &text,
         &[
-            ("1", "市教育局", &["5 所 reach count", "1500 个 reach count"]),
+            (
+                "1",
+                "市教育局",
+                &["5 所 reach count", "1500 个 reach count"],
+            ),
             ("2", "市卫生健康委", &["70 % at_least share"]),
-            ("3", "市住建局", &["60 个 reach count", "8000 户 at_least count"]),
+            (
+                "3",
+                "市住建局",
+                &["60 个 reach count", "8000 户 at_least count"],
+            ),
         ],
         &["各县区人民政府"],
     );
@@ -506,7 +749,15 @@ fn layout_f_five_year_plan_overall_targets_and_ratios() {
     let c = assert_draft(
         &text,
         &[
-            ("0", "", &["38.5 % reach share", "2.6 平方米 reach count", "2.16 名/千人 reach ratio"]),
+            (
+                "0",
+                "",
+                &[
+                    "38.5 % reach share",
+                    "2.6 平方米 reach count",
+                    "2.16 名/千人 reach ratio",
+                ],
+            ),
             ("2.1", "市体育局", &["6 个 reach count", "4 个 reach count"]),
             ("2.2", "市体育局", &["20 项 at_least count"]),
             ("2.3", "市体育局", &["92 % at_least share"]),

@@ -128,7 +128,11 @@ fn extract_copes_with_full_width_digits_and_hard_wraps() {
     std::fs::write(&path, mangled).unwrap();
     let out = ws.ok(&["plan", "extract", path.to_str().unwrap()]);
     let draft = Catalogue::from_toml(&util::stdout(&out)).expect("the draft parses");
-    let clean = ws.ok(&["plan", "extract", shared.join("seed/dingxi-2020-notice.txt").to_str().unwrap()]);
+    let clean = ws.ok(&[
+        "plan",
+        "extract",
+        shared.join("seed/dingxi-2020-notice.txt").to_str().unwrap(),
+    ]);
     let clean = Catalogue::from_toml(&util::stdout(&clean)).expect("the draft parses");
     assert_eq!(draft.tasks.len(), clean.tasks.len());
     for (got, want) in draft.tasks.iter().zip(&clean.tasks) {

@@ -141,7 +141,8 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 /// A bracket that may hold a responsibility annotation.
 static BRACKET: LazyLock<Regex> =
     LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
-static DUTY_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
+static DUTY_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
 
 #[derive(Debug, Clone, Copy)]
 struct Marker {
@@ -160,7 +161,11 @@ fn markers(text: &str) -> Vec<Marker> {
             let level = group.min(3);
             let number = match group {
                 0 | 1 => cn_number(m.as_str())?,
-                4 => m.as_str().chars().next().map(|c| c as u32 - '①' as u32 + 1)?,
+                4 => m
+                    .as_str()
+                    .chars()
+                    .next()
+                    .map(|c| c as u32 - '①' as u32 + 1)?,
                 _ => m.as_str().parse().ok()?,
             };
             let whole = caps.get(0)?;
@@ -168,7 +173,12 @@ fn markers(text: &str) -> Vec<Marker> {
             if level == 2 && text[whole.end()..].starts_with(|c: char| c.is_ascii_digit()) {
                 return None;
             }
-            let start = m.start() - if group == 1 || group == 3 { '（'.len_utf8() } else { 0 };
+            let start = m.start()
+                - if group == 1 || group == 3 {
+                    '（'.len_utf8()
+                } else {
+                    0
+                };
             Some(Marker {
                 start,
                 end: whole.end(),
@@ -203,7 +213,8 @@ fn annotations(text: &str) -> Vec<Annotation> {
             })
         })
         .collect();
-    let inside = |at: usize, found: &[Annotation]| found.iter().any(|a| a.start <= at && at < a.end);
+    let inside =
+        |at: usize, found: &[Annotation]| found.iter().any(|a| a.start <= at && at < a.end);
     let labels: Vec<_> = LABEL
         .find_iter(text)
         .filter(|m| !inside(m.start(), &found))
@@ -225,9 +236,15 @@ fn annotations(text: &str) -> Vec<Annotation> {
                 .map(|m| m.start)
                 .find(|&s| s > from)
                 .unwrap_or(text.len());
-            end = line_end.min(next_mark).min(next_label.unwrap_or(text.len()));
+            end = line_end
+                .min(next_mark)
+                .min(next_label.unwrap_or(text.len()));
             match next_label {
-                Some(n) if text[end..n].trim_matches(['；', '，', '。', '\n', ' ']).is_empty() => {
+                Some(n)
+                    if text[end..n]
+                        .trim_matches(['；', '，', '。', '\n', ' '])
+                        .is_empty() =>
+                {
                     i += 1
                 }
                 _ => break,
@@ -328,7 +345,9 @@ fn region_after_parent(region: &[Marker], m: &Marker, last: &Marker) -> bool {
 
 fn item(code: String, body: &str, duty: Duty) -> Item {
     let body = body.trim_matches(['\n', ' ', '：', '，']);
-    let end = body.find(['。', '；', '：', '\n', '！']).unwrap_or(body.len());
+    let end = body
+        .find(['。', '；', '：', '\n', '！'])
+        .unwrap_or(body.len());
     let title: String = tidy(&body[..end]).chars().take(80).collect();
     Item {
         code,
@@ -445,12 +464,24 @@ pub(super) fn column(header: &str) -> Column {
         Column::Serial
     } else if h.contains("牵头") {
         Column::Lead
-    } else if ["责任单位", "责任部门", "配合", "协办", "参与", "责任主体", "实施单位", "承办"]
+    } else if [
+        "责任单位",
+        "责任部门",
+        "配合",
+        "协办",
+        "参与",
+        "责任主体",
+        "实施单位",
+        "承办",
+    ]
+    .iter()
+    .any(|w| h.contains(w))
+    {
+        Column::Duty
+    } else if ["时限", "时间", "节点", "进度安排"]
         .iter()
         .any(|w| h.contains(w))
     {
-        Column::Duty
-    } else if ["时限", "时间", "节点", "进度安排"].iter().any(|w| h.contains(w)) {
         Column::Time
     } else if ["目标", "成效", "指标"].iter().any(|w| h.contains(w)) {
         Column::Goal
@@ -515,7 +546,11 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
                 if new.is_empty() {
                     continue;
                 }
-                let sep = if matches!(c, Column::Lead | Column::Duty) { "、" } else { "；" };
+                let sep = if matches!(c, Column::Lead | Column::Duty) {
+                    "、"
+                } else {
+                    "；"
+                };
                 if !old.is_empty() {
                     old.push_str(sep);
                 }
@@ -535,15 +570,18 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
                     .unwrap_or_default()
             };
             let serial = cell(Column::Serial);
-            let code = if !serial.is_empty() && serial.chars().all(|c| c.is_ascii_digit() || c == '.') {
-                serial
-            } else {
-                (i + 1).to_string()
-            };
+            let code =
+                if !serial.is_empty() && serial.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                    serial
+                } else {
+                    (i + 1).to_string()
+                };
             let task = cell(Column::Task);
             let goal = cell(Column::Goal);
             let title_src = if task.is_empty() { &goal } else { &task };
-            let end = title_src.find(['。', '；', '：']).unwrap_or(title_src.len());
+            let end = title_src
+                .find(['。', '；', '：'])
+                .unwrap_or(title_src.len());
             let goals = match (task.is_empty(), goal.is_empty()) {
                 (_, false) => goal.clone(),
                 _ => task.clone(),
@@ -643,7 +681,11 @@ fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
     })?;
     let body = &lines[start + cols.len()..];
     let has_serial = cols.first() == Some(&Column::Serial);
-    let fields: Vec<Column> = cols.iter().copied().filter(|c| *c != Column::Serial).collect();
+    let fields: Vec<Column> = cols
+        .iter()
+        .copied()
+        .filter(|c| *c != Column::Serial)
+        .collect();
     // Rows start at the serials 1, 2, 3, … (or, without a serial column, every line of prose).
     let mut starts = Vec::new();
     if has_serial {
@@ -699,7 +741,9 @@ fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
                 break;
             }
             match f {
-                Column::Task | Column::Goal | Column::Other if !is_units(cells[i]) || *f == Column::Task => {
+                Column::Task | Column::Goal | Column::Other
+                    if !is_units(cells[i]) || *f == Column::Task =>
+                {
                     if let Some(p) = cols.iter().position(|x| x == f) {
                         row[p] = cells[i].clone();
                     }
@@ -739,17 +783,35 @@ fn is_units(line: &str) -> bool {
         && line.chars().count() <= 60
         && !line.contains('。')
         && names.iter().all(|n| {
-            ["局", "委", "办", "厅", "室", "中心", "政府", "管委会", "公司", "院", "会", "部", "组", "行", "区", "县", "市"]
-                .iter()
-                .any(|s| n.ends_with(s))
+            [
+                "局",
+                "委",
+                "办",
+                "厅",
+                "室",
+                "中心",
+                "政府",
+                "管委会",
+                "公司",
+                "院",
+                "会",
+                "部",
+                "组",
+                "行",
+                "区",
+                "县",
+                "市",
+            ]
+            .iter()
+            .any(|s| n.ends_with(s))
                 || n.starts_with('各')
         })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::text::normalise;
+    use super::*;
 
     #[test]
     fn items_close_at_their_annotation() {

@@ -40,12 +40,18 @@ pub fn table_toml(rows: &[Vec<String>], name: &str) -> Option<String> {
     let items = layout::from_rows(rows)?;
     let above: String = rows
         .iter()
-        .take_while(|r| layout::column(r.first().map_or("", String::as_str)) != layout::Column::Serial)
+        .take_while(|r| {
+            layout::column(r.first().map_or("", String::as_str)) != layout::Column::Serial
+        })
         .take(5)
         .flat_map(|r| r.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join("\n");
-    let heading = if above.trim().is_empty() { name.to_string() } else { above };
+    let heading = if above.trim().is_empty() {
+        name.to_string()
+    } else {
+        above
+    };
     Some(build(&text::normalise(&heading), items).to_toml())
 }
 
@@ -74,19 +80,27 @@ impl Draft {
 static TITLE_ISSUED: LazyLock<Regex> =
     LazyLock::new(|| re(r"《([^《》]{2,60})》(?:已经|已|，?现)"));
 static TITLE_ANY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(贯彻|落实|根据|按照|依据|依照|对照)?[^《》]{0,6}《([^《》]{2,60}?(?:方案|规划|计划|意见|办法|纲要|要点|清单|分工))》")
+    re(
+        r"(贯彻|落实|根据|按照|依据|依照|对照)?[^《》]{0,6}《([^《》]{2,60}?(?:方案|规划|计划|意见|办法|纲要|要点|清单|分工))》",
+    )
 });
 static ABOUT: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:关于(?:印发|转发|下达)?|印发|转发)([^，。|\n]{2,60}?)的通知"));
 /// A title line: the plan's own name standing alone near the top.
 static TITLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[^为根按依，。：][^，。：]{3,59}(?:方案|规划|计划|意见|要点|清单|分工表|分解表|任务表|台账|措施|任务分工|工作安排)(?:（[^）]{2,12}）)?$")
+    re(
+        r"^[^为根按依，。：][^，。：]{3,59}(?:方案|规划|计划|意见|要点|清单|分工表|分解表|任务表|台账|措施|任务分工|工作安排)(?:（[^）]{2,12}）)?$",
+    )
 });
 static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))(?:文件|\s)*(?:\n|关于)")
+    re(
+        r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))(?:文件|\s)*(?:\n|关于)",
+    )
 });
 static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))\n?((?:19|20)\d\d)年\d{1,2}月\d{1,2}日")
+    re(
+        r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))\n?((?:19|20)\d\d)年\d{1,2}月\d{1,2}日",
+    )
 });
 static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"((?:19|20)\d\d)(?:-(?:19|20)\d\d)?年"));
 
@@ -174,7 +188,11 @@ fn draft(raw: &str) -> Draft {
         d
     } else {
         let b = layout::anchored(&text);
-        if b.is_empty() { layout::numbered(&text) } else { b }
+        if b.is_empty() {
+            layout::numbered(&text)
+        } else {
+            b
+        }
     };
     // The plan's overall targets (一、主要目标) belong to no task's lead but are still figures to track.
     let items = if items.iter().any(|t| t.milestones) {
@@ -222,7 +240,11 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
                 t.code
             ));
         }
-        let counties: Vec<String> = units.iter().filter(|c| book.is_county(c)).cloned().collect();
+        let counties: Vec<String> = units
+            .iter()
+            .filter(|c| book.is_county(c))
+            .cloned()
+            .collect();
         let when = t
             .duty
             .deadline
@@ -246,7 +268,11 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
             code: t.code,
             title: t.title,
             units,
-            goals: if t.milestones { t.goals.unwrap_or_default() } else { String::new() },
+            goals: if t.milestones {
+                t.goals.unwrap_or_default()
+            } else {
+                String::new()
+            },
             indicators,
         });
     }
@@ -281,10 +307,12 @@ fn five_year_end(title: &str) -> Option<i32> {
 
 /// The last year (and month) a 完成时限 names: 2021—2023年 is due in 2023.
 fn deadline_in(text: &str) -> Option<targets::When> {
-    static WHEN: LazyLock<Regex> =
-        LazyLock::new(|| re(r"((?:19|20)\d\d)年(?:(\d{1,2})月)?"));
+    static WHEN: LazyLock<Regex> = LazyLock::new(|| re(r"((?:19|20)\d\d)年(?:(\d{1,2})月)?"));
     let c = WHEN.captures_iter(text).last()?;
-    Some((c[1].parse().ok()?, c.get(2).and_then(|m| m.as_str().parse().ok())))
+    Some((
+        c[1].parse().ok()?,
+        c.get(2).and_then(|m| m.as_str().parse().ok()),
+    ))
 }
 
 #[cfg(test)]
@@ -413,7 +441,10 @@ mod tests {
         let c = extract(NOTICE);
         assert_eq!(task(&c, "2.1").units, ["kjj", "gxqrmzf"]);
         let group = c.unit("gxqrmzf").expect("the group");
-        assert_eq!((group.name.as_str(), group.kind), ("各县区人民政府", UnitKind::Group));
+        assert_eq!(
+            (group.name.as_str(), group.kind),
+            ("各县区人民政府", UnitKind::Group)
+        );
         assert!(group.review.is_some());
         assert_eq!(task(&c, "2.2").units, ["gxj", "longxi", "wzj"]);
         let unknown = c.unit("wzj").expect("unknown unit");

@@ -9,25 +9,28 @@ use super::text::re;
 use crate::plan::model::{Comparator, Indicator, IndicatorKind, Target};
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:到|至|截至|截止|在)?(?:(?:19|20)\d\d-)?((?:19|20)\d\d)年(?:(\d{1,2})月)?(?:底前|底|末|内|前|度|份)*的?")
+    re(
+        r"^(?:到|至|截至|截止|在)?(?:(?:19|20)\d\d-)?((?:19|20)\d\d)年(?:(\d{1,2})月)?(?:底前|底|末|内|前|度|份)*的?",
+    )
 });
 /// A date inside a clause (全市…到2025年达到120家): it holds for that clause only.
 static DATE_INSIDE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:到|至|截至|截止|在|于)((?:19|20)\d\d)年(?:(\d{1,2})月)?"));
-static ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:[一二三四五六七八九十]是|其[一二三四五六七八九十])"));
+static ORDINAL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:[一二三四五六七八九十]是|其[一二三四五六七八九十])"));
 /// Words that say a figure is how things stand, not a target.
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:目前|现有|截至目前)|已有|已建成|已达到|已累计|累计已|共有"));
 /// The words between a baseline and its target: 从574元提高到609元.
-static BASELINE_TO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:提高|增加|增长|提升|上升|扩大|下降|降低|减少|压减|降)?(?:到|至)$")
-});
+static BASELINE_TO: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:提高|增加|增长|提升|上升|扩大|下降|降低|减少|压减|降)?(?:到|至)$"));
 /// Before a % figure: the figure is a growth rate (增长6.2%左右).
-static GROWTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达)?$")
-});
+static GROWTH_RATE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达)?$"));
 static CEILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:不超过|不高于|控制在|低于|降至|降到|下降到|下降至|减少到|减少至|压减到|压减至|压缩到|降低到|降低至)$")
+    re(
+        r"(?:不超过|不高于|控制在|低于|降至|降到|下降到|下降至|减少到|减少至|压减到|压减至|压缩到|降低到|降低至)$",
+    )
 });
 static MONTH: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(?:底|末|份)?前?"));
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -61,15 +64,23 @@ static TRAILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:达到了|达到|达|为|稳定在|保持在|控制在|突破|超过|不低于|不少于|至少|增至|增加到|提高到|提升到|提高至|提升至|压缩至|压缩到|压减至|压减到|降至|降到|下降到|下降至|减少到|减少至|降低到|降低至|不超过|不高于|低于)$",
     )
 });
-static FLOOR_VERB: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:突破|超过|不低于|不少于|至少|达到|达)?(?:突破|超过|不低于|不少于|至少)$"));
+static FLOOR_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:突破|超过|不低于|不少于|至少|达到|达)?(?:突破|超过|不低于|不少于|至少)$")
+});
 
 /// A year and maybe a month that a goal is due in.
 pub(super) type When = (i32, Option<u32>);
 
 /// The indicators of an item's text; `milestones` also makes one milestone per clause that states no figure
 /// (layout (a), whose 预期目标和成效 are all targets), otherwise only figures and growth targets are read.
-pub(super) fn read(task: &str, plan: &Span, counties: Vec<String>, when: Option<When>, text: &str, milestones: bool) -> Vec<Indicator> {
+pub(super) fn read(
+    task: &str,
+    plan: &Span,
+    counties: Vec<String>,
+    when: Option<When>,
+    text: &str,
+    milestones: bool,
+) -> Vec<Indicator> {
     let mut goals = Goals::new(task, plan.year, counties);
     goals.milestones = milestones;
     goals.period_end = plan.end;
@@ -378,7 +389,9 @@ fn figures(clause: &str) -> Vec<Figure> {
             let m = caps.get(0)?;
             let prev = clause[..m.start()].chars().next_back();
             // 500万元以上项目: a threshold that qualifies what is counted, not a target.
-            let threshold = caps.get(4).is_some_and(|q| ["以上", "及以上", "以下"].contains(&q.as_str()))
+            let threshold = caps
+                .get(4)
+                .is_some_and(|q| ["以上", "及以上", "以下"].contains(&q.as_str()))
                 && clause[m.end()..].starts_with(|c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c));
             if prev.is_some_and(|c| c.is_ascii_alphanumeric() || "+.-/第".contains(c))
                 || nesting(&clause[..m.start()]) > 0
@@ -483,4 +496,3 @@ pub(super) fn strip_date(clause: &str) -> (String, Option<When>) {
         .map(|y| (y, caps.get(2).and_then(|m| m.as_str().parse().ok())));
     (rest.to_string(), when)
 }
-

@@ -54,9 +54,46 @@ const BUREAUS: &[(&str, &[&str])] = &[
 
 /// What a unit's name ends with; a piece of a 责任单位 list that ends otherwise is not a unit (a person, a post).
 const SUFFIXES: &[&str] = &[
-    "局", "委", "办", "厅", "室", "中心", "政府", "管委会", "公司", "院", "会", "部", "队", "所", "站",
-    "行", "处", "组", "联", "社", "馆", "团", "署", "台", "校", "学", "区", "县", "市", "镇", "乡", "街道",
-    "旗", "州", "省", "园", "场", "关", "协", "所",
+    "局",
+    "委",
+    "办",
+    "厅",
+    "室",
+    "中心",
+    "政府",
+    "管委会",
+    "公司",
+    "院",
+    "会",
+    "部",
+    "队",
+    "所",
+    "站",
+    "行",
+    "处",
+    "组",
+    "联",
+    "社",
+    "馆",
+    "团",
+    "署",
+    "台",
+    "校",
+    "学",
+    "区",
+    "县",
+    "市",
+    "镇",
+    "乡",
+    "街道",
+    "旗",
+    "州",
+    "省",
+    "园",
+    "场",
+    "关",
+    "协",
+    "所",
 ];
 
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
@@ -69,7 +106,8 @@ static COUNTY: LazyLock<Regex> =
 static ZONE: LazyLock<Regex> =
     LazyLock::new(|| re(r"管委会|管理委员会|开发区|高新区|经开区|新区|园区|示范区|试验区"));
 /// Names ending like a county's that are not one (军分区, 社区, 景区).
-static NOT_COUNTY: LazyLock<Regex> = LazyLock::new(|| re(r"(?:分区|社区|景区|片区|城区|辖区|市区|矿区|林区|库区)$"));
+static NOT_COUNTY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:分区|社区|景区|片区|城区|辖区|市区|矿区|林区|库区)$"));
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| re(r"（[^）]*）"));
 
 /// The units met in a notice, in the order first met.
@@ -275,7 +313,11 @@ impl UnitBook {
         rest.chars()
             .next()
             .filter(|c| matches!(c, '市' | '区' | '县' | '省'))
-            .or_else(|| place.or(Some(self.city.as_str())).and_then(|p| p.chars().last()))
+            .or_else(|| {
+                place
+                    .or(Some(self.city.as_str()))
+                    .and_then(|p| p.chars().last())
+            })
             .map(String::from)
             .unwrap_or_default()
     }
@@ -293,14 +335,18 @@ impl UnitBook {
             let level = self.level(name);
             for n in names.iter() {
                 add(format!("{level}{n}"));
-                if !self.city.is_empty() && self.city.ends_with(level.as_str()) && !level.is_empty() {
+                if !self.city.is_empty() && self.city.ends_with(level.as_str()) && !level.is_empty()
+                {
                     add(format!("{}{n}", self.city));
                 }
             }
         } else if let Some(caps) = COUNTY.captures(name) {
             add(format!("{}{}", &caps[1], &caps[2]));
             add(format!("{}{}人民政府", &caps[1], &caps[2]));
-        } else if !self.city.is_empty() && !name.starts_with(self.city.as_str()) && name.starts_with('市') {
+        } else if !self.city.is_empty()
+            && !name.starts_with(self.city.as_str())
+            && name.starts_with('市')
+        {
             add(format!("{}{}", self.city, &name['市'.len_utf8()..]));
         }
         out
@@ -327,7 +373,12 @@ fn clean(name: &str) -> String {
     };
     // 市发改委等部门 is 市发改委 (the others are not named); 有关部门 alone stays a group.
     let s = match s.find("等") {
-        Some(at) if at > 0 && s[at..].trim_end_matches(['有', '关', '相', '部', '门', '单', '位', '等']).is_empty() => {
+        Some(at)
+            if at > 0
+                && s[at..]
+                    .trim_end_matches(['有', '关', '相', '部', '门', '单', '位', '等'])
+                    .is_empty() =>
+        {
             s[..at].to_string().into()
         }
         _ => s,
@@ -342,7 +393,9 @@ fn clean(name: &str) -> String {
 /// phrase such as 各区、县级市人民政府 or 各县（市、区） stays whole.
 pub(super) fn split_names(list: &str) -> Vec<String> {
     static GROUP_RUN: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"各(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）)(?:、?(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）))*(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门|办事处)?")
+        re(
+            r"各(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）)(?:、?(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）))*(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门|办事处)?",
+        )
     });
     let mut names = Vec::new();
     let mut rest = list;
@@ -395,7 +448,9 @@ fn split_conjunction(name: &str) -> Vec<String> {
         let parts: Vec<&str> = name.split(sep).collect();
         if parts.len() > 1
             && parts.iter().all(|p| {
-                p.chars().count() >= 3 && SUFFIXES.iter().any(|s| p.ends_with(s)) && !p.ends_with("资源")
+                p.chars().count() >= 3
+                    && SUFFIXES.iter().any(|s| p.ends_with(s))
+                    && !p.ends_with("资源")
             })
         {
             return parts.into_iter().map(str::to_string).collect();
