@@ -768,3 +768,42 @@ fn layout_f_five_year_plan_overall_targets_and_ratios() {
     assert_eq!(task(&c, "2.1").indicators[0].deadline, "2025-12-31");
     assert_eq!(task(&c, "2.3").indicators[0].deadline, "2023-12-31");
 }
+
+#[test]
+fn layout_a_goals_on_some_tasks_and_labels_without_colons() {
+    let text = draft_text("extract", &fixture("a_goals_on_some_tasks_bare_labels.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            (
+                "0",
+                "",
+                &[
+                    "2500 万人次 reach count",
+                    "120 亿元 reach amount",
+                    "15 % reach growth",
+                    "18 % reach growth",
+                ],
+            ),
+            ("2.1", "州文化和旅游局", &[]),
+            (
+                "2.2",
+                "州商务局",
+                &["30 场次 at_least count", "5 个 reach count"],
+            ),
+        ],
+        &["各县市人民政府"],
+    );
+    // 分别增长15%和18% refers back to the figures of its sentence.
+    let growth: Vec<_> = task(&c, "0").indicators[2..]
+        .iter()
+        .map(|i| i.text.as_str())
+        .collect();
+    assert_eq!(growth, ["全年接待游客增长", "实现旅游综合收入增长"]);
+    // With 预期目标, the goals are the targets (a milestone here); 责任单位要细化措施 is no label.
+    assert_eq!(
+        task(&c, "2.1").indicators[0].text,
+        "年底前完成八坊十三巷景区提升改造"
+    );
+    assert_eq!(c.units.len(), 4);
+}

@@ -24,6 +24,8 @@ pub(super) struct Item {
     pub goals: Option<String>,
     /// Whether every goal clause is a target (layout (a)'s 预期目标和成效).
     pub milestones: bool,
+    /// A task of layout (a) that states no 预期目标: its lead is asked to supply them.
+    pub missing_goals: bool,
     /// Who is responsible.
     pub duty: Duty,
 }
@@ -64,7 +66,7 @@ pub(super) fn goals_blocks(text: &str) -> Vec<Item> {
     for (i, &(part, _, body)) in parts.iter().enumerate() {
         let end = parts.get(i + 1).map_or(text.len(), |p| p.1);
         let in_part = part_tasks(part, &text[body..end]);
-        if in_part.iter().any(|t| t.goals.is_some()) {
+        if in_part.iter().any(|t| t.milestones) {
             tasks.extend(in_part);
         }
     }
@@ -92,36 +94,44 @@ fn part_tasks(part: u32, text: &str) -> Vec<Item> {
 
 fn goals_block(code: String, text: &str) -> Item {
     let goals_at = GOALS.find(text);
-    let duty_at = LABEL.find(text);
+    // Whichever way the task names its units: 责任单位：… labels or a bracket （…牵头，…配合）.
+    let notes = annotations(text);
+    let first_note = notes.first().map(|n| n.start);
     let title_end = [
         text.find(['。', '\n']),
         goals_at.map(|m| m.start()),
-        duty_at.map(|m| m.start()),
+        first_note,
     ]
     .into_iter()
     .flatten()
     .min()
     .unwrap_or(text.len());
     let goals = goals_at.map(|g| {
-        let end = duty_at
-            .filter(|d| d.start() >= g.end())
-            .map_or(text.len(), |d| d.start());
+        let end = notes
+            .iter()
+            .map(|n| n.start)
+            .find(|&s| s >= g.end())
+            .unwrap_or(text.len());
         // `|` is web-page debris (table borders), never part of the goals.
         let goals = &text[g.end()..end];
         goals[..goals.find('|').unwrap_or(goals.len())].to_string()
     });
-    let duty = duty_at
-        .map(|d| {
-            let rest = &text[d.start()..];
-            let stop = rest.find(['。', '|']).unwrap_or(rest.len());
-            duty::labelled(&rest[..stop])
-        })
-        .unwrap_or_default();
+    let mut duty = Duty::default();
+    for note in &notes {
+        duty.merge(note.duty.clone());
+    }
+    // A task of the same notice that states no 预期目标 may still name figures in its text: read those.
+    let body = goals.is_none().then(|| {
+        let end = notes.first().map_or(text.len(), |n| n.start);
+        text[title_end.min(end)..end].to_string()
+    });
+    let milestones = goals.is_some();
     Item {
         code,
         title: tidy(&text[..title_end]),
-        goals,
-        milestones: true,
+        goals: goals.or(body.filter(|b| !tidy(b).is_empty())),
+        milestones,
+        missing_goals: !milestones,
         duty,
     }
 }
@@ -226,7 +236,11 @@ fn annotations(text: &str) -> Vec<Annotation> {
         let start = labels[i].start();
         let mut end;
         loop {
-            let from = labels[i].end();
+            // A line break right after the label (a hard wrap) does not end its value.
+            let from = labels[i].end() + text[labels[i].end()..].len()
+                - text[labels[i].end()..]
+                    .trim_start_matches(['\n', ' '])
+                    .len();
             let next_label = labels.get(i + 1).map(|m| m.start());
             let line_end = text[from..]
                 .find(['。', '\n'])
@@ -355,6 +369,7 @@ fn item(code: String, body: &str, duty: Duty) -> Item {
         // 主要目标： and the like introduce targets; they are not part of one.
         goals: Some(GOALS.replace_all(body, "\n").into_owned()),
         milestones: false,
+        missing_goals: false,
         duty,
     }
 }
@@ -599,6 +614,7 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
                 title: tidy(&title_src[..end]).chars().take(80).collect(),
                 goals: Some(goals),
                 milestones: false,
+                missing_goals: false,
                 duty: Duty {
                     leads,
                     others,

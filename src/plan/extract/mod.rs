@@ -182,7 +182,7 @@ fn plan_year(title: &str, text: &str, goals: &[&str], notes: &mut Vec<String>) -
 fn draft(raw: &str) -> Draft {
     let text = text::normalise(raw);
     let a = layout::goals_blocks(&text);
-    let items = if a.iter().any(|t| t.goals.is_some()) {
+    let items = if a.iter().any(|t| t.milestones) {
         a
     } else if let Some(d) = layout::table(raw).filter(|d| !d.is_empty()) {
         d
@@ -195,11 +195,7 @@ fn draft(raw: &str) -> Draft {
         }
     };
     // The plan's overall targets (一、主要目标) belong to no task's lead but are still figures to track.
-    let items = if items.iter().any(|t| t.milestones) {
-        items
-    } else {
-        layout::overall(&text).into_iter().chain(items).collect()
-    };
+    let items: Vec<Item> = layout::overall(&text).into_iter().chain(items).collect();
     build(&text, items)
 }
 
@@ -257,7 +253,7 @@ fn build(text: &str, items: Vec<Item>) -> Draft {
         if indicators.is_empty() {
             let due = when.map_or(span.end.unwrap_or(year), |w| w.0).max(year);
             let mut m = targets::milestone(format!("T{}-01", t.code), t.title.clone(), due);
-            if t.milestones || t.goals.is_none() {
+            if t.milestones || t.missing_goals || t.goals.is_none() {
                 m.review = Some(
                     "通知未写本任务的预期目标和成效：请补充指标，或保留为一项工作任务".to_string(),
                 );

@@ -36,7 +36,7 @@ static MONTH: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(?:底|末|份
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?",
-        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
+        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
         r"|公里|千米|%|‰|项|所|座|条|处|次|篇|部|批|场|期|床位|小时|天)",
         r"(?:（[^）]{1,4}）)?(及以上|以上|左右|以内|以下)?",
     ))
@@ -119,6 +119,8 @@ struct Goals {
     counties: Vec<String>,
     milestones: bool,
     period_end: Option<i32>,
+    /// Where the current sentence's indicators begin: 分别 may refer to them.
+    sentence_start: usize,
     out: Vec<Indicator>,
 }
 
@@ -130,6 +132,7 @@ impl Goals {
             counties,
             milestones: true,
             period_end: None,
+            sentence_start: 0,
             out: Vec::new(),
         }
     }
@@ -139,6 +142,7 @@ impl Goals {
         let mut when = given.unwrap_or((self.period_end.unwrap_or(self.year), None));
         // The date the goals last named (`2020年底前`, `2021年6月`) holds for the clauses after it.
         for sentence in clauses(goals) {
+            self.sentence_start = self.out.len();
             // A milestone that later clauses of the same sentence may extend, e.g. 体制机制健全理顺，…基本建成.
             let mut open: Option<usize> = None;
             for clause in sentence {
@@ -265,13 +269,27 @@ impl Goals {
     fn figures(&mut self, clause: &str, figures: &[Figure], when: When) {
         let floor = clause.contains("力争");
         // 甲、乙和丙分别下降15%、10%和26%: one subject per figure.
+        let mut verb_growth = false;
         let subjects: Vec<String> = match clause.find("分别") {
             Some(at) if figures.len() > 1 && figures[0].start > at => {
                 let verb = TRAILING_VERB.replace(&clause[at + "分别".len()..figures[0].start], "");
-                clause[..at]
+                verb_growth = GROWTH_RATE.is_match(&verb);
+                let named: Vec<&str> = clause[..at]
                     .split(['、', '和', '及', '与'])
-                    .map(|s| format!("{}{verb}", s.trim_start_matches(['，', '、'])))
-                    .collect()
+                    .map(|s| s.trim_start_matches(['，', '、']))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                // …游客2500万人次，…收入120亿元，分别增长15%和18%: the figures just read are the subjects.
+                let earlier: Vec<&str> = self.out[self.sentence_start..]
+                    .iter()
+                    .map(|i| i.text.as_str())
+                    .collect();
+                let subjects = if named.is_empty() && earlier.len() >= figures.len() {
+                    earlier[earlier.len() - figures.len()..].to_vec()
+                } else {
+                    named
+                };
+                subjects.iter().map(|s| format!("{s}{verb}")).collect()
             }
             _ => Vec::new(),
         };
@@ -303,7 +321,7 @@ impl Goals {
             };
             prev_end = f.end;
             let (deadline, mut review) = self.deadline(clause, when);
-            let growth_rate = f.unit == "%" && GROWTH_RATE.is_match(before);
+            let growth_rate = f.unit == "%" && (GROWTH_RATE.is_match(before) || verb_growth);
             let (unit, kind) = match f.unit.as_str() {
                 "%" if growth_rate => (f.unit.clone(), IndicatorKind::Growth),
                 "%" | "‰" | "个百分点" => (f.unit.clone(), IndicatorKind::Share),

@@ -29,7 +29,7 @@ pub(super) fn normalise(text: &str) -> String {
     let mut row_before = false;
     for raw in text.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
         let row = raw.contains(['\t', '|']);
-        let line = normalise_line(raw);
+        let line = with_label_colon(normalise_line(raw));
         if line.is_empty() {
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push('\n');
@@ -54,6 +54,30 @@ pub(super) fn normalise(text: &str) -> String {
     // Twice, because a match consumes the digit group the next separator would need.
     let out = THOUSANDS.replace_all(&out, "${1}${2}${3}");
     THOUSANDS.replace_all(&out, "${1}${2}${3}").into_owned()
+}
+
+/// `责任单位 市发改委` (a table cell's label, a space for the colon) as `责任单位：市发改委`.
+fn with_label_colon(line: String) -> String {
+    const LABELS: [&str; 8] = [
+        "牵头单位",
+        "责任单位",
+        "配合单位",
+        "牵头部门",
+        "责任部门",
+        "配合部门",
+        "协办单位",
+        "完成时限",
+    ];
+    match LABELS.iter().find(|l| line.starts_with(*l)) {
+        // Only before a name: 责任单位要细化措施 is a sentence, not a label.
+        Some(l)
+            if line.len() > l.len()
+                && line[l.len()..].starts_with(['市', '区', '县', '省', '州', '各', '国']) =>
+        {
+            format!("{l}：{}", &line[l.len()..])
+        }
+        _ => line,
+    }
 }
 
 /// One line in canonical characters, spaces dropped except one between two ASCII words.

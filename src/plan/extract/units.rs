@@ -383,6 +383,11 @@ fn clean(name: &str) -> String {
         }
         _ => s,
     };
+    let s = if s.contains('（') {
+        s
+    } else {
+        s.trim_end_matches('）').into()
+    };
     s.trim_matches(|c: char| c.is_whitespace() || "、，；。：|".contains(c))
         .trim_end_matches('等')
         .trim_start_matches(['由', '以'])
