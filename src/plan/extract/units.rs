@@ -53,48 +53,25 @@ const BUREAUS: &[(&str, &[&str])] = &[
 ];
 
 /// What a unit's name ends with; a piece of a 责任单位 list that ends otherwise is not a unit (a person, a post).
+#[rustfmt::skip]
 const SUFFIXES: &[&str] = &[
-    "局",
-    "委",
-    "办",
-    "厅",
-    "室",
-    "中心",
-    "政府",
-    "管委会",
-    "公司",
-    "院",
-    "会",
-    "部",
-    "队",
-    "所",
-    "站",
-    "行",
-    "处",
-    "组",
-    "联",
-    "社",
-    "馆",
-    "团",
-    "署",
-    "台",
-    "校",
-    "学",
-    "区",
-    "县",
-    "市",
-    "镇",
-    "乡",
-    "街道",
-    "旗",
-    "州",
-    "省",
-    "园",
-    "场",
-    "关",
-    "协",
-    "所",
+    "局", "委", "办", "厅", "室", "中心", "政府", "管委会", "公司", "院", "会", "部", "队", "所", "站",
+    "行", "处", "组", "联", "社", "馆", "团", "署", "台", "校", "大学", "区", "县", "市", "镇", "乡",
+    "街道", "旗", "州", "省", "园", "场", "关", "协", "单位", "部门", "）",
 ];
+
+/// Whether a piece of a 责任单位 list names a body: it ends like one, is not prose, and is not a person
+/// (a short name without a place or level, 王强, 陈学).
+fn is_unit_name(name: &str) -> bool {
+    let n = name.chars().count();
+    let strong = ["局", "委", "办", "厅", "政府"].iter().any(|s| name.ends_with(s));
+    SUFFIXES.iter().any(|s| name.ends_with(s))
+        && n <= 30
+        && (n > 3
+            || strong
+            || name.starts_with(['市', '区', '县', '省', '州', '各'])
+            || COUNTY.is_match(name))
+}
 
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -169,7 +146,7 @@ impl UnitBook {
         } else {
             name
         };
-        if !group && !SUFFIXES.iter().any(|s| name.ends_with(s)) {
+        if !is_unit_name(&name) {
             return None;
         }
         let key = self.key(&name);
@@ -478,6 +455,8 @@ mod tests {
         assert_eq!(book.code("市市场监管局").as_deref(), Some("scjgj"));
         assert_eq!(book.code("市政府金融办").as_deref(), Some("jrb"));
         assert_eq!(book.code("张三"), None);
+        assert_eq!(book.code("陈学"), None);
+        assert_eq!(book.code("各地各部门要高度重视并结合实际抓好落实工作"), None);
         assert_eq!(book.code("漳县人民政府").as_deref(), Some("zhangxian"));
         assert_eq!(book.code("陇西县").as_deref(), Some("longxi"));
         assert_eq!(book.code("陇西县人民政府").as_deref(), Some("longxi"));
