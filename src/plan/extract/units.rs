@@ -64,7 +64,9 @@ const SUFFIXES: &[&str] = &[
 /// (a short name without a place or level, 王强, 陈学).
 fn is_unit_name(name: &str) -> bool {
     let n = name.chars().count();
-    let strong = ["局", "委", "办", "厅", "政府"].iter().any(|s| name.ends_with(s));
+    let strong = ["局", "委", "办", "厅", "政府"]
+        .iter()
+        .any(|s| name.ends_with(s));
     SUFFIXES.iter().any(|s| name.ends_with(s))
         && n <= 30
         && (n > 3
@@ -456,7 +458,10 @@ mod tests {
         assert_eq!(book.code("市政府金融办").as_deref(), Some("jrb"));
         assert_eq!(book.code("张三"), None);
         assert_eq!(book.code("陈学"), None);
-        assert_eq!(book.code("各地各部门要高度重视并结合实际抓好落实工作"), None);
+        assert_eq!(
+            book.code("各地各部门要高度重视并结合实际抓好落实工作"),
+            None
+        );
         assert_eq!(book.code("漳县人民政府").as_deref(), Some("zhangxian"));
         assert_eq!(book.code("陇西县").as_deref(), Some("longxi"));
         assert_eq!(book.code("陇西县人民政府").as_deref(), Some("longxi"));
