@@ -518,14 +518,16 @@ fn header(cells: &[String]) -> Option<Vec<Column>> {
         .then_some(cols)
 }
 
+/// Which of the first ten rows is the table's header.
+pub(super) fn header_at(rows: &[Vec<String>]) -> Option<usize> {
+    rows.iter().take(10).position(|r| header(r).is_some())
+}
+
 /// (d) and `plan import`: rows of cells, the header among the first ten, into items. A row whose serial and
 /// task are empty continues the row above (merged cells, or units stacked one per row).
 pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
-    let (at, cols) = rows
-        .iter()
-        .take(10)
-        .enumerate()
-        .find_map(|(i, r)| header(r).map(|c| (i, c)))?;
+    let at = header_at(rows)?;
+    let cols = header(&rows[at])?;
     let get = |row: &[String], c: Column| -> String {
         cols.iter()
             .zip(row)
@@ -533,7 +535,12 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
             .map(|(_, v)| v.trim().to_string())
             .filter(|v| !v.is_empty())
             .collect::<Vec<_>>()
-            .join("、")
+            // 指标名称 | 目标值 read as one: 规模以上工业增加值增长 + 7% → 规模以上工业增加值增长7%.
+            .join(match c {
+                Column::Goal => "",
+                Column::Lead | Column::Duty => "、",
+                _ => "；",
+            })
     };
     let mut merged: Vec<Vec<(Column, String)>> = Vec::new();
     for row in &rows[at + 1..] {

@@ -38,13 +38,11 @@ pub fn extract_toml(text: &str) -> String {
 /// first sheet; `name` (the file name) stands in for the title when the rows above the header give none.
 pub fn table_toml(rows: &[Vec<String>], name: &str) -> Option<String> {
     let items = layout::from_rows(rows)?;
-    let above: String = rows
+    // The rows above the header hold the title and the issuer, if the sheet names them.
+    let above: String = rows[..layout::header_at(rows)?]
         .iter()
-        .take_while(|r| {
-            layout::column(r.first().map_or("", String::as_str)) != layout::Column::Serial
-        })
-        .take(5)
         .flat_map(|r| r.iter().map(String::as_str))
+        .filter(|c| !c.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n");
     let heading = if above.trim().is_empty() {
