@@ -346,6 +346,16 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
         }
         from = note.end;
     }
+    // The last item's text after its annotation, up to the next heading (never the rest of the page).
+    if let (Some(last), Some(next)) = (items.last_mut(), marks.iter().find(|m| m.start >= from)) {
+        let orphan = tidy(&text[from..next.start]);
+        if !orphan.is_empty()
+            && let Some(goals) = last.goals.as_mut()
+        {
+            goals.push('。');
+            goals.push_str(&orphan);
+        }
+    }
     unique_codes(&mut items);
     items
 }
@@ -695,7 +705,7 @@ fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
         let mut cols = Vec::new();
         for l in lines.iter().skip(i).take(8) {
             let c = column(l);
-            if c == Column::Other || l.chars().count() > 8 {
+            if c == Column::Other || l.chars().count() > 12 {
                 break;
             }
             cols.push(c);
@@ -714,7 +724,8 @@ fn one_per_line(lines: &[&str]) -> Option<Vec<Item>> {
     if has_serial {
         let mut next = 1;
         for (i, l) in body.iter().enumerate() {
-            if *l == next.to_string() {
+            // 1, 1. or 1、 alone on its line.
+            if l.trim_end_matches(['.', '、']) == next.to_string() {
                 starts.push(i);
                 next += 1;
             }
