@@ -807,3 +807,57 @@ fn layout_a_goals_on_some_tasks_and_labels_without_colons() {
     );
     assert_eq!(c.units.len(), 4);
 }
+
+#[test]
+fn layout_c_bracket_on_the_heading_targets_after_it() {
+    let text = draft_text("extract", &fixture("c_bracket_on_heading_text_after.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            (
+                "1.1",
+                "市体育局",
+                &["3 个 reach count", "50 套 at_least count"],
+            ),
+            ("1.2", "市自然资源局", &["20 公里 reach count"]),
+            (
+                "2.3",
+                "市体育局",
+                &["40 场次 at_least count", "5 万人次 reach count"],
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(task(&c, "1.1").title, "新建社区健身中心");
+}
+
+#[test]
+fn layout_c_square_brackets_in_a_multi_year_plan() {
+    let text = draft_text("extract", &fixture("c_square_brackets_multi_year.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            (
+                "0",
+                "",
+                &["3000 亿元 at_least amount", "3500 万标准箱 reach count"],
+            ),
+            (
+                "2.1.1",
+                "市交通局",
+                &["15 个 reach count", "13 亿吨 at_least count"],
+            ),
+            ("2.1.2", "市交通局", &["10 % at_least growth"]),
+            ("2.2.3", "市轨道交通集团", &["100 公里 about count"]),
+            ("2.2.4", "市交通局", &["200 公里 reach count"]),
+        ],
+        &["各相关区县（市）政府", "各区县（市）政府"],
+    );
+    assert_eq!(c.plan.office, "宁波市人民政府办公厅");
+    // 2023年底前 is the milestone's own deadline in a plan running to 2025.
+    let line = &task(&c, "2.1.2").indicators[1];
+    assert_eq!(
+        (line.kind, line.deadline.as_str()),
+        (IndicatorKind::Milestone, "2023-12-31")
+    );
+}

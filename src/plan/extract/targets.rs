@@ -169,6 +169,11 @@ impl Goals {
                     self.push(ind);
                     open = None;
                 } else if !self.milestones {
+                    // In running text only a dated action is a target: 2023年底前建成梅山港区铁路支线.
+                    if (said.is_some() || inside.is_some()) && ACTION.is_match(&clause) {
+                        let ind = self.milestone(&clause, here);
+                        self.push(ind);
+                    }
                 } else if let (Some(i), false) = (open, ACTION.is_match(&clause)) {
                     let ind = &mut self.out[i];
                     ind.text = format!("{}，{}", ind.text, clause);
