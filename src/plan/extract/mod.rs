@@ -1,9 +1,10 @@
 //! Drafting a catalogue from a notice's plain text or a responsibility table, for a person to review.
 //!
-//! A small pipeline: the text is brought to one form ([`text`]); it is split into items by the first layout
-//! family that finds any ([`layout`]: (a) tasks with 预期目标和成效, (d) a flattened responsibility table,
-//! (b, c) items closed by a responsibility annotation, (e) numbered items stating figures); each item's targets
-//! are read ([`targets`]); its responsibility is read ([`duty`]); and the names become units ([`units`]).
+//! A small pipeline: the text is brought to one form ([`text`]); it is split into items ([`layout`]): (a) tasks
+//! with 预期目标和成效 when they are the notice's items, else (d) a flattened responsibility table, else (b, c)
+//! items closed by a responsibility annotation, else (e) numbered items stating figures, with the overall
+//! targets (一、主要目标) in front; each item's targets are read ([`targets`]); its responsibility is read
+//! ([`duty`]); and the names become units ([`units`]).
 //!
 //! Whatever is uncertain is marked for a person: an indicator or unit gets `review = "…"`, and anything about
 //! the plan itself becomes a `# REVIEW:` line in the TOML header. `plan check` fails while any mark is left.
@@ -180,17 +181,17 @@ fn plan_year(title: &str, text: &str, goals: &[&str], notes: &mut Vec<String>) -
 fn draft(raw: &str) -> Draft {
     let text = text::normalise(raw);
     let a = layout::goals_blocks(&text);
-    let items = if a.iter().any(|t| t.milestones) {
+    let b = layout::anchored(&text);
+    let with_goals = a.iter().filter(|t| t.milestones).count();
+    // Layout (a) only when its tasks are the notice's items, not one section that happens to state 目标任务.
+    let items = if with_goals > 0 && 2 * with_goals >= b.len() {
         a
     } else if let Some(d) = layout::table(raw).filter(|d| !d.is_empty()) {
         d
+    } else if b.is_empty() {
+        layout::numbered(&text)
     } else {
-        let b = layout::anchored(&text);
-        if b.is_empty() {
-            layout::numbered(&text)
-        } else {
-            b
-        }
+        b
     };
     // The plan's overall targets (一、主要目标) belong to no task's lead but are still figures to track.
     let items: Vec<Item> = layout::overall(&text).into_iter().chain(items).collect();
