@@ -242,9 +242,23 @@ fn annotations(text: &str) -> Vec<Annotation> {
                     .trim_start_matches(['\n', ' '])
                     .len();
             let next_label = labels.get(i + 1).map(|m| m.start());
-            let line_end = text[from..]
+            let mut line_end = text[from..]
                 .find(['。', '\n'])
                 .map_or(text.len(), |p| from + p);
+            // Units stacked one per line under their label: 责任单位：\n市发改委\n市财政局.
+            while text[line_end..].starts_with('\n') {
+                let next = line_end + 1;
+                let stop = text[next..].find('\n').map_or(text.len(), |p| next + p);
+                let line = &text[next..stop];
+                if line.is_empty()
+                    || !is_units(line)
+                    || LABEL.is_match(line)
+                    || MARKER.is_match(line)
+                {
+                    break;
+                }
+                line_end = stop;
+            }
             let next_mark = marks
                 .iter()
                 .map(|m| m.start)
@@ -846,6 +860,22 @@ fn is_units(line: &str) -> bool {
 mod tests {
     use super::super::text::normalise;
     use super::*;
+
+    #[test]
+    fn units_stacked_under_their_label() {
+        let text = normalise(
+            "一、重点任务\n1.新增规模以上工业企业30家。\n牵头单位：\n市工信局\n配合单位：\n市统计局\n市财政局\n2.新建5G基站500个。\n牵头单位：市通信管理办",
+        );
+        let items = anchored(&text);
+        let names: Vec<_> = items.iter().map(|i| i.duty.names()).collect();
+        assert_eq!(
+            names,
+            [
+                vec!["市工信局", "市统计局", "市财政局"],
+                vec!["市通信管理办"]
+            ]
+        );
+    }
 
     #[test]
     fn items_close_at_their_annotation() {

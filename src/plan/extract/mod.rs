@@ -93,7 +93,13 @@ static TITLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))(?:文件|\s)*(?:\n|关于)",
+        r"(?:^|[\n。|])([^\n。|，：《》“”]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅))(?:\s*文件|\s*关于)",
+    )
+});
+/// An issuer alone on one of the first lines, named with its place (长沙市人民政府办公厅).
+static ISSUER_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\p{Han}{2,8}?(?:省|市|州|盟|县|区|旗)\p{Han}{0,20}?(?:人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|委员会|领导小组|局|委|厅)$",
     )
 });
 static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
@@ -128,6 +134,12 @@ fn office(text: &str) -> Option<String> {
     ISSUER
         .captures(&head)
         .map(|c| c[1].trim().to_string())
+        .or_else(|| {
+            head.lines()
+                .take(3)
+                .find(|l| ISSUER_LINE.is_match(l))
+                .map(str::to_string)
+        })
         .or_else(|| {
             SIGNATURE
                 .captures_iter(text)
