@@ -501,6 +501,15 @@ fn import_reads_a_gbk_csv_as_wps_saves_it() {
     assert!(!bad);
     std::fs::write(&path, &bytes).unwrap();
     assert_table_draft(&draft_text("import", &path));
+    // `init --from` a table drafts the same plan into the new workspace.
+    let dir = ws.path().join("changsha");
+    ws.ok(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--from",
+        path.to_str().unwrap(),
+    ]);
+    assert_table_draft(&std::fs::read_to_string(dir.join("templates/plan.toml")).unwrap());
 }
 
 #[test]
