@@ -870,3 +870,23 @@ fn layout_c_square_brackets_in_a_multi_year_plan() {
         (IndicatorKind::Milestone, "2023-12-31")
     );
 }
+
+#[test]
+fn layout_e_numbered_targets_without_any_responsibility() {
+    let text = draft_text("extract", &fixture("e_numbered_without_duty.txt"));
+    let c = assert_draft(
+        &text,
+        &[
+            ("1.1", "", &["7 % about growth"]),
+            ("1.2", "", &["8 % at_least growth"]),
+            ("1.3", "", &["10 % reach growth", "6 % reach growth"]),
+            ("2.4", "", &["2.5 万人 reach count", "5.5 % at_most share"]),
+            ("2.5", "", &["7.5 % reach growth"]),
+        ],
+        &[],
+    );
+    assert_eq!(c.plan.title, "2023年国民经济和社会发展主要预期目标");
+    // No unit is guessed: each task says it needs its units.
+    assert!(c.units.is_empty());
+    assert_eq!(text.matches("no responsible unit found").count(), 5);
+}

@@ -148,6 +148,9 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:^|[\n。；！？|：）])(\d{1,2})[.、]|（(\d{1,2})）|([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])",
     ))
 });
+/// A figure with a unit, roughly: enough to tell a section or item that states targets from one that does not.
+static FIGURE_HINT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\d(?:[万亿]?[元人家个户项所座条吨亩次名件]|%)"));
 /// A bracket that may hold a responsibility annotation.
 static BRACKET: LazyLock<Regex> =
     LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
@@ -446,7 +449,10 @@ pub(super) fn numbered(text: &str) -> Vec<Item> {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(".");
-        items.push(item(code, &text[m.end..end], Duty::default()));
+        let body = &text[m.end..end];
+        if FIGURE_HINT.is_match(body) {
+            items.push(item(code, body, Duty::default()));
+        }
     }
     unique_codes(&mut items);
     items
@@ -455,7 +461,6 @@ pub(super) fn numbered(text: &str) -> Vec<Item> {
 /// The section of overall targets (一、主要目标 / 总体目标 / 发展目标), as an item without units, when it
 /// states a figure.
 pub(super) fn overall(text: &str) -> Option<Item> {
-    static FIGURE: LazyLock<Regex> = LazyLock::new(|| re(r"\d(?:[万亿]?[元人家个户项所]|%)"));
     let marks = markers(text);
     let (k, m) = marks.iter().enumerate().find(|(_, m)| {
         m.level == 0
@@ -471,7 +476,7 @@ pub(super) fn overall(text: &str) -> Option<Item> {
         .find(|n| n.level == 0)
         .map_or(text.len(), |n| n.start);
     let body = &text[m.end..end];
-    if !FIGURE.is_match(body) {
+    if !FIGURE_HINT.is_match(body) {
         return None;
     }
     let mut it = item("0".to_string(), body, Duty::default());
