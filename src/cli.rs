@@ -90,6 +90,14 @@ pub enum Command {
     /// Work with the plan catalogue.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Make a new workspace: templates/plan.toml (drafted with --from), inbox/, outbox/, an example huizong.toml.
+    Init {
+        /// The folder to create (must be new or empty).
+        dir: PathBuf,
+        /// A notice (.txt) or responsibility table (.xlsx, .xls, .ods, .csv) to draft the plan from.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
     /// Write one blank return form per reporting unit.
     Forms {
         /// The reporting month, YYYY-MM.
@@ -113,6 +121,11 @@ pub enum PlanCommand {
     Check {
         /// The catalogue file.
         file: Option<PathBuf>,
+    },
+    /// Draft a catalogue (TOML on stdout) from a responsibility table (.xlsx, .xls, .ods or .csv).
+    Import {
+        /// The table: 序号, 重点任务, 目标, 牵头单位, 责任单位, 完成时限 columns, found by meaning.
+        table: PathBuf,
     },
 }
 
@@ -159,7 +172,32 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Plan(PlanCommand::Check { file }) => {
             let path = file.unwrap_or_else(|| ws.plan_path());
-            crate::plan::check_file(&path)
+            let report = crate::plan::check_file(&path)?;
+            for p in &report.problems {
+                println!("{p}");
+            }
+            for w in &report.warnings {
+                log::warn!("{w}");
+            }
+            let (units, tasks, indicators) = report.counts;
+            if report.problems.is_empty() {
+                println!(
+                    "{}: {units} units, {tasks} tasks, {indicators} indicators: OK",
+                    path.display()
+                );
+                Ok(Outcome::Success)
+            } else {
+                eprintln!("{}: {} problem(s)", path.display(), report.problems.len());
+                Ok(Outcome::Failed)
+            }
+        }
+        Command::Plan(PlanCommand::Import { table }) => {
+            print!("{}", crate::plan::import::import_toml(&table)?);
+            Ok(Outcome::Success)
+        }
+        Command::Init { dir, from } => {
+            print!("{}", crate::plan::init::init(&dir, from.as_deref())?);
+            Ok(Outcome::Success)
         }
         Command::Mail { period, send } => crate::mail::run(&ws, period, send),
         Command::Run { period, mail, send } => {

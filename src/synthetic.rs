@@ -34,6 +34,7 @@ pub fn plan(units: usize) -> Catalogue {
             kind: UnitKind::County,
             email: format!("c{i:05}@synthetic.example.org"),
             aliases: Vec::new(),
+            review: None,
         })
         .collect();
     let codes: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
@@ -43,6 +44,7 @@ pub fn plan(units: usize) -> Catalogue {
         kind: UnitKind::Bureau,
         email: "lead@synthetic.example.org".to_string(),
         aliases: Vec::new(),
+        review: None,
     }];
     all.extend(counties);
     let tasks = (1..=TASKS)

@@ -1,7 +1,7 @@
 //! Checking a catalogue for consistency before anything relies on it.
 //!
-//! Indicators marked `review` are drafts from `plan extract`; they are checked like any other and their mark is
-//! left alone.
+//! Indicators and units marked `review` are drafts from `plan extract`: [`check`] checks them like any other,
+//! and [`review_marks`] (run on the file's text by `plan check` and by loading) fails each mark left, by line.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -27,6 +27,21 @@ impl fmt::Display for Problem {
 /// Returns every problem found; an empty list means the catalogue can be used.
 pub fn check(catalogue: &Catalogue) -> Vec<Problem> {
     let mut problems = Vec::new();
+    if catalogue.units.is_empty()
+        || catalogue.tasks.is_empty()
+        || catalogue.indicators().next().is_none()
+    {
+        problem(
+            &mut problems,
+            "plan",
+            format!(
+                "the catalogue is empty ({} units, {} tasks, {} indicators); a plan needs units, tasks and their indicators",
+                catalogue.units.len(),
+                catalogue.tasks.len(),
+                catalogue.indicators().count()
+            ),
+        );
+    }
     check_plan(catalogue, &mut problems);
     check_units(catalogue, &mut problems);
     check_tasks(catalogue, &mut problems);
@@ -47,6 +62,26 @@ fn is_code(s: &str) -> bool {
 }
 
 fn check_plan(catalogue: &Catalogue, problems: &mut Vec<Problem>) {
+    let info = &catalogue.plan;
+    for (field, value) in [("title", &info.title), ("office", &info.office)] {
+        if value.trim().is_empty() {
+            problem(
+                problems,
+                "plan",
+                format!("the {field} is empty; set [plan] {field} as the notice writes it"),
+            );
+        }
+    }
+    if !(2000..=2100).contains(&info.year) {
+        problem(
+            problems,
+            "plan",
+            format!(
+                "the year {} is not a plan year; set [plan] year, e.g. 2021",
+                info.year
+            ),
+        );
+    }
     let id = &catalogue.plan.id;
     if id.is_empty() {
         problem(
@@ -63,6 +98,49 @@ fn check_plan(catalogue: &Catalogue, problems: &mut Vec<Problem>) {
             ),
         );
     }
+}
+
+/// The `review` marks and `# REVIEW:` lines left in a catalogue file, each naming its line.
+pub fn review_marks(text: &str) -> Vec<Problem> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let l = line.trim_start();
+            let mark = l
+                .strip_prefix("# REVIEW:")
+                .or_else(|| l.strip_prefix("review ="))?;
+            Some(Problem {
+                place: format!("line {}", i + 1),
+                message: format!(
+                    "review mark left: {}; resolve it, then delete the mark",
+                    mark.trim().trim_matches('"')
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Units nobody can mail feedback to: worth a warning, not a failure.
+pub fn warnings(catalogue: &Catalogue) -> Vec<Problem> {
+    catalogue
+        .reporting_units()
+        .filter(|u| u.email.trim().is_empty())
+        .map(|u| Problem {
+            place: format!("unit {}", u.code),
+            message: format!(
+                "「{}」 has no email; its feedback cannot be mailed until one is set",
+                u.name
+            ),
+        })
+        .collect()
+}
+
+/// A group phrase that stands for units nobody has listed yet (各县区人民政府, 各成员单位, 有关部门).
+fn is_unexpanded_group(name: &str) -> bool {
+    name.starts_with('各')
+        || ["成员单位", "有关部门", "相关部门", "有关单位", "相关单位"]
+            .iter()
+            .any(|w| name.ends_with(w))
 }
 
 fn check_units(catalogue: &Catalogue, problems: &mut Vec<Problem>) {
@@ -83,6 +161,16 @@ fn check_units(catalogue: &Catalogue, problems: &mut Vec<Problem>) {
                 problems,
                 &place,
                 "the code is used by more than one unit; give each unit its own code",
+            );
+        }
+        if is_unexpanded_group(&unit.name) {
+            problem(
+                problems,
+                &place,
+                format!(
+                    "「{}」 is a group, not a unit; list its members as units and put their codes on the tasks instead of {}",
+                    unit.name, unit.code
+                ),
             );
         }
         let mut own = HashSet::new();
@@ -193,9 +281,12 @@ fn check_indicator(
         }
         if ind.comparator == Comparator::None {
             report(format!(
-                "a {kind} indicator needs a comparator: reach, at_least, about or range"
+                "a {kind} indicator needs a comparator: reach, at_least, at_most, about or range"
             ));
         }
+    }
+    if ind.kind == IndicatorKind::Growth && ind.unit.trim().is_empty() {
+        report("a growth indicator needs the unit its figures are reported in (万元, %, 人 …); set unit".to_string());
     }
     if ind.kind == IndicatorKind::Milestone && ind.target.is_some() {
         report(
@@ -231,9 +322,10 @@ fn check_indicator(
             "the deadline '{}' is not a date; write it as YYYY-MM-DD, e.g. {year}-12-31",
             ind.deadline
         ));
-    } else if ind.deadline_month().map(|(y, _)| y) != Some(year) {
+    } else if ind.deadline_month().is_some_and(|(y, _)| y < year) {
+        // A later year is a multi-year plan's own deadline (到2025年); an earlier one cannot be tracked.
         report(format!(
-            "the deadline {} is not in the plan year {year}",
+            "the deadline {} is before the plan year {year}; correct the deadline or [plan] year",
             ind.deadline
         ));
     }
@@ -517,9 +609,9 @@ review"#,
     fn deadlines() {
         broken(
             "target = 5",
-            "target = 5\ndeadline = \"2021-12-31\"",
+            "target = 5\ndeadline = \"2019-12-31\"",
             "indicator T2.1-01",
-            "plan year 2020",
+            "before the plan year 2020",
         );
         for bad in [
             "2020-13-01",

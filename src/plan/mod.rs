@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod extract;
+pub mod import;
+pub mod init;
 pub mod model;
 
 use std::path::Path;
@@ -19,7 +21,8 @@ pub fn load(path: &Path) -> Result<Catalogue, Error> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let problems = check::check(&catalogue);
+    let mut problems = check::check(&catalogue);
+    problems.extend(check::review_marks(&text));
     if !problems.is_empty() {
         return Err(Error::PlanInvalid {
             path: path.to_path_buf(),
@@ -29,29 +32,33 @@ pub fn load(path: &Path) -> Result<Catalogue, Error> {
     Ok(catalogue)
 }
 
-/// `huizong plan check`: prints every problem of a catalogue file; fails when there is any.
-pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
+/// What `plan check` found in a catalogue file.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Problems that make the catalogue unusable, review marks included.
+    pub problems: Vec<check::Problem>,
+    /// Things worth fixing that do not stop a run (a unit without an email).
+    pub warnings: Vec<check::Problem>,
+    /// Units, tasks and indicators in the catalogue.
+    pub counts: (usize, usize, usize),
+}
+
+/// `huizong plan check`: every problem and warning of a catalogue file; the caller prints them.
+pub fn check_file(path: &Path) -> Result<CheckReport, Error> {
     let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let problems = check::check(&catalogue);
-    for p in &problems {
-        println!("{p}");
-    }
-    let indicators = catalogue.indicators().count();
-    if problems.is_empty() {
-        println!(
-            "{}: {} units, {} tasks, {} indicators: OK",
-            path.display(),
+    let mut problems = check::check(&catalogue);
+    problems.extend(check::review_marks(&text));
+    Ok(CheckReport {
+        problems,
+        warnings: check::warnings(&catalogue),
+        counts: (
             catalogue.units.len(),
             catalogue.tasks.len(),
-            indicators
-        );
-        Ok(crate::cli::Outcome::Success)
-    } else {
-        eprintln!("{}: {} problem(s)", path.display(), problems.len());
-        Ok(crate::cli::Outcome::Failed)
-    }
+            catalogue.indicators().count(),
+        ),
+    })
 }

@@ -91,6 +91,10 @@ pub struct Unit {
     /// Other names people write for this unit.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Set by `plan extract` where a person must look (an email to fill in, a group to list); `plan check`
+    /// fails while it is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 /// One task of the notice, e.g. 二（一）.
@@ -153,6 +157,8 @@ pub enum Comparator {
     Range,
     /// A plain figure or 达到: reach it.
     Reach,
+    /// 以内 / 以下 / 不超过 / 控制在: the target is a ceiling.
+    AtMost,
     /// No figure: a milestone or a growth target.
     None,
 }
@@ -203,7 +209,7 @@ pub struct Indicator {
     /// The annual target; absent for milestones and growth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
-    /// Last year's figure for growth targets; the office fills it in.
+    /// The figure the target starts from (从574元提高到609元: 574), or last year's for growth targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<f64>,
     /// When the target is due (ISO date).
@@ -238,6 +244,7 @@ impl Indicator {
             (Some(Target::Range([a, b])), _) => format!("{}-{}", fmt_num(a), fmt_num(b)),
             (Some(Target::Value(v)), Comparator::AtLeast) => format!("≥{}", fmt_num(v)),
             (Some(Target::Value(v)), Comparator::About) => format!("约{}", fmt_num(v)),
+            (Some(Target::Value(v)), Comparator::AtMost) => format!("≤{}", fmt_num(v)),
             (Some(Target::Value(v)), _) => fmt_num(v),
         }
     }

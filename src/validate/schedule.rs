@@ -36,6 +36,8 @@ pub fn met(indicator: &Indicator, value: f64, ctx: &Context<'_>) -> bool {
             (value - target.goal()).abs() <= target.goal() * ctx.settings.about_tolerance
                 || value >= target.goal()
         }
+        // 以内 / 不超过: the target is a ceiling.
+        Comparator::AtMost => value <= target.ceiling() + ctx.settings.sum_tolerance,
         _ => value + ctx.settings.sum_tolerance >= target.goal(),
     }
 }

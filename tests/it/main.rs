@@ -10,6 +10,7 @@ mod forms;
 mod history;
 mod ingest;
 mod mail;
+mod notices;
 mod office;
 mod plan;
 mod util;
