@@ -41,7 +41,7 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
         let _ = tx.send(());
     })
     .and_then(|mut w| {
-        w.watch(&inbox, notify::RecursiveMode::NonRecursive)
+        w.watch(&inbox, notify::RecursiveMode::Recursive)
             .map(|()| w)
     })
     .map_err(|e| log::warn!("file notifications unavailable ({e}); polling the inbox every second"))
@@ -56,7 +56,15 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         let mut ready: Vec<PathBuf> = Vec::new();
-        let entries = scan::scan(&inbox).map_err(Error::io(&inbox))?;
+        // The inbox itself may vanish (a share unmounted, a folder replaced): wait for it to come back.
+        let entries = match scan::scan(&inbox) {
+            Ok(e) => e,
+            Err(e) => {
+                log::warn!("cannot list {} ({e}); trying again", inbox.display());
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
         let present: HashSet<PathBuf> = entries
             .iter()
             .map(|e| scan::path_of(e).to_path_buf())
@@ -92,12 +100,23 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                 .collect();
             periods.sort();
             periods.dedup();
+            let mut retry = false;
             for period in periods {
-                let result = crate::run::run_settled(ws, period, stable.max(settings.settle))?;
+                let result = match crate::run::run_settled(ws, period, stable.max(settings.settle)) {
+                    Ok(r) => r,
+                    // A broken plan or settings will not mend by waiting.
+                    Err(e) if e.is_usage() => return Err(e),
+                    // A busy workspace, a vanished file, a full disk: say so and try again later.
+                    Err(e) => {
+                        log::warn!("the run for {period} did not finish: {e}; trying again shortly");
+                        retry = true;
+                        continue;
+                    }
+                };
                 for f in &result.report.files {
                     if ready
                         .iter()
-                        .any(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == f.name))
+                        .any(|p| crate::run::received_name(p, &inbox) == f.name)
                     {
                         log::info!(
                             "{}: {} for {} ({})",
@@ -110,11 +129,15 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                             "{}\t{}\t{}\t{}",
                             period,
                             f.disposition.name(),
-                            f.name,
+                            f.name.replace(['\n', '\r', '\t'], " "),
                             f.location
                         );
                     }
                 }
+            }
+            if retry {
+                let _ = rx.recv_timeout(Duration::from_secs(2));
+                continue;
             }
             // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run.
             for path in ready {

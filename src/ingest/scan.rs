@@ -1,6 +1,12 @@
 //! Listing what is in the inbox and what must be left alone.
+//!
+//! Sub-folders are entered (an unpacked archive is as much a delivery as loose files); symbolic links, to
+//! files or folders, are never followed.
 
 use std::path::{Path, PathBuf};
+
+/// Deepest sub-folder entered: far beyond any unpacked delivery, and a bound on a hostile tree.
+const MAX_DEPTH: usize = 16;
 
 /// What the scan makes of one inbox entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,7 +15,7 @@ pub enum Entry {
     File(PathBuf),
     /// A symbolic link: never followed out of the inbox.
     Symlink(PathBuf),
-    /// Left where it is (lock files, partial downloads, hidden files, folders), with the reason.
+    /// Left where it is (lock files, partial downloads, hidden files and folders), with the reason.
     Ignored(PathBuf, &'static str),
 }
 
@@ -32,25 +38,44 @@ pub fn transient(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Lists the inbox's entries in name order; the inbox's subfolders are not entered.
-pub fn scan(inbox: &Path) -> std::io::Result<Vec<Entry>> {
+/// Lists the entries of `dir` and of its sub-folders, in path order. An entry that vanishes while it is listed
+/// is left out: the next scan will not see it either.
+pub fn scan(dir: &Path) -> std::io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
-    for dirent in std::fs::read_dir(inbox)? {
-        let dirent = dirent?;
-        let path = dirent.path();
-        let name = dirent.file_name().to_string_lossy().into_owned();
-        let kind = dirent.file_type()?;
-        entries.push(if let Some(why) = transient(&name) {
-            Entry::Ignored(path, why)
-        } else if kind.is_symlink() {
-            Entry::Symlink(path)
-        } else if kind.is_dir() {
-            Entry::Ignored(path, "folder (only files directly in inbox/ are read)")
-        } else if kind.is_file() {
-            Entry::File(path)
-        } else {
-            Entry::Ignored(path, "not a regular file")
-        });
+    let mut stack = vec![(dir.to_path_buf(), 0)];
+    while let Some((folder, depth)) = stack.pop() {
+        let listing = match std::fs::read_dir(&folder) {
+            Ok(l) => l,
+            // The top folder must be readable; a sub-folder removed meanwhile is simply gone.
+            Err(e) if depth == 0 => return Err(e),
+            Err(_) if !folder.exists() => continue,
+            Err(_) => {
+                entries.push(Entry::Ignored(folder, "folder that cannot be read"));
+                continue;
+            }
+        };
+        for dirent in listing {
+            let Ok(dirent) = dirent else { continue };
+            let path = dirent.path();
+            let name = dirent.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = dirent.file_type() else {
+                continue;
+            };
+            entries.push(if let Some(why) = transient(&name) {
+                Entry::Ignored(path, why)
+            } else if kind.is_symlink() {
+                Entry::Symlink(path)
+            } else if kind.is_dir() && depth < MAX_DEPTH {
+                stack.push((path, depth + 1));
+                continue;
+            } else if kind.is_dir() {
+                Entry::Ignored(path, "folder nested too deep")
+            } else if kind.is_file() {
+                Entry::File(path)
+            } else {
+                Entry::Ignored(path, "not a regular file")
+            });
+        }
     }
     entries.sort_by(|a, b| path_of(a).cmp(path_of(b)));
     Ok(entries)
@@ -60,5 +85,32 @@ pub fn scan(inbox: &Path) -> std::io::Result<Vec<Entry>> {
 pub fn path_of(e: &Entry) -> &Path {
     match e {
         Entry::File(p) | Entry::Symlink(p) | Entry::Ignored(p, _) => p,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_folders_are_entered_and_hidden_ones_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("县区/安定区")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("a.xlsx"), b"1").unwrap();
+        std::fs::write(root.join("县区/安定区/b.xlsx"), b"2").unwrap();
+        std::fs::write(root.join(".git/c"), b"3").unwrap();
+        std::os::unix::fs::symlink(root.join("县区"), root.join("link")).unwrap();
+        let got = scan(root).unwrap();
+        assert_eq!(
+            got,
+            [
+                Entry::Ignored(root.join(".git"), "hidden file"),
+                Entry::File(root.join("a.xlsx")),
+                Entry::Symlink(root.join("link")),
+                Entry::File(root.join("县区/安定区/b.xlsx")),
+            ]
+        );
     }
 }
