@@ -477,40 +477,41 @@ fn remove_empty_folders(moved: &Path, inbox: &Path) {
     }
 }
 
-/// Sets from the ledger when each file arrived (the run that first recorded it, by where it was filed or else
-/// by its bytes), the time it was received then, and the name it arrived under when its archived copy's name
-/// lost a clash.
+/// Sets from the ledger when each file arrived (the run that first recorded it), the time it was received then,
+/// and the name it arrived under when its archived copy's name lost a clash. An archived file is found by where
+/// it was filed; a file still in the inbox by its name and bytes (a run killed before moving it recorded it).
+/// Two copies of the same bytes keep each its own time, so neither can take the other's place.
 fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) {
     let entries = ledger::read(&ws.ledger_path());
     let mut runs: HashMap<&str, u64> = HashMap::new();
-    let mut by_hash: HashMap<&str, (u64, &str)> = HashMap::new();
-    let mut by_location: HashMap<&str, (u64, &str)> = HashMap::new();
+    let mut by_name: HashMap<(&str, &str), (u64, &LedgerEntry)> = HashMap::new();
+    let mut by_location: HashMap<&str, (u64, &LedgerEntry)> = HashMap::new();
     for e in &entries {
         let next = runs.len() as u64;
         let run = *runs.entry(e.run_id.as_str()).or_insert(next);
-        if !e.sha256.is_empty() {
-            by_hash
-                .entry(e.sha256.as_str())
-                .or_insert((run, e.first_seen.as_str()));
-        }
+        by_name
+            .entry((e.sha256.as_str(), e.name.as_str()))
+            .or_insert((run, e));
         by_location
             .entry(e.location.as_str())
-            .or_insert((run, e.name.as_str()));
+            .or_insert((run, e));
     }
     let inbox = ws.inbox();
     for c in candidates {
-        let filed = by_location
-            .get(ws.relative(&c.path).to_string_lossy().as_ref())
-            .filter(|_| !c.path.starts_with(&inbox));
-        if let Some((run, name)) = filed {
-            c.arrival = *run;
-            c.name = (*name).to_string();
-        }
-        if let Some((run, first_seen)) = by_hash.get(c.sha256.as_str()) {
-            c.arrival = c.arrival.min(*run);
-            if let Ok(t) = first_seen.parse::<jiff::Timestamp>() {
-                c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
-            }
+        let found = if c.path.starts_with(&inbox) {
+            by_name.get(&(c.sha256.as_str(), c.name.as_str()))
+        } else {
+            by_location.get(ws.relative(&c.path).to_string_lossy().as_ref())
+        };
+        let Some((run, name, first_seen)) =
+            found.map(|(run, e)| (*run, e.name.clone(), e.first_seen.clone()))
+        else {
+            continue;
+        };
+        c.arrival = run;
+        c.name = name;
+        if let Ok(t) = first_seen.parse::<jiff::Timestamp>() {
+            c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
         }
     }
 }

@@ -230,3 +230,107 @@ fn runs_killed_at_random_moments_lose_nothing() {
         }
     }
 }
+
+/// strace, if installed. Absent: a notice and `None`, or a panic under `CI=true`.
+fn strace() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("strace"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("strace is missing, and CI=true requires it");
+        }
+        eprintln!("notice: strace is not installed; skipping the kill-at-each-rename test");
+    }
+    found
+}
+
+/// A small month with every kind of filing: returns (one in a sub-folder), a copy, a correction carrying an
+/// older time, broken files whose names clash, a file called like a reason file, and November's return.
+fn tricky_inbox() -> Vec<(&'static str, Vec<u8>, u64)> {
+    let catalogue = Catalogue::from_toml(huizong::demo::BUILTIN_PLAN).unwrap();
+    let ret = |unit: &str, p: Period, edits: &[huizong::demo::Edit]| {
+        filled_return(&catalogue, &Settings::default(), p, unit, edits).unwrap()
+    };
+    let day = |d: u64| 1_604_188_800 + d * 86_400;
+    let fix = [huizong::demo::Edit::new(
+        "T2.7-02",
+        huizong::forms::col::REMARK,
+        huizong::demo::Value::Text("已更正".into()),
+    )];
+    vec![
+        ("kjj.xlsx", ret("kjj", OCT, &[]), day(1)),
+        ("kjj again.xlsx", ret("kjj", OCT, &[]), day(2)),
+        ("czj.xlsx", ret("czj", OCT, &[]), day(3)),
+        ("czj 更正.xlsx", ret("czj", OCT, &fix), day(2)),
+        ("县区/安定区.xlsx", ret("anding", OCT, &[]), day(1)),
+        ("bad.xlsx", b"PK\x03\x04 broken one".to_vec(), day(1)),
+        ("bad (2).xlsx", b"PK\x03\x04 broken two".to_vec(), day(1)),
+        ("县区/bad.xlsx", b"PK\x03\x04 broken three".to_vec(), day(1)),
+        ("readme.reason.txt", b"a note".to_vec(), day(1)),
+        ("gxj 11月.xlsx", ret("gxj", OCT.next(), &[]), day(20)),
+    ]
+}
+
+fn put_all(ws: &Workspace, files: &[(&str, Vec<u8>, u64)]) {
+    for (name, bytes, secs) in files {
+        let path = ws.path().join("inbox").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        util::set_mtime(&path, *secs);
+    }
+}
+
+#[test]
+fn runs_killed_at_each_rename_are_repaired_by_running_again() {
+    let Some(strace) = strace() else { return };
+    let files = tricky_inbox();
+    let reference = Workspace::new();
+    put_all(&reference, &files);
+    reference.ok(&["run", "--period", "2020-10"]);
+    let expected = snapshot(reference.path());
+    let mut killed = 0;
+    for n in 1..200 {
+        let ws = Workspace::new();
+        put_all(&ws, &files);
+        let out = Command::new(&strace)
+            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+            .arg("trace=rename,renameat,renameat2")
+            .arg("-e")
+            .arg(format!("inject=rename,renameat,renameat2:signal=KILL:when={n}"))
+            .arg(env!("CARGO_BIN_EXE_huizong"))
+            .arg("--root")
+            .arg(ws.path())
+            .args(["run", "--period", "2020-10"])
+            .output()
+            .unwrap();
+        let finished = out.status.success();
+        if !finished {
+            killed += 1;
+            // Killed at the rename: the next run repairs.
+            ws.ok(&["run", "--period", "2020-10"]);
+        }
+        let got = snapshot(ws.path());
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "killed at rename {n}: the files differ"
+        );
+        for (k, v) in &expected {
+            assert!(got[k] == *v, "killed at rename {n}: {k} differs");
+        }
+        let ledger = std::fs::read_to_string(ws.path().join("outbox/ledger.jsonl")).unwrap();
+        assert_eq!(
+            ledger.lines().count(),
+            9,
+            "killed at rename {n}: one ledger entry per filed file"
+        );
+        if finished {
+            break;
+        }
+    }
+    eprintln!("{killed} runs killed at a rename, each repaired");
+    assert!(killed > 10, "only {killed} renames were interrupted");
+}
