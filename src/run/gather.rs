@@ -231,3 +231,59 @@ fn unavailable(e: &std::io::Error) -> Outcome {
         Outcome::Unavailable(format!("暂时无法打开（{e}），留在原处"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn look(path: PathBuf, base: &Path) -> Candidate {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let period = Period {
+            year: 2020,
+            month: 10,
+        };
+        examine(
+            path,
+            Place::Inbox,
+            base,
+            &catalogue,
+            &Settings::default(),
+            period,
+        )
+    }
+
+    #[test]
+    fn a_vanished_or_unopenable_file_is_an_outcome_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = look(dir.path().join("市科技局.xlsx"), dir.path());
+        assert!(matches!(gone.outcome, Outcome::Gone));
+        assert_eq!(gone.unit_hint, "kjj");
+        // A folder where a file was expected cannot be read as one.
+        std::fs::create_dir(dir.path().join("odd.xlsx")).unwrap();
+        let odd = look(dir.path().join("odd.xlsx"), dir.path());
+        assert!(matches!(odd.outcome, Outcome::Unavailable(_)), "{:?}", odd.name);
+    }
+
+    #[test]
+    fn a_broken_file_written_moments_ago_is_pending_and_an_old_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("县区");
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("half.xlsx");
+        std::fs::write(&path, b"PK\x03\x04 half").unwrap();
+        let fresh = look(path.clone(), dir.path());
+        assert!(matches!(fresh.outcome, Outcome::Pending));
+        assert_eq!(fresh.name, "县区/half.xlsx");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_604_000_000))
+            .unwrap();
+        let old = look(path, dir.path());
+        assert!(matches!(
+            old.outcome,
+            Outcome::Refused(Code::UnreadableFile, _)
+        ));
+    }
+}
