@@ -207,7 +207,7 @@ fn assess_settled(
         // Only new files move; a rejected file read afresh stays put when it is rejected again.
         let location = match target_dir {
             Some(dir) if c.place == Place::Inbox && !c.path.starts_with(&dir) => {
-                let planned = ledger::unique_path(&dir, &c.name, &reserved);
+                let planned = ledger::unique_path(&dir, &c.rel, &reserved);
                 reserved.insert(planned.clone());
                 moves.push((i, planned.clone(), code));
                 planned
@@ -228,7 +228,7 @@ fn assess_settled(
             period: p,
             disposition: *disposition,
             reason: reason.clone(),
-            location: ws.relative(&location).to_string_lossy().into_owned(),
+            location: shown(ws, &location),
             late: false,
         });
     }
@@ -260,7 +260,7 @@ fn assess_settled(
             period: String::new(),
             disposition: Disposition::Ignored,
             reason: (*why).to_string(),
-            location: ws.relative(path).to_string_lossy().into_owned(),
+            location: shown(ws, path),
             late: false,
         });
     }
@@ -411,7 +411,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
                 period: record.period.clone(),
                 disposition: record.disposition.name().to_string(),
                 reason: record.reason.clone(),
-                location: ws.relative(&m.to).to_string_lossy().into_owned(),
+                location: shown(ws, &m.to),
             }
         })
         .filter(|e| !known.contains(&(e.sha256.clone(), e.location.clone())))
@@ -466,6 +466,11 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     })
 }
 
+/// A path inside the workspace as report, ledger and people see it (names decoded for display).
+fn shown(ws: &Workspace, path: &Path) -> String {
+    crate::ingest::scan::display_path(ws.relative(path))
+}
+
 /// Removes the sub-folders of the inbox that `moved` left empty (an unpacked archive, now filed).
 fn remove_empty_folders(moved: &Path, inbox: &Path) {
     let mut dir = moved.parent();
@@ -501,7 +506,7 @@ fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) {
         let found = if c.path.starts_with(&inbox) {
             by_name.get(&(c.sha256.as_str(), c.name.as_str()))
         } else {
-            by_location.get(ws.relative(&c.path).to_string_lossy().as_ref())
+            by_location.get(shown(ws, &c.path).as_str())
         };
         let Some((run, name, first_seen)) =
             found.map(|(run, e)| (*run, e.name.clone(), e.first_seen.clone()))

@@ -3,6 +3,7 @@
 //! Sub-folders are entered (an unpacked archive is as much a delivery as loose files); symbolic links, to
 //! files or folders, are never followed.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// Deepest sub-folder entered: far beyond any unpacked delivery, and a bound on a hostile tree.
@@ -81,6 +82,61 @@ pub fn scan(dir: &Path) -> std::io::Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// A file name as people read it: UTF-8 as it is, else GB18030 (the GBK names of a Windows zip unpacked on
+/// Linux), else each undecodable byte as `\xNN`. Control characters are escaped (`\n`), so that a name can never
+/// break a line of the terminal or a report. Two different names never display alike: UTF-8 and GB18030
+/// decoding are each one-to-one, and a valid UTF-8 name never takes the GB18030 path.
+pub fn display_name(name: &OsStr) -> String {
+    let bytes = name.as_encoded_bytes();
+    let decoded = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+            Some(s) => s.into_owned(),
+            None => escape_invalid(bytes),
+        },
+    };
+    let mut out = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Valid UTF-8 runs kept, every other byte written `\xNN`.
+fn escape_invalid(mut bytes: &[u8]) -> String {
+    let mut out = String::new();
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len()).max(1);
+                for b in &rest[..bad] {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+                bytes = &rest[bad..];
+            }
+        }
+    }
+    out
+}
+
+/// A relative path as people read it: each part by [`display_name`], joined by `/`.
+pub fn display_path(path: &Path) -> String {
+    path.components()
+        .map(|c| display_name(c.as_os_str()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The path of any entry.
 pub fn path_of(e: &Entry) -> &Path {
     match e {
@@ -91,6 +147,22 @@ pub fn path_of(e: &Entry) -> &Path {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn names_display_as_utf8_then_gb18030_then_escaped() {
+        let gbk = encoding_rs::GBK.encode("定西市科技局.xlsx").0;
+        assert_eq!(display_name(OsStr::from_bytes(&gbk)), "定西市科技局.xlsx");
+        assert_eq!(display_name(OsStr::new("报表.xlsx")), "报表.xlsx");
+        assert_eq!(display_name(OsStr::from_bytes(b"a\xff\xfe.xlsx")), "a\\xff\\xfe.xlsx");
+        assert_eq!(display_name(OsStr::new("a\nrejected: b.xlsx")), "a\\nrejected: b.xlsx");
+        // Two GBK names that a lossy decoding would make one stay two.
+        let other = encoding_rs::GBK.encode("定西市财政局.xlsx").0;
+        assert_ne!(
+            display_name(OsStr::from_bytes(&gbk)),
+            display_name(OsStr::from_bytes(&other))
+        );
+    }
 
     #[test]
     fn sub_folders_are_entered_and_hidden_ones_left_alone() {

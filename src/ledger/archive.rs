@@ -1,7 +1,9 @@
 //! Moving received files into the archive and quarantine: names that never clash, reasons beside rejected
 //! files, and moves that work across file systems without losing or changing a byte.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -9,43 +11,33 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::finding::Code;
 
-/// Longest stored file name, in bytes: room under the usual 255-byte limit for ` (NN)` and `.reason.txt`.
-const MAX_NAME: usize = 180;
+/// Longest file name the archive stores, in bytes: room under the usual 255-byte limit for ` (NN)` and
+/// `.reason.txt`. A received name fits its own file system, so only a name within 17 bytes of the limit is cut.
+const MAX_NAME: usize = 255 - " (99)".len() - ".reason.txt".len();
 
-/// A file name safe to create: no path separators or control characters, not hidden, not empty, and short
-/// enough for the file system (long names are cut on a character boundary, keeping the extension).
-pub fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let trimmed = cleaned.trim_start_matches('.');
-    let name = if trimmed.is_empty() {
-        "unnamed"
-    } else {
-        trimmed
-    };
-    if name.len() <= MAX_NAME {
-        return name.to_string();
+/// The name to store `name` under: its bytes unchanged, only cut (keeping the extension) when too long to take a
+/// number and a reason file beside it.
+pub fn safe_name(name: &OsStr) -> OsString {
+    let bytes = name.as_encoded_bytes();
+    if bytes.len() <= MAX_NAME {
+        return name.to_os_string();
     }
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e)
-        .filter(|e| e.len() <= 10)
-        .unwrap_or("");
-    let mut cut = MAX_NAME - ext.len() - 1;
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
+    let ext = bytes
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map(|i| &bytes[i..])
+        .filter(|e| e.len() <= 11)
+        .unwrap_or(b"");
+    let mut cut = MAX_NAME - ext.len();
+    // Cut on a character boundary when the name is UTF-8.
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
     }
-    format!("{}.{ext}", &name[..cut])
-        .trim_end_matches('.')
-        .to_string()
+    let mut out = bytes[..cut].to_vec();
+    out.extend_from_slice(ext);
+    OsString::from_vec(out)
 }
 
 /// Whether anything (a file, a folder, even a dangling link) already has this name.
@@ -53,16 +45,22 @@ fn taken(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
-/// A path in `dir` for `name` that is neither taken nor in `reserved`: `name`, then `name (2)`, `name (3)` …
-/// before the extension. A rejected file's `.reason.txt` must be free too. A name received in a sub-folder
-/// (`县区/安定区.xlsx`) keeps its folders below `dir`.
+/// A path in `dir` for the file received as `rel` (its path below the inbox, as bytes) that is neither taken nor
+/// in `reserved`: the name, then `name (2)`, `name (3)` … before the extension. A rejected file's `.reason.txt`
+/// must be free too. A file received in a sub-folder keeps its folders below `dir`.
 pub fn unique_path(
     dir: &Path,
-    name: &str,
+    rel: &Path,
     reserved: &std::collections::HashSet<PathBuf>,
 ) -> PathBuf {
-    let mut parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
-    let file = parts.pop().unwrap_or("");
+    let mut parts: Vec<&OsStr> = rel
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let file = parts.pop().unwrap_or(OsStr::new("unnamed"));
     let dir = parts
         .iter()
         .fold(dir.to_path_buf(), |d, p| d.join(safe_name(p)));
@@ -72,12 +70,18 @@ pub fn unique_path(
     if free(&first) {
         return first;
     }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-        _ => (name.clone(), String::new()),
+    let bytes = name.as_encoded_bytes();
+    let (stem, ext) = match bytes.iter().rposition(|&b| b == b'.') {
+        Some(i) if i > 0 => bytes.split_at(i),
+        _ => (bytes, &b""[..]),
     };
     (2..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .map(|n| {
+            let mut b = stem.to_vec();
+            b.extend_from_slice(format!(" ({n})").as_bytes());
+            b.extend_from_slice(ext);
+            dir.join(OsString::from_vec(b))
+        })
         .find(free)
         .expect("some numbered name is free")
 }
@@ -226,26 +230,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_made_safe_and_unique() {
-        assert_eq!(safe_name("a/b\u{7}.xlsx"), "a_b_.xlsx");
-        assert_eq!(safe_name("..."), "unnamed");
-        let long = safe_name(&format!("{}.xlsx", "报".repeat(100)));
+    fn names_keep_their_bytes_and_become_unique() {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = OsStr::from_bytes(b"a\nb\xb1\xa8.xlsx");
+        assert_eq!(safe_name(odd), odd);
+        let long = safe_name(OsStr::new(&format!("{}.xlsx", "报".repeat(80))));
         assert!(
-            long.len() <= MAX_NAME && long.ends_with("报.xlsx"),
-            "{long}"
+            long.len() <= MAX_NAME && long.to_str().unwrap().ends_with("报.xlsx"),
+            "{long:?}"
         );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("x.xlsx"), b"1").unwrap();
         std::os::unix::fs::symlink("/nonexistent", dir.path().join("x (2).xlsx")).unwrap();
         let mut reserved = std::collections::HashSet::new();
         assert_eq!(
-            unique_path(dir.path(), "x.xlsx", &reserved),
+            unique_path(dir.path(), Path::new("x.xlsx"), &reserved),
             dir.path().join("x (3).xlsx")
         );
         reserved.insert(dir.path().join("x (3).xlsx"));
         assert_eq!(
-            unique_path(dir.path(), "x.xlsx", &reserved),
+            unique_path(dir.path(), Path::new("x.xlsx"), &reserved),
             dir.path().join("x (4).xlsx")
+        );
+        std::fs::write(dir.path().join(odd), b"1").unwrap();
+        assert_eq!(
+            unique_path(dir.path(), odd.as_ref(), &reserved),
+            dir.path().join(OsStr::from_bytes(b"a\nb\xb1\xa8 (2).xlsx"))
+        );
+        assert_eq!(
+            unique_path(dir.path(), &Path::new("批").join(odd), &reserved),
+            dir.path().join("批").join(odd)
         );
     }
 }

@@ -28,6 +28,8 @@ pub enum Place {
 pub struct Candidate {
     /// Where it is now.
     pub path: PathBuf,
+    /// Its path below the folder it was found in, as bytes: the name it is filed under.
+    pub rel: PathBuf,
     /// Which folder that is.
     pub place: Place,
     /// The name it arrived under (relative to the inbox when it came in a sub-folder).
@@ -238,6 +240,7 @@ mod tests {
     fn cand(name: &str, place: Place, arrival: u64, secs: u64, sha: &str, o: Outcome) -> Candidate {
         Candidate {
             path: PathBuf::from(name),
+            rel: PathBuf::from(name),
             place,
             name: name.to_string(),
             size: 1,

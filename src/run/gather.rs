@@ -87,13 +87,9 @@ fn recently_modified(path: &Path, settle: Duration) -> bool {
         .unwrap_or(false)
 }
 
-/// The name a file was received under: its path below `base`, folders joined by `/`.
+/// The name a file was received under, as people read it: its path below `base`, folders joined by `/`.
 pub fn received_name(path: &Path, base: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    scan::display_path(path.strip_prefix(base).unwrap_or(path))
 }
 
 /// Reads one file and says what it is. A bad, vanished or unopenable file is an outcome, never an error.
@@ -106,9 +102,10 @@ pub fn examine(
     period: Period,
 ) -> Candidate {
     let name = received_name(&path, base);
+    let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
     let file_name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(scan::display_name)
         .unwrap_or_default();
     let stem = file_name
         .rsplit_once('.')
@@ -122,6 +119,7 @@ pub fn examine(
     let now = SystemTime::now();
     let mut c = Candidate {
         path,
+        rel,
         place,
         name,
         size: 0,

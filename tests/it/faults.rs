@@ -319,3 +319,88 @@ fn a_deleted_earlier_report_is_named() {
         missing[0]["message"]
     );
 }
+
+#[test]
+fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let ws = Workspace::new();
+    let inbox = ws.path().join("inbox");
+    // Names as a Windows zip unpacked on Linux leaves them: GBK bytes, not UTF-8.
+    let kjj_name = encoding_rs::GBK.encode("定西市科技局10月.xlsx").0.into_owned();
+    let czj_name = encoding_rs::GBK.encode("定西市财政局10月.xlsx").0.into_owned();
+    let kjj = ret("kjj", OCT, &[]);
+    for (name, bytes) in [
+        (kjj_name.as_slice(), kjj.clone()),
+        (czj_name.as_slice(), ret("czj", OCT, &[])),
+        ("kjj#2.xlsx".as_bytes(), kjj.clone()),
+        (
+            "bad\nrejected: forged.xlsx (fake)".as_bytes(),
+            b"PK\x03\x04 broken".to_vec(),
+        ),
+    ] {
+        let path = inbox.join(OsStr::from_bytes(name));
+        std::fs::write(&path, bytes).unwrap();
+        util::received_on_time(&path, 2020, 10);
+    }
+    // The copy came an hour after the original.
+    util::set_mtime(&inbox.join("kjj#2.xlsx"), 1_604_278_800 + 3_600);
+    let out = ws.ok(&["run", "--period", "2020-10"]);
+    let r: Json = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("outbox/2020-10/report.json")).unwrap(),
+    )
+    .unwrap();
+    let f = file(&r, "定西市科技局10月.xlsx");
+    assert_eq!((&f["disposition"], &f["unit"]), (&"accepted".into(), &"kjj".into()));
+    assert_eq!(file(&r, "定西市财政局10月.xlsx")["unit"], "czj");
+    assert_eq!(file(&r, "kjj#2.xlsx")["disposition"], "duplicate");
+    assert_eq!(
+        file(&r, "bad\\nrejected: forged.xlsx (fake)")["disposition"],
+        "rejected"
+    );
+    // On disk the names are the bytes that arrived.
+    let accepted = ws.path().join("outbox/2020-10/accepted");
+    assert_eq!(
+        std::fs::read(accepted.join(OsStr::from_bytes(&kjj_name))).unwrap(),
+        kjj
+    );
+    assert!(accepted.join(OsStr::from_bytes(&czj_name)).exists());
+    assert!(
+        ws.path()
+            .join("outbox/2020-10/rejected")
+            .join("bad\nrejected: forged.xlsx (fake)")
+            .exists()
+    );
+    let names: Vec<String> = ledger(&ws)
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"定西市科技局10月.xlsx".to_string()), "{names:?}");
+    assert!(names.contains(&"定西市财政局10月.xlsx".to_string()), "{names:?}");
+    let stdout = util::stdout(&out);
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("rejected: forged")),
+        "{stdout}"
+    );
+    // The `#` does not cut the link to the duplicate in 问题清单.
+    let book = std::fs::read(
+        std::fs::read_dir(ws.path().join("outbox/2020-10"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let mut rels = String::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        if part.name().unwrap().contains("_rels/sheet") {
+            std::io::Read::read_to_string(&mut part, &mut rels).unwrap();
+        }
+    }
+    assert!(!rels.contains("Target=\"accepted/kjj\""), "{rels}");
+    assert!(!rels.contains("Target=\"duplicates/kjj\""), "{rels}");
+    let again = run(&ws, "2020-10");
+    assert_eq!(again["files"], r["files"]);
+}
