@@ -78,4 +78,3 @@ pub fn read(path: &Path) -> Vec<LedgerEntry> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
-

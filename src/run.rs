@@ -15,10 +15,10 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-pub use complete::deadline;
-pub use gather::received_name;
 use complete::completeness;
+pub use complete::deadline;
 use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
+pub use gather::received_name;
 
 use crate::consolidate::model::{Disposition, FileRecord, Lookup, Report, Summary, tables};
 use crate::consolidate::{feedback, workbook};
@@ -497,9 +497,7 @@ fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) {
         by_name
             .entry((e.sha256.as_str(), e.name.as_str()))
             .or_insert((run, e));
-        by_location
-            .entry(e.location.as_str())
-            .or_insert((run, e));
+        by_location.entry(e.location.as_str()).or_insert((run, e));
     }
     let inbox = ws.inbox();
     for c in candidates {

@@ -102,13 +102,16 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
             periods.dedup();
             let mut retry = false;
             for period in periods {
-                let result = match crate::run::run_settled(ws, period, stable.max(settings.settle)) {
+                let result = match crate::run::run_settled(ws, period, stable.max(settings.settle))
+                {
                     Ok(r) => r,
                     // A broken plan or settings will not mend by waiting.
                     Err(e) if e.is_usage() => return Err(e),
                     // A busy workspace, a vanished file, a full disk: say so and try again later.
                     Err(e) => {
-                        log::warn!("the run for {period} did not finish: {e}; trying again shortly");
+                        log::warn!(
+                            "the run for {period} did not finish: {e}; trying again shortly"
+                        );
                         retry = true;
                         continue;
                     }

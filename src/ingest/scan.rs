@@ -90,10 +90,12 @@ pub fn display_name(name: &OsStr) -> String {
     let bytes = name.as_encoded_bytes();
     let decoded = match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_) => match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-            Some(s) => s.into_owned(),
-            None => escape_invalid(bytes),
-        },
+        Err(_) => {
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+                Some(s) => s.into_owned(),
+                None => escape_invalid(bytes),
+            }
+        }
     };
     let mut out = String::with_capacity(decoded.len());
     for c in decoded.chars() {
@@ -154,8 +156,14 @@ mod tests {
         let gbk = encoding_rs::GBK.encode("定西市科技局.xlsx").0;
         assert_eq!(display_name(OsStr::from_bytes(&gbk)), "定西市科技局.xlsx");
         assert_eq!(display_name(OsStr::new("报表.xlsx")), "报表.xlsx");
-        assert_eq!(display_name(OsStr::from_bytes(b"a\xff\xfe.xlsx")), "a\\xff\\xfe.xlsx");
-        assert_eq!(display_name(OsStr::new("a\nrejected: b.xlsx")), "a\\nrejected: b.xlsx");
+        assert_eq!(
+            display_name(OsStr::from_bytes(b"a\xff\xfe.xlsx")),
+            "a\\xff\\xfe.xlsx"
+        );
+        assert_eq!(
+            display_name(OsStr::new("a\nrejected: b.xlsx")),
+            "a\\nrejected: b.xlsx"
+        );
         // Two GBK names that a lossy decoding would make one stay two.
         let other = encoding_rs::GBK.encode("定西市财政局.xlsx").0;
         assert_ne!(

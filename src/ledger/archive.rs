@@ -222,7 +222,11 @@ pub fn read_reason(path: &Path) -> Option<(Code, String, String)> {
     };
     let code = field("代码：")?;
     let code = Code::ALL.iter().copied().find(|c| c.name() == code)?;
-    Some((code, field("原因：")?, field("SHA-256：").unwrap_or_default()))
+    Some((
+        code,
+        field("原因：")?,
+        field("SHA-256：").unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]

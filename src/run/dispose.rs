@@ -93,8 +93,7 @@ pub fn decide(
     for c in candidates {
         // A copy filed in duplicates/ never makes its original a copy: if a run was killed after filing the copy
         // and before filing the original, the original is still the first.
-        let first =
-            c.place != Place::Duplicates && (c.sha256.is_empty() || seen.insert(&c.sha256));
+        let first = c.place != Place::Duplicates && (c.sha256.is_empty() || seen.insert(&c.sha256));
         out.push(match (c.place, &c.outcome) {
             (_, Outcome::Unavailable(why)) => (Disposition::Ignored, why.clone()),
             (_, Outcome::Gone) => (
@@ -144,10 +143,11 @@ pub fn decide(
         }
     }
     for list in by_unit.values() {
-        let Some(&newest) = list
-            .iter()
-            .max_by(|&&a, &&b| candidates[a].arrival_key().cmp(&candidates[b].arrival_key()))
-        else {
+        let Some(&newest) = list.iter().max_by(|&&a, &&b| {
+            candidates[a]
+                .arrival_key()
+                .cmp(&candidates[b].arrival_key())
+        }) else {
             continue;
         };
         for &i in list.iter().filter(|&&i| i != newest) {
@@ -271,8 +271,22 @@ mod tests {
     #[test]
     fn a_later_arrival_wins_whatever_its_modification_time() {
         let c = [
-            cand("old.xlsx", Place::Accepted, 0, 2_000, "a", parsed("czj", 10)),
-            cand("fix.xlsx", Place::Inbox, u64::MAX, 1_000, "b", parsed("czj", 10)),
+            cand(
+                "old.xlsx",
+                Place::Accepted,
+                0,
+                2_000,
+                "a",
+                parsed("czj", 10),
+            ),
+            cand(
+                "fix.xlsx",
+                Place::Inbox,
+                u64::MAX,
+                1_000,
+                "b",
+                parsed("czj", 10),
+            ),
         ];
         assert_eq!(
             names(&c),

@@ -103,10 +103,7 @@ pub fn examine(
 ) -> Candidate {
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
-    let file_name = path
-        .file_name()
-        .map(scan::display_name)
-        .unwrap_or_default();
+    let file_name = path.file_name().map(scan::display_name).unwrap_or_default();
     let stem = file_name
         .rsplit_once('.')
         .map_or(file_name.as_str(), |(s, _)| s)
@@ -259,7 +256,11 @@ mod tests {
         // A folder where a file was expected cannot be read as one.
         std::fs::create_dir(dir.path().join("odd.xlsx")).unwrap();
         let odd = look(dir.path().join("odd.xlsx"), dir.path());
-        assert!(matches!(odd.outcome, Outcome::Unavailable(_)), "{:?}", odd.name);
+        assert!(
+            matches!(odd.outcome, Outcome::Unavailable(_)),
+            "{:?}",
+            odd.name
+        );
     }
 
     #[test]

@@ -299,7 +299,9 @@ fn runs_killed_at_each_rename_are_repaired_by_running_again() {
             .args(["-f", "-qq", "-o", "/dev/null", "-e"])
             .arg("trace=rename,renameat,renameat2")
             .arg("-e")
-            .arg(format!("inject=rename,renameat,renameat2:signal=KILL:when={n}"))
+            .arg(format!(
+                "inject=rename,renameat,renameat2:signal=KILL:when={n}"
+            ))
             .arg(env!("CARGO_BIN_EXE_huizong"))
             .arg("--root")
             .arg(ws.path())

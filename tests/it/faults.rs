@@ -80,12 +80,20 @@ fn a_file_still_being_written_stays_in_the_inbox_until_complete() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0]["severity"], "info");
     assert!(path.exists(), "the half file must stay in the inbox");
-    assert!(ws.path().join("outbox/2020-10/rejected").read_dir().is_err());
+    assert!(
+        ws.path()
+            .join("outbox/2020-10/rejected")
+            .read_dir()
+            .is_err()
+    );
     // The unit is not told that nothing arrived.
     let missing = findings(&r, "MISSING_RETURN");
     let kjj = missing.iter().find(|f| f["unit"] == "kjj").unwrap();
     assert!(
-        kjj["message"].as_str().unwrap().contains("已收到“kjj.xlsx”"),
+        kjj["message"]
+            .as_str()
+            .unwrap()
+            .contains("已收到“kjj.xlsx”"),
         "{kjj}"
     );
     assert!(ledger(&ws).is_empty());
@@ -122,7 +130,11 @@ fn a_rejected_file_whose_bytes_changed_is_read_again() {
         full
     );
     assert!(!rejected.exists());
-    assert!(!ws.path().join("outbox/2020-10/rejected/czj.xlsx.reason.txt").exists());
+    assert!(
+        !ws.path()
+            .join("outbox/2020-10/rejected/czj.xlsx.reason.txt")
+            .exists()
+    );
     assert_eq!(unit(&r, "czj")["status"], "on_time");
     let again = run(&ws, "2020-10");
     assert_eq!(again["files"], r["files"]);
@@ -229,7 +241,10 @@ fn a_correction_carrying_an_older_time_still_replaces_the_original() {
         file(&again, "2020-10_czj 更正.xlsx")["disposition"],
         "accepted"
     );
-    assert_eq!(file(&again, "2020-10_czj 再次.xlsx")["disposition"], "rejected");
+    assert_eq!(
+        file(&again, "2020-10_czj 再次.xlsx")["disposition"],
+        "rejected"
+    );
     assert_eq!(unit(&again, "czj")["status"], "on_time");
     let third = run(&ws, "2020-10");
     assert_eq!(third["files"], again["files"]);
@@ -284,10 +299,16 @@ fn a_file_dated_in_the_future_is_taken_as_received_now() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((received.as_second() - now as i64).abs() < 120, "{received}");
+    assert!(
+        (received.as_second() - now as i64).abs() < 120,
+        "{received}"
+    );
     let future = findings(&r, "FUTURE_TIME");
     assert_eq!(future.len(), 1);
-    assert_eq!((&future[0]["unit"], &future[0]["severity"]), (&"kjj".into(), &"info".into()));
+    assert_eq!(
+        (&future[0]["unit"], &future[0]["severity"]),
+        (&"kjj".into(), &"info".into())
+    );
     let again = run(&ws, "2020-10");
     assert_eq!(again["files"], r["files"], "the time taken is kept");
     assert_eq!(again["findings"], r["findings"]);
@@ -297,7 +318,18 @@ fn a_file_dated_in_the_future_is_taken_as_received_now() {
 fn a_deleted_earlier_report_is_named() {
     let ws = Workspace::new();
     let sep = ws.path().join("inbox/kjj-9.xlsx");
-    std::fs::write(&sep, ret("kjj", Period { year: 2020, month: 9 }, &[])).unwrap();
+    std::fs::write(
+        &sep,
+        ret(
+            "kjj",
+            Period {
+                year: 2020,
+                month: 9,
+            },
+            &[],
+        ),
+    )
+    .unwrap();
     util::received_on_time(&sep, 2020, 9);
     run(&ws, "2020-09");
     let oct = ws.path().join("inbox/kjj-10.xlsx");
@@ -327,8 +359,14 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
     let ws = Workspace::new();
     let inbox = ws.path().join("inbox");
     // Names as a Windows zip unpacked on Linux leaves them: GBK bytes, not UTF-8.
-    let kjj_name = encoding_rs::GBK.encode("定西市科技局10月.xlsx").0.into_owned();
-    let czj_name = encoding_rs::GBK.encode("定西市财政局10月.xlsx").0.into_owned();
+    let kjj_name = encoding_rs::GBK
+        .encode("定西市科技局10月.xlsx")
+        .0
+        .into_owned();
+    let czj_name = encoding_rs::GBK
+        .encode("定西市财政局10月.xlsx")
+        .0
+        .into_owned();
     let kjj = ret("kjj", OCT, &[]);
     for (name, bytes) in [
         (kjj_name.as_slice(), kjj.clone()),
@@ -351,7 +389,10 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
     )
     .unwrap();
     let f = file(&r, "定西市科技局10月.xlsx");
-    assert_eq!((&f["disposition"], &f["unit"]), (&"accepted".into(), &"kjj".into()));
+    assert_eq!(
+        (&f["disposition"], &f["unit"]),
+        (&"accepted".into(), &"kjj".into())
+    );
     assert_eq!(file(&r, "定西市财政局10月.xlsx")["unit"], "czj");
     assert_eq!(file(&r, "kjj#2.xlsx")["disposition"], "duplicate");
     assert_eq!(
@@ -375,8 +416,14 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
         .iter()
         .map(|e| e["name"].as_str().unwrap().to_string())
         .collect();
-    assert!(names.contains(&"定西市科技局10月.xlsx".to_string()), "{names:?}");
-    assert!(names.contains(&"定西市财政局10月.xlsx".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"定西市科技局10月.xlsx".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"定西市财政局10月.xlsx".to_string()),
+        "{names:?}"
+    );
     let stdout = util::stdout(&out);
     assert!(
         !stdout.lines().any(|l| l.starts_with("rejected: forged")),
