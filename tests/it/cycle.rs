@@ -232,7 +232,7 @@ fn runs_killed_at_random_moments_lose_nothing() {
 }
 
 /// strace, if installed. Absent: a notice and `None`, or a panic under `CI=true`.
-fn strace() -> Option<std::path::PathBuf> {
+pub fn strace() -> Option<std::path::PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join("strace"))

@@ -519,3 +519,47 @@ fn an_unreadable_file_is_named_and_its_unit_told_nothing_false() {
     assert!(!message.contains("尚未收到"), "{message}");
     assert!(path.exists());
 }
+
+#[test]
+fn a_file_that_vanishes_during_the_run_is_reported_and_the_run_goes_on() {
+    let Some(strace) = crate::cycle::strace() else {
+        return;
+    };
+    let ws = Workspace::new();
+    for unit in ["kjj", "czj"] {
+        let path = ws.path().join(format!("inbox/{unit}.xlsx"));
+        std::fs::write(&path, ret(unit, OCT, &[])).unwrap();
+        util::received_on_time(&path, 2020, 10);
+    }
+    // Listed, then gone when the run opens it: every open of czj.xlsx fails as if it had been removed.
+    let czj = ws.path().join("inbox/czj.xlsx");
+    let out = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-o", "/dev/null", "-P"])
+        .arg(&czj)
+        .args([
+            "-e",
+            "inject=open,openat,openat2,stat,lstat,newfstatat,statx:error=ENOENT",
+        ])
+        .arg(env!("CARGO_BIN_EXE_huizong"))
+        .arg("--root")
+        .arg(ws.path())
+        .args(["run", "--period", "2020-10"])
+        .output()
+        .unwrap();
+    util::assert_success(&out, &["run (czj.xlsx vanishing)"]);
+    let r: Json = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("outbox/2020-10/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(file(&r, "kjj.xlsx")["disposition"], "accepted");
+    let gone = file(&r, "czj.xlsx");
+    assert_eq!(gone["disposition"], "ignored");
+    assert!(
+        gone["reason"].as_str().unwrap().contains("移走或删除"),
+        "{gone}"
+    );
+    assert_eq!(findings(&r, "FILE_UNAVAILABLE").len(), 1);
+    // It was there all along: the next run files it.
+    let r = run(&ws, "2020-10");
+    assert_eq!(file(&r, "czj.xlsx")["disposition"], "accepted");
+}
