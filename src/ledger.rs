@@ -7,8 +7,8 @@
 mod archive;
 
 pub use archive::{
-    is_reason_file, move_to, read_reason, reason_file_text, reason_path, remove_orphan_reasons,
-    safe_name, unique_path,
+    is_reason_file, move_to, read_reason, reason_file_text, reason_path, remove_if_same,
+    remove_orphan_reasons, safe_name, unique_path,
 };
 
 use std::io::Write;

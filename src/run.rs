@@ -51,6 +51,8 @@ pub struct Assessment {
     run_id: String,
     /// Each inbox file to move.
     moves: Vec<Move>,
+    /// Inbox copies of files already filed (a move across file systems killed before its removal), with hashes.
+    leftovers: Vec<(PathBuf, String)>,
 }
 
 /// One planned move out of the inbox.
@@ -136,7 +138,23 @@ fn assess_settled(
         candidates.len(),
         clock.elapsed().as_secs_f64()
     );
-    remember_arrivals(ws, &mut candidates);
+    let filed_as = remember_arrivals(ws, &mut candidates);
+    // An inbox file whose recorded place already holds the same bytes, on another file system and with the same
+    // modification time, is what a move across file systems left behind when killed between its copy and its
+    // removal: it is not received again, only removed.
+    let archived: HashMap<(String, String), PathBuf> = candidates
+        .iter()
+        .filter(|c| !c.path.starts_with(&inbox) && !c.sha256.is_empty())
+        .map(|c| ((c.sha256.clone(), shown(ws, &c.path)), c.path.clone()))
+        .collect();
+    let mut leftovers = Vec::new();
+    for (i, location) in filed_as.into_iter().rev() {
+        let copy = archived.get(&(candidates[i].sha256.clone(), location));
+        if copy.is_some_and(|copy| left_behind(&candidates[i].path, copy)) {
+            let c = candidates.remove(i);
+            leftovers.push((c.path, c.sha256));
+        }
+    }
     candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
     let due = SystemTime::try_from(deadline(period, &settings)).unwrap_or(SystemTime::UNIX_EPOCH);
@@ -354,6 +372,7 @@ fn assess_settled(
         settings,
         run_id,
         moves,
+        leftovers,
     })
 }
 
@@ -365,6 +384,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         settings,
         run_id,
         moves,
+        leftovers,
     } = a;
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
@@ -418,6 +438,10 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         .collect();
     ledger::append(&ws.ledger_path(), &entries)?;
     let inbox = ws.inbox();
+    for (path, sha256) in &leftovers {
+        ledger::remove_if_same(path, sha256)?;
+        remove_empty_folders(path, &inbox);
+    }
     let mut touched: Vec<PathBuf> = vec![inbox.clone()];
     for m in &moves {
         let record = &report.files[m.record];
@@ -466,6 +490,16 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     })
 }
 
+/// Whether `original` is the source of a copy across file systems that was made (`copy`, same time, another
+/// device) but not yet removed.
+fn left_behind(original: &Path, copy: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(original), std::fs::metadata(copy)) {
+        (Ok(a), Ok(b)) => a.dev() != b.dev() && a.modified().ok() == b.modified().ok(),
+        _ => false,
+    }
+}
+
 /// A path inside the workspace as report, ledger and people see it (names decoded for display).
 fn shown(ws: &Workspace, path: &Path) -> String {
     crate::ingest::scan::display_path(ws.relative(path))
@@ -486,7 +520,9 @@ fn remove_empty_folders(moved: &Path, inbox: &Path) {
 /// and the name it arrived under when its archived copy's name lost a clash. An archived file is found by where
 /// it was filed; a file still in the inbox by its name and bytes (a run killed before moving it recorded it).
 /// Two copies of the same bytes keep each its own time, so neither can take the other's place.
-fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) {
+///
+/// Returns, for each inbox file the ledger knows, its index and the place it was recorded as filed to.
+fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) -> Vec<(usize, String)> {
     let entries = ledger::read(&ws.ledger_path());
     let mut runs: HashMap<&str, u64> = HashMap::new();
     let mut by_name: HashMap<(&str, &str), (u64, &LedgerEntry)> = HashMap::new();
@@ -500,23 +536,34 @@ fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) {
         by_location.entry(e.location.as_str()).or_insert((run, e));
     }
     let inbox = ws.inbox();
-    for c in candidates {
-        let found = if c.path.starts_with(&inbox) {
+    let mut filed_as = Vec::new();
+    for (i, c) in candidates.iter_mut().enumerate() {
+        let in_inbox = c.path.starts_with(&inbox);
+        let found = if in_inbox {
             by_name.get(&(c.sha256.as_str(), c.name.as_str()))
         } else {
             by_location.get(shown(ws, &c.path).as_str())
         };
-        let Some((run, name, first_seen)) =
-            found.map(|(run, e)| (*run, e.name.clone(), e.first_seen.clone()))
-        else {
+        let Some((run, name, first_seen, location)) = found.map(|(run, e)| {
+            (
+                *run,
+                e.name.clone(),
+                e.first_seen.clone(),
+                e.location.clone(),
+            )
+        }) else {
             continue;
         };
+        if in_inbox {
+            filed_as.push((i, location));
+        }
         c.arrival = run;
         c.name = name;
         if let Ok(t) = first_seen.parse::<jiff::Timestamp>() {
             c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
         }
     }
+    filed_as
 }
 
 /// HISTORY_MISSING for each earlier month of the year that was run (its folder or the ledger says so) but whose

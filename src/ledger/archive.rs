@@ -131,13 +131,27 @@ fn copy_across(from: &Path, to: &Path, sha256: &str) -> Result<(), Error> {
                 "the file changed after it was read (its copy's SHA-256 differs); it stays in the inbox for the next run",
             )));
         }
-        // A hard link never replaces an existing file, unlike rename.
-        std::fs::hard_link(&tmp, to).map_err(Error::io(to))?;
+        // A hard link never replaces an existing file, unlike rename; a file system without links (some
+        // shares) gets the rename, `to` having been found free just before.
+        if let Err(e) = std::fs::hard_link(&tmp, to) {
+            if taken(to) {
+                return Err(Error::io(to)(e));
+            }
+            std::fs::rename(&tmp, to).map_err(Error::io(to))?;
+        }
         crate::output::sync_dir(dir)
     })();
     let _ = std::fs::remove_file(&tmp);
     result?;
     std::fs::remove_file(from).map_err(Error::io(from))
+}
+
+/// Removes `path` if its bytes still have the SHA-256 `sha256` (a copy already filed elsewhere).
+pub fn remove_if_same(path: &Path, sha256: &str) -> Result<(), Error> {
+    if !sha256.is_empty() && hash_file(path)? == sha256 {
+        std::fs::remove_file(path).map_err(Error::io(path))?;
+    }
+    Ok(())
 }
 
 fn hash_file(path: &Path) -> Result<String, Error> {

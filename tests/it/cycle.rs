@@ -283,25 +283,39 @@ fn put_all(ws: &Workspace, files: &[(&str, Vec<u8>, u64)]) {
     }
 }
 
-#[test]
-fn runs_killed_at_each_rename_are_repaired_by_running_again() {
-    let Some(strace) = strace() else { return };
+/// Runs the tricky month killed at the 1st, 2nd, 3rd … call of `syscalls` (counted per system call and
+/// thread, strace's way) until a run finishes; after each kill a plain run must repair the workspace to exactly
+/// what an uninterrupted run leaves. With `tmpfs`, the inbox is on another file system. Returns how many runs
+/// were killed, or `None` when a tool or permission is missing.
+fn kill_at_each(syscalls: &str, tmpfs: bool) -> Option<usize> {
+    let strace = strace()?;
     let files = tricky_inbox();
-    let reference = Workspace::new();
-    put_all(&reference, &files);
+    // The mount first, so that it is undone before the workspace folder is removed.
+    let prepare = || -> Option<(Option<crate::faults::Unmount>, Workspace)> {
+        let ws = Workspace::new();
+        let mounted = if tmpfs {
+            let inbox = ws.path().join("inbox");
+            if !crate::faults::mount_tmpfs(&inbox) {
+                return None;
+            }
+            Some(crate::faults::Unmount(inbox))
+        } else {
+            None
+        };
+        put_all(&ws, &files);
+        Some((mounted, ws))
+    };
+    let (_mounted, reference) = prepare()?;
     reference.ok(&["run", "--period", "2020-10"]);
     let expected = snapshot(reference.path());
     let mut killed = 0;
-    for n in 1..200 {
-        let ws = Workspace::new();
-        put_all(&ws, &files);
+    for n in 1..500 {
+        let (_mounted, ws) = prepare()?;
         let out = Command::new(&strace)
             .args(["-f", "-qq", "-o", "/dev/null", "-e"])
-            .arg("trace=rename,renameat,renameat2")
+            .arg(format!("trace={syscalls}"))
             .arg("-e")
-            .arg(format!(
-                "inject=rename,renameat,renameat2:signal=KILL:when={n}"
-            ))
+            .arg(format!("inject={syscalls}:signal=KILL:when={n}"))
             .arg(env!("CARGO_BIN_EXE_huizong"))
             .arg("--root")
             .arg(ws.path())
@@ -311,28 +325,49 @@ fn runs_killed_at_each_rename_are_repaired_by_running_again() {
         let finished = out.status.success();
         if !finished {
             killed += 1;
-            // Killed at the rename: the next run repairs.
             ws.ok(&["run", "--period", "2020-10"]);
         }
         let got = snapshot(ws.path());
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
-            "killed at rename {n}: the files differ"
+            "killed at call {n} of {syscalls}: the files differ"
         );
         for (k, v) in &expected {
-            assert!(got[k] == *v, "killed at rename {n}: {k} differs");
+            assert!(
+                got[k] == *v,
+                "killed at call {n} of {syscalls}: {k} differs"
+            );
         }
         let ledger = std::fs::read_to_string(ws.path().join("outbox/ledger.jsonl")).unwrap();
         assert_eq!(
             ledger.lines().count(),
             9,
-            "killed at rename {n}: one ledger entry per filed file"
+            "killed at call {n} of {syscalls}: one ledger entry per filed file"
         );
         if finished {
             break;
         }
     }
-    eprintln!("{killed} runs killed at a rename, each repaired");
-    assert!(killed > 10, "only {killed} renames were interrupted");
+    eprintln!("{killed} runs killed at a call of {syscalls}, each repaired");
+    Some(killed)
+}
+
+#[test]
+fn runs_killed_at_each_rename_are_repaired_by_running_again() {
+    if let Some(killed) = kill_at_each("rename,renameat,renameat2", false) {
+        assert!(killed > 10, "only {killed} renames were interrupted");
+    }
+}
+
+#[test]
+fn moves_across_file_systems_killed_at_each_step_are_repaired() {
+    for syscalls in ["link,linkat", "unlink,unlinkat"] {
+        if let Some(killed) = kill_at_each(syscalls, true) {
+            assert!(
+                killed >= 5,
+                "only {killed} calls of {syscalls} were interrupted"
+            );
+        }
+    }
 }

@@ -141,7 +141,7 @@ fn a_rejected_file_whose_bytes_changed_is_read_again() {
 }
 
 /// Mounts a tmpfs on `dir`; `false` (with a notice) where that is not permitted, a panic under CI=true.
-fn mount_tmpfs(dir: &Path) -> bool {
+pub fn mount_tmpfs(dir: &Path) -> bool {
     let ok = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=64m", "huizong-test"])
         .arg(dir)
@@ -156,11 +156,12 @@ fn mount_tmpfs(dir: &Path) -> bool {
     ok
 }
 
-struct Unmount<'a>(&'a Path);
+/// Unmounts the folder when dropped.
+pub struct Unmount(pub std::path::PathBuf);
 
-impl Drop for Unmount<'_> {
+impl Drop for Unmount {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(self.0).output();
+        let _ = std::process::Command::new("umount").arg(&self.0).output();
     }
 }
 
@@ -171,7 +172,7 @@ fn an_inbox_on_another_file_system_is_filed_by_copy() {
     if !mount_tmpfs(&inbox) {
         return;
     }
-    let _unmount = Unmount(&inbox);
+    let _unmount = Unmount(inbox.clone());
     let good = ret("kjj", OCT, &[]);
     for (name, bytes) in [
         ("kjj.xlsx", good.clone()),
