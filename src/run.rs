@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use complete::completeness;
 pub use complete::deadline;
 use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
-pub use gather::received_name;
+pub use gather::{STILL_WRITING, received_name};
 
 use crate::consolidate::model::{Disposition, FileRecord, Lookup, Report, Summary, tables};
 use crate::consolidate::{feedback, workbook};

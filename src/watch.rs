@@ -17,6 +17,10 @@ use crate::plan::Catalogue;
 use crate::settings::Settings;
 use crate::workspace::Workspace;
 
+/// How long after its last change a file that fails to read counts as possibly still being written (as `run`
+/// judges it), plus a margin.
+const RECENT: Duration = crate::run::STILL_WRITING.saturating_add(Duration::from_secs(2));
+
 /// A file's size and modification time: it is stable when these stop changing.
 type Stamp = (u64, SystemTime);
 
@@ -53,6 +57,7 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
 
     let mut seen: HashMap<PathBuf, (Stamp, Instant)> = HashMap::new();
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
+    let mut recheck: Vec<(PathBuf, Stamp, Instant)> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         let mut ready: Vec<PathBuf> = Vec::new();
@@ -142,19 +147,30 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                 let _ = rx.recv_timeout(Duration::from_secs(2));
                 continue;
             }
-            // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run.
+            // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run; but a
+            // file the run left as possibly still being written (recently modified) is looked at again once it
+            // is old enough for the run to judge it.
             for path in ready {
                 if let Ok(meta) = std::fs::metadata(&path) {
-                    done.insert((
-                        path,
-                        (
-                            meta.len(),
-                            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                        ),
-                    ));
+                    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                    let stamp = (meta.len(), modified);
+                    if let Ok(age) = SystemTime::now().duration_since(modified)
+                        && age < RECENT
+                    {
+                        recheck.push((path.clone(), stamp, Instant::now() + (RECENT - age)));
+                    }
+                    done.insert((path, stamp));
                 }
             }
         }
+        let now = Instant::now();
+        recheck.retain(|(path, stamp, at)| {
+            if *at > now {
+                return true;
+            }
+            done.remove(&(path.clone(), *stamp));
+            false
+        });
         let _ = rx.recv_timeout(Duration::from_millis(500));
         while rx.try_recv().is_ok() {}
     }

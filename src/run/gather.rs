@@ -20,7 +20,7 @@ use crate::settings::Settings;
 use crate::workspace::Workspace;
 
 /// A file that fails to read and was modified this recently may simply not be complete yet.
-const STILL_WRITING: Duration = Duration::from_secs(60);
+pub const STILL_WRITING: Duration = Duration::from_secs(60);
 
 /// Files to read with their place (and the folder their name is relative to), and entries left alone.
 pub struct Gathered {
