@@ -61,29 +61,41 @@ pub fn unique_path(
         })
         .collect();
     let file = parts.pop().unwrap_or(OsStr::new("unnamed"));
-    let dir = parts
-        .iter()
-        .fold(dir.to_path_buf(), |d, p| d.join(safe_name(p)));
+    // A folder may be entered if it is one (not a file, nor a link) or does not exist yet, and no file is
+    // planned under its name.
+    let dir = parts.iter().fold(dir.to_path_buf(), |d, p| {
+        let usable = |f: &PathBuf| {
+            !reserved.contains(f)
+                && std::fs::symlink_metadata(f).map_or(true, |m| m.file_type().is_dir())
+        };
+        numbered(&d, &safe_name(p))
+            .find(usable)
+            .expect("some numbered name is free")
+    });
     let name = safe_name(file);
-    let free = |p: &PathBuf| !taken(p) && !reserved.contains(p) && !taken(&reason_path(p));
-    let first = dir.join(&name);
-    if free(&first) {
-        return first;
-    }
+    let free = |p: &PathBuf| {
+        !taken(p)
+            && !taken(&reason_path(p))
+            && !reserved.iter().any(|r| r.starts_with(p))
+    };
+    numbered(&dir, &name)
+        .find(free)
+        .expect("some numbered name is free")
+}
+
+/// `dir/name`, then `dir/name (2)`, `dir/name (3)` … with the number before the extension.
+fn numbered<'a>(dir: &'a Path, name: &'a OsStr) -> impl Iterator<Item = PathBuf> + 'a {
     let bytes = name.as_encoded_bytes();
     let (stem, ext) = match bytes.iter().rposition(|&b| b == b'.') {
         Some(i) if i > 0 => bytes.split_at(i),
         _ => (bytes, &b""[..]),
     };
-    (2..)
-        .map(|n| {
-            let mut b = stem.to_vec();
-            b.extend_from_slice(format!(" ({n})").as_bytes());
-            b.extend_from_slice(ext);
-            dir.join(OsString::from_vec(b))
-        })
-        .find(free)
-        .expect("some numbered name is free")
+    std::iter::once(dir.join(name)).chain((2..).map(move |n| {
+        let mut b = stem.to_vec();
+        b.extend_from_slice(format!(" ({n})").as_bytes());
+        b.extend_from_slice(ext);
+        dir.join(OsString::from_vec(b))
+    }))
 }
 
 /// Moves a file to `to`, refusing to replace anything there. The caller flushes the folders afterwards (once
@@ -278,6 +290,17 @@ mod tests {
         assert_eq!(
             unique_path(dir.path(), &Path::new("批").join(odd), &reserved),
             dir.path().join("批").join(odd)
+        );
+        // A folder received under the name of an archived file goes beside it, numbered.
+        assert_eq!(
+            unique_path(dir.path(), Path::new("x.xlsx/y.xlsx"), &reserved),
+            dir.path().join("x (4).xlsx/y.xlsx")
+        );
+        // A file planned where a folder is planned is numbered too.
+        reserved.insert(dir.path().join("z/y.xlsx"));
+        assert_eq!(
+            unique_path(dir.path(), Path::new("z"), &reserved),
+            dir.path().join("z (2)")
         );
     }
 }
