@@ -139,6 +139,9 @@ fn assess_settled(
         clock.elapsed().as_secs_f64()
     );
     let filed_as = remember_arrivals(ws, &mut candidates);
+    for c in &mut candidates {
+        c.future = (c.modified > c.mtime + std::time::Duration::from_secs(1)).then_some(c.modified);
+    }
     // An inbox file whose recorded place already holds the same bytes, on another file system and with the same
     // modification time, is what a move across file systems left behind when killed between its copy and its
     // removal: it is not received again, only removed.
@@ -208,7 +211,9 @@ fn assess_settled(
         let filed_as = disposition_finding(c, *disposition, reason, &unit);
         let code = filed_as.as_ref().map(|f| f.code);
         findings.extend(filed_as);
-        if let Some(claimed) = c.future {
+        // A file left in the inbox is judged when it is filed; until then it is shown with the time it claims.
+        let stays = matches!(disposition, Disposition::OtherPeriod | Disposition::Ignored);
+        if let Some(claimed) = c.future.filter(|_| !stays) {
             findings.push(future_finding(
                 c,
                 &china_time(&timestamp(claimed)),
@@ -240,7 +245,7 @@ fn assess_settled(
             name: c.name.clone(),
             sha256: c.sha256.clone(),
             size: c.size,
-            received: timestamp(c.mtime),
+            received: timestamp(if stays { c.modified } else { c.mtime }),
             format: c.format.clone(),
             unit,
             period: p,

@@ -40,7 +40,9 @@ pub struct Candidate {
     pub mtime: SystemTime,
     /// When huizong first saw it: the ledger's run number, `u64::MAX` for a file no run has recorded yet.
     pub arrival: u64,
-    /// The modification time it claims, when that lies in the future.
+    /// Its modification time as it is on disk.
+    pub modified: SystemTime,
+    /// The modification time it claims, when that lies after the time it was received (a time in the future).
     pub future: Option<SystemTime>,
     /// SHA-256 of its bytes (empty when they could not be read).
     pub sha256: String,
@@ -246,6 +248,7 @@ mod tests {
             size: 1,
             mtime: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
             arrival,
+            modified: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
             future: None,
             sha256: sha.to_string(),
             format: String::new(),

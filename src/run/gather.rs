@@ -122,6 +122,7 @@ pub fn examine(
         size: 0,
         mtime: now,
         arrival: u64::MAX,
+        modified: now,
         future: None,
         sha256: String::new(),
         format: String::new(),
@@ -138,11 +139,9 @@ pub fn examine(
     };
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
     c.size = meta.len();
-    if mtime > now {
-        c.future = Some(mtime);
-    } else {
-        c.mtime = mtime;
-    }
+    c.modified = mtime;
+    // A time in the future is taken as now; the ledger keeps the time taken.
+    c.mtime = mtime.min(now);
     let mut stored_sha = String::new();
     if place == Place::Rejected
         && let Some((code, why, sha)) = ledger::read_reason(&ledger::reason_path(&c.path))
