@@ -5,6 +5,7 @@
 //! report, and a run killed at any moment is repaired by running again. Files move only after the outputs
 //! are durably written.
 
+mod arrival;
 mod complete;
 mod dispose;
 mod gather;
@@ -138,26 +139,7 @@ fn assess_settled(
         candidates.len(),
         clock.elapsed().as_secs_f64()
     );
-    let filed_as = remember_arrivals(ws, &mut candidates);
-    for c in &mut candidates {
-        c.future = (c.modified > c.mtime + std::time::Duration::from_secs(1)).then_some(c.modified);
-    }
-    // An inbox file whose recorded place already holds the same bytes, on another file system and with the same
-    // modification time, is what a move across file systems left behind when killed between its copy and its
-    // removal: it is not received again, only removed.
-    let archived: HashMap<(String, String), PathBuf> = candidates
-        .iter()
-        .filter(|c| !c.path.starts_with(&inbox) && !c.sha256.is_empty())
-        .map(|c| ((c.sha256.clone(), shown(ws, &c.path)), c.path.clone()))
-        .collect();
-    let mut leftovers = Vec::new();
-    for (i, location) in filed_as.into_iter().rev() {
-        let copy = archived.get(&(candidates[i].sha256.clone(), location));
-        if copy.is_some_and(|copy| left_behind(&candidates[i].path, copy)) {
-            let c = candidates.remove(i);
-            leftovers.push((c.path, c.sha256));
-        }
-    }
+    let leftovers = arrival::settle(ws, &mut candidates);
     candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
     let due = SystemTime::try_from(deadline(period, &settings)).unwrap_or(SystemTime::UNIX_EPOCH);
@@ -193,7 +175,7 @@ fn assess_settled(
 
     let mut findings: Vec<Finding> = validate::check_county_sums(&accepted, &ctx);
     let history = validate::History::load(&ws.root.join("outbox"), period);
-    findings.extend(missing_history(ws, period, &history));
+    findings.extend(complete::missing_history(ws, period, &history));
     findings.extend(validate::check_history(&accepted, &history, &ctx));
     let mut readings = Vec::new();
     for r in accepted {
@@ -495,16 +477,6 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     })
 }
 
-/// Whether `original` is the source of a copy across file systems that was made (`copy`, same time, another
-/// device) but not yet removed.
-fn left_behind(original: &Path, copy: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(original), std::fs::metadata(copy)) {
-        (Ok(a), Ok(b)) => a.dev() != b.dev() && a.modified().ok() == b.modified().ok(),
-        _ => false,
-    }
-}
-
 /// A path inside the workspace as report, ledger and people see it (names decoded for display).
 fn shown(ws: &Workspace, path: &Path) -> String {
     crate::ingest::scan::display_path(ws.relative(path))
@@ -519,83 +491,6 @@ fn remove_empty_folders(moved: &Path, inbox: &Path) {
         }
         dir = d.parent();
     }
-}
-
-/// Sets from the ledger when each file arrived (the run that first recorded it), the time it was received then,
-/// and the name it arrived under when its archived copy's name lost a clash. An archived file is found by where
-/// it was filed; a file still in the inbox by its name and bytes (a run killed before moving it recorded it).
-/// Two copies of the same bytes keep each its own time, so neither can take the other's place.
-///
-/// Returns, for each inbox file the ledger knows, its index and the place it was recorded as filed to.
-fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) -> Vec<(usize, String)> {
-    let entries = ledger::read(&ws.ledger_path());
-    let mut runs: HashMap<&str, u64> = HashMap::new();
-    let mut by_name: HashMap<(&str, &str), (u64, &LedgerEntry)> = HashMap::new();
-    let mut by_location: HashMap<&str, (u64, &LedgerEntry)> = HashMap::new();
-    for e in &entries {
-        let next = runs.len() as u64;
-        let run = *runs.entry(e.run_id.as_str()).or_insert(next);
-        by_name
-            .entry((e.sha256.as_str(), e.name.as_str()))
-            .or_insert((run, e));
-        by_location.entry(e.location.as_str()).or_insert((run, e));
-    }
-    let inbox = ws.inbox();
-    let mut filed_as = Vec::new();
-    for (i, c) in candidates.iter_mut().enumerate() {
-        let in_inbox = c.path.starts_with(&inbox);
-        let found = if in_inbox {
-            by_name.get(&(c.sha256.as_str(), c.name.as_str()))
-        } else {
-            by_location.get(shown(ws, &c.path).as_str())
-        };
-        let Some((run, name, first_seen, location)) = found.map(|(run, e)| {
-            (
-                *run,
-                e.name.clone(),
-                e.first_seen.clone(),
-                e.location.clone(),
-            )
-        }) else {
-            continue;
-        };
-        if in_inbox {
-            filed_as.push((i, location));
-        }
-        c.arrival = run;
-        c.name = name;
-        if let Ok(t) = first_seen.parse::<jiff::Timestamp>() {
-            c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
-        }
-    }
-    filed_as
-}
-
-/// HISTORY_MISSING for each earlier month of the year that was run (its folder or the ledger says so) but whose
-/// report can no longer be read: the checks against it were not made.
-fn missing_history(ws: &Workspace, period: Period, history: &validate::History) -> Vec<Finding> {
-    let recorded: HashSet<String> = ledger::read(&ws.ledger_path())
-        .into_iter()
-        .map(|e| e.period)
-        .collect();
-    (1..period.month)
-        .map(|month| Period {
-            year: period.year,
-            month,
-        })
-        .filter(|p| history.months.iter().all(|(m, _)| m != p))
-        .filter(|p| ws.accepted_dir(*p).is_dir() || recorded.contains(&p.to_string()))
-        .map(|p| {
-            Finding::new(
-                Code::HistoryMissing,
-                format!(
-                    "{}的汇总结果（outbox/{p}/report.json）缺失或无法读取，与该月比较的检查（累计数减少、突增）本次未做；请重新运行该月：huizong run --period {p}",
-                    p.chinese()
-                ),
-            )
-            .values(format!("outbox/{p}/report.json"), "")
-        })
-        .collect()
 }
 
 /// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.

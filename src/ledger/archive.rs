@@ -74,9 +74,7 @@ pub fn unique_path(
     });
     let name = safe_name(file);
     let free = |p: &PathBuf| {
-        !taken(p)
-            && !taken(&reason_path(p))
-            && !reserved.iter().any(|r| r.starts_with(p))
+        !taken(p) && !taken(&reason_path(p)) && !reserved.iter().any(|r| r.starts_with(p))
     };
     numbered(&dir, &name)
         .find(free)

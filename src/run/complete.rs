@@ -1,12 +1,14 @@
 //! Completeness: which expected units sent no usable return, and which sent theirs late.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::consolidate::model::{Disposition, FileRecord};
 use crate::finding::{Code, Finding};
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::settings::Settings;
+use crate::validate::History;
+use crate::workspace::Workspace;
 
 /// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 China time.
 pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
@@ -85,4 +87,31 @@ pub fn completeness(
         );
     }
     out
+}
+
+/// HISTORY_MISSING for each earlier month of the year that was run (its folder or the ledger says so) but whose
+/// report can no longer be read: the checks against it were not made.
+pub fn missing_history(ws: &Workspace, period: Period, history: &History) -> Vec<Finding> {
+    let recorded: HashSet<String> = crate::ledger::read(&ws.ledger_path())
+        .into_iter()
+        .map(|e| e.period)
+        .collect();
+    (1..period.month)
+        .map(|month| Period {
+            year: period.year,
+            month,
+        })
+        .filter(|p| history.months.iter().all(|(m, _)| m != p))
+        .filter(|p| ws.accepted_dir(*p).is_dir() || recorded.contains(&p.to_string()))
+        .map(|p| {
+            Finding::new(
+                Code::HistoryMissing,
+                format!(
+                    "{}的汇总结果（outbox/{p}/report.json）缺失或无法读取，与该月比较的检查（累计数减少、突增）本次未做；请重新运行该月：huizong run --period {p}",
+                    p.chinese()
+                ),
+            )
+            .values(format!("outbox/{p}/report.json"), "")
+        })
+        .collect()
 }
