@@ -79,6 +79,15 @@ fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) -> Vec<(usize
                 e.location.clone(),
             )
         }) else {
+            // An archived file the ledger does not know (the ledger was lost) came before anything new.
+            if !in_inbox {
+                log::warn!(
+                    "{} is not in the ledger {}; taking it as received before this run",
+                    c.path.display(),
+                    ws.ledger_path().display()
+                );
+                c.arrival = 0;
+            }
             continue;
         };
         if in_inbox {

@@ -564,3 +564,28 @@ fn a_file_that_vanishes_during_the_run_is_reported_and_the_run_goes_on() {
     let r = run(&ws, "2020-10");
     assert_eq!(file(&r, "czj.xlsx")["disposition"], "accepted");
 }
+
+#[test]
+fn without_its_ledger_the_archive_still_came_before_the_inbox() {
+    let ws = Workspace::new();
+    let original = ws.path().join("inbox/2020-10_czj.xlsx");
+    std::fs::write(&original, ret("czj", OCT, &[])).unwrap();
+    util::set_mtime(&original, 1_604_361_600);
+    run(&ws, "2020-10");
+    std::fs::remove_file(ws.path().join("outbox/ledger.jsonl")).unwrap();
+    let fix = ws.path().join("inbox/2020-10_czj 更正.xlsx");
+    let corrected = ret(
+        "czj",
+        OCT,
+        &[Edit::new(
+            "T2.7-02",
+            col::REMARK,
+            Value::Text("已更正".into()),
+        )],
+    );
+    std::fs::write(&fix, corrected).unwrap();
+    util::set_mtime(&fix, 1_604_275_200);
+    let r = run(&ws, "2020-10");
+    assert_eq!(file(&r, "2020-10_czj 更正.xlsx")["disposition"], "accepted");
+    assert_eq!(file(&r, "2020-10_czj.xlsx")["disposition"], "superseded");
+}
