@@ -139,6 +139,7 @@ fn assess_settled(
         candidates.len(),
         clock.elapsed().as_secs_f64()
     );
+    gather::keep_names_apart(&mut candidates);
     let leftovers = arrival::settle(ws, &mut candidates);
     candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
@@ -477,9 +478,10 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     })
 }
 
-/// A path inside the workspace as report, ledger and people see it (names decoded for display).
+/// A path inside the workspace as report and ledger record it: one string for one path (bytes that are not
+/// UTF-8 written `\xNN`).
 fn shown(ws: &Workspace, path: &Path) -> String {
-    crate::ingest::scan::display_path(ws.relative(path))
+    crate::ingest::scan::exact_path(ws.relative(path))
 }
 
 /// Removes the sub-folders of the inbox that `moved` left empty (an unpacked archive, now filed).

@@ -131,6 +131,15 @@ fn escape_invalid(mut bytes: &[u8]) -> String {
     out
 }
 
+/// A relative path that names exactly one path: UTF-8 parts as they are, any other byte as `\xNN`. Used where
+/// a path is looked up again (report locations, the ledger), so that a GBK name and its UTF-8 twin never meet.
+pub fn exact_path(path: &Path) -> String {
+    path.components()
+        .map(|c| escape_invalid(c.as_os_str().as_encoded_bytes()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A relative path as people read it: each part by [`display_name`], joined by `/`.
 pub fn display_path(path: &Path) -> String {
     path.components()

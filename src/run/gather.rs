@@ -92,6 +92,28 @@ pub fn received_name(path: &Path, base: &Path) -> String {
     scan::display_path(path.strip_prefix(base).unwrap_or(path))
 }
 
+/// Marks the names that display alike but are different bytes on disk (a GBK name and its UTF-8 twin): the one
+/// that is not UTF-8 is shown with ` [GBK]`, so that report, ledger and mail never merge two files into one name.
+pub fn keep_names_apart(candidates: &mut [Candidate]) {
+    let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        by_name.entry(c.name.clone()).or_default().push(i);
+    }
+    let utf8: Vec<bool> = candidates
+        .iter()
+        .map(|c| std::str::from_utf8(c.rel.as_os_str().as_encoded_bytes()).is_ok())
+        .collect();
+    for list in by_name.values().filter(|l| l.len() > 1) {
+        if !list.iter().any(|&i| utf8[i]) {
+            continue;
+        }
+        for &i in list.iter().filter(|&&i| !utf8[i]) {
+            candidates[i].name.push_str(" [GBK]");
+        }
+    }
+}
+
 /// Reads one file and says what it is. A bad, vanished or unopenable file is an outcome, never an error.
 pub fn examine(
     path: PathBuf,

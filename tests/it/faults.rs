@@ -377,6 +377,11 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
             "bad\nrejected: forged.xlsx (fake)".as_bytes(),
             b"PK\x03\x04 broken".to_vec(),
         ),
+        // The UTF-8 twin of the GBK name: another file, which must stay another name.
+        (
+            "定西市科技局10月.xlsx".as_bytes(),
+            b"PK\x03\x04 broken twin".to_vec(),
+        ),
     ] {
         let path = inbox.join(OsStr::from_bytes(name));
         std::fs::write(&path, bytes).unwrap();
@@ -389,10 +394,21 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
         &std::fs::read_to_string(ws.path().join("outbox/2020-10/report.json")).unwrap(),
     )
     .unwrap();
-    let f = file(&r, "定西市科技局10月.xlsx");
+    let f = file(&r, "定西市科技局10月.xlsx [GBK]");
     assert_eq!(
         (&f["disposition"], &f["unit"]),
         (&"accepted".into(), &"kjj".into())
+    );
+    let twin = file(&r, "定西市科技局10月.xlsx");
+    assert_eq!(twin["disposition"], "rejected");
+    assert_ne!(twin["location"], f["location"]);
+    assert!(
+        std::fs::read(
+            ws.path()
+                .join("outbox/2020-10/rejected/定西市科技局10月.xlsx")
+        )
+        .unwrap()
+        .ends_with(b"twin")
     );
     assert_eq!(file(&r, "定西市财政局10月.xlsx")["unit"], "czj");
     assert_eq!(file(&r, "kjj#2.xlsx")["disposition"], "duplicate");
@@ -417,6 +433,10 @@ fn gbk_names_keep_their_bytes_and_odd_names_forge_nothing() {
         .iter()
         .map(|e| e["name"].as_str().unwrap().to_string())
         .collect();
+    assert!(
+        names.contains(&"定西市科技局10月.xlsx [GBK]".to_string()),
+        "{names:?}"
+    );
     assert!(
         names.contains(&"定西市科技局10月.xlsx".to_string()),
         "{names:?}"
