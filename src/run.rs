@@ -420,6 +420,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
                 disposition: record.disposition.name().to_string(),
                 reason: record.reason.clone(),
                 location: shown(ws, &m.to),
+                batch: 0,
             }
         })
         .filter(|e| !known.contains(&(e.sha256.clone(), e.location.clone())))
