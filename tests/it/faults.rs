@@ -517,6 +517,11 @@ fn an_unreadable_file_is_named_and_its_unit_told_nothing_false() {
         return;
     }
     util::assert_success(&out, &["run"]);
+    assert!(
+        util::stdout(&out).contains("not read: 市科技局10月.xlsx"),
+        "{}",
+        util::stdout(&out)
+    );
     let r: Json = serde_json::from_str(
         &std::fs::read_to_string(ws.path().join("outbox/2020-10/report.json")).unwrap(),
     )
