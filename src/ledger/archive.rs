@@ -3,7 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -73,8 +73,15 @@ pub fn unique_path(
             .expect("some numbered name is free")
     });
     let name = safe_name(file);
+    // Free: nothing there, no reason file of its own in the way, nothing planned there or below it, and not the
+    // reason file of a file planned beside it (a received `x.xlsx.reason.txt` next to a rejected `x.xlsx`).
     let free = |p: &PathBuf| {
-        !taken(p) && !taken(&reason_path(p)) && !reserved.iter().any(|r| r.starts_with(p))
+        !taken(p)
+            && !taken(&reason_path(p))
+            && !reserved.contains(&reason_path(p))
+            && !reserved
+                .iter()
+                .any(|r| r.starts_with(p) || reason_path(r) == *p)
     };
     numbered(&dir, &name)
         .find(free)
@@ -189,11 +196,7 @@ pub fn reason_path(file: &Path) -> PathBuf {
 pub fn is_reason_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.as_encoded_bytes().strip_suffix(b".reason.txt"))
-        .is_some_and(|of| {
-            !of.is_empty()
-                // SAFETY: `of` is a prefix of an OsStr's bytes cut just before an ASCII suffix.
-                && taken(&path.with_file_name(unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(of) }))
-        })
+        .is_some_and(|of| !of.is_empty() && taken(&path.with_file_name(OsStr::from_bytes(of))))
 }
 
 /// Removes from `dir` (and its sub-folders) the reason files whose rejected file is not beside them: a run
@@ -293,6 +296,12 @@ mod tests {
         assert_eq!(
             unique_path(dir.path(), Path::new("x.xlsx/y.xlsx"), &reserved),
             dir.path().join("x (4).xlsx/y.xlsx")
+        );
+        // A file named like the reason of a file planned beside it is numbered.
+        reserved.insert(dir.path().join("r.xlsx"));
+        assert_eq!(
+            unique_path(dir.path(), Path::new("r.xlsx.reason.txt"), &reserved),
+            dir.path().join("r.xlsx.reason (2).txt")
         );
         // A file planned where a folder is planned is numbered too.
         reserved.insert(dir.path().join("z/y.xlsx"));
