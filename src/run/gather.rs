@@ -174,6 +174,10 @@ pub fn examine(
     if meta.file_type().is_symlink() {
         return c;
     }
+    if !meta.is_file() {
+        c.outcome = Outcome::Unavailable("不是普通文件，未读取".to_string());
+        return c;
+    }
     if meta.len() > settings.max_file_bytes {
         c.outcome = Outcome::Refused(
             Code::FileTooLarge,
@@ -185,13 +189,23 @@ pub fn examine(
         );
         return c;
     }
-    let bytes = match std::fs::read(&c.path) {
-        Ok(b) => b,
+    let bytes = match read_bounded(&c.path, settings.max_file_bytes) {
+        Ok(Some(b)) => b,
+        // Not a regular file any more (replaced by a pipe or a device meanwhile): never read, it could block.
+        Ok(None) => {
+            c.outcome = Outcome::Unavailable("不是普通文件，未读取".to_string());
+            return c;
+        }
         Err(e) => {
             c.outcome = unavailable(&e);
             return c;
         }
     };
+    // It grew past the limit while being read: still being written.
+    if bytes.len() as u64 > settings.max_file_bytes {
+        c.outcome = Outcome::Pending;
+        return c;
+    }
     c.sha256 = output::hex(&Sha256::digest(&bytes));
     // A rejected file whose bytes are not those it was rejected for (it was still being written when it was
     // moved) is read afresh, as if it had just arrived.
@@ -238,6 +252,23 @@ pub fn examine(
         }
     };
     c
+}
+
+/// Reads at most `limit + 1` bytes of a regular file (`None` for anything else), so that a file growing while it
+/// is read cannot exhaust memory, and a pipe put in its place cannot block the run.
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 fn unavailable(e: &std::io::Error) -> Outcome {
