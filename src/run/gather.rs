@@ -313,6 +313,15 @@ mod tests {
             "{:?}",
             odd.name
         );
+        // A pipe put where a file was listed is never opened for reading: it would block the run.
+        let pipe = dir.path().join("pipe.xlsx");
+        let c_path = std::ffi::CString::new(pipe.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo reads a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+        assert!(matches!(
+            look(pipe, dir.path()).outcome,
+            Outcome::Unavailable(_)
+        ));
     }
 
     #[test]
