@@ -468,8 +468,8 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         output::sync_dir(dir)?;
     }
     log::info!(
-        "moved {} files at {:.3} s",
-        entries.len(),
+        "filed {} files at {:.3} s",
+        moves.len(),
         clock.elapsed().as_secs_f64()
     );
     Ok(RunResult {
