@@ -86,6 +86,10 @@ codes! {
     Spike => Warning, "SPIKE", "本月数异常突增";
     MissingReturn => Error, "MISSING_RETURN", "未报送";
     LateReturn => Warning, "LATE_RETURN", "逾期报送";
+    FileUnavailable => Warning, "FILE_UNAVAILABLE", "文件无法打开";
+    FileInProgress => Info, "FILE_IN_PROGRESS", "文件仍在写入";
+    FutureTime => Info, "FUTURE_TIME", "文件时间晚于当前";
+    HistoryMissing => Warning, "HISTORY_MISSING", "往月汇总结果缺失";
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.

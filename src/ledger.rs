@@ -2,14 +2,21 @@
 //!
 //! The ledger is an append-only JSON-lines file, fsync'd after each run's batch: it needs no server, survives a
 //! crash with at most the last partial line lost (skipped when read), and can be read with any text tool.
+//! The moves into the archive and quarantine live in [`archive`].
+
+mod archive;
+
+pub use archive::{
+    is_reason_file, move_to, read_reason, reason_file_text, reason_path, remove_if_same,
+    remove_orphan_reasons, safe_name, unique_path,
+};
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::finding::Code;
 
 /// One file's fate in one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +41,10 @@ pub struct LedgerEntry {
     pub reason: String,
     /// Where it is now, relative to the workspace.
     pub location: String,
+    /// How many entries its run appended together (set by [`append`]; 0 in ledgers written before it was kept):
+    /// a run that stopped half-way through its append (a full disk) left fewer, and none of them counts.
+    #[serde(default)]
+    pub batch: usize,
 }
 
 /// Appends entries to the ledger and flushes them to disk.
@@ -46,7 +57,11 @@ pub fn append(path: &Path, entries: &[LedgerEntry]) -> Result<(), Error> {
     }
     let mut text = String::new();
     for e in entries {
-        text.push_str(&serde_json::to_string(e).expect("ledger entries serialise"));
+        let e = LedgerEntry {
+            batch: entries.len(),
+            ..e.clone()
+        };
+        text.push_str(&serde_json::to_string(&e).expect("ledger entries serialise"));
         text.push('\n');
     }
     // A run killed mid-append leaves a torn last line; start on a fresh line so that only it is lost.
@@ -63,160 +78,65 @@ pub fn append(path: &Path, entries: &[LedgerEntry]) -> Result<(), Error> {
     f.sync_all().map_err(Error::io(path))
 }
 
-/// Reads every complete entry; a torn last line from a crash is skipped.
+/// Reads every entry of every complete batch. A torn line (a crash, a full disk) is skipped, even one cut inside
+/// a character; a batch with fewer entries than it announced is left out whole, as its run moved nothing.
 pub fn read(path: &Path) -> Vec<LedgerEntry> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-/// Longest stored file name, in bytes: room under the usual 255-byte limit for ` (NN)` and `.reason.txt`.
-const MAX_NAME: usize = 180;
-
-/// A file name safe to create: no path separators or control characters, not hidden, not empty, and short
-/// enough for the file system (long names are cut on a character boundary, keeping the extension).
-pub fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\') {
-                '_'
-            } else {
-                c
-            }
-        })
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let entries: Vec<LedgerEntry> = bytes
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice(l).ok())
         .collect();
-    let trimmed = cleaned.trim_start_matches('.');
-    let name = if trimmed.is_empty() {
-        "unnamed"
-    } else {
-        trimmed
-    };
-    if name.len() <= MAX_NAME {
-        return name.to_string();
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for e in &entries {
+        *count.entry(e.run_id.as_str()).or_default() += 1;
     }
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e)
-        .filter(|e| e.len() <= 10)
-        .unwrap_or("");
-    let mut cut = MAX_NAME - ext.len() - 1;
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}.{ext}", &name[..cut])
-        .trim_end_matches('.')
-        .to_string()
-}
-
-/// Whether anything (a file, a folder, even a dangling link) already has this name.
-fn taken(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
-}
-
-/// A path in `dir` for `name` that is neither taken nor in `reserved`: `name`, then `name (2)`, `name (3)` …
-/// before the extension. A rejected file's `.reason.txt` must be free too.
-pub fn unique_path(
-    dir: &Path,
-    name: &str,
-    reserved: &std::collections::HashSet<PathBuf>,
-) -> PathBuf {
-    let name = safe_name(name);
-    let free = |p: &PathBuf| !taken(p) && !reserved.contains(p) && !taken(&reason_path(p));
-    let first = dir.join(&name);
-    if free(&first) {
-        return first;
-    }
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-        _ => (name.clone(), String::new()),
-    };
-    (2..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(free)
-        .expect("some numbered name is free")
-}
-
-/// Moves a file to `to`, refusing to replace anything there. The caller flushes the folders afterwards (once
-/// for a whole batch) with [`crate::output::sync_dir`].
-pub fn move_to(from: &Path, to: &Path) -> Result<(), Error> {
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    }
-    if taken(to) {
-        return Err(Error::io(to)(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "the archive already holds a file of this name; nothing was moved",
-        )));
-    }
-    std::fs::rename(from, to).map_err(Error::io(from))
-}
-
-/// Where the reason for a rejected file is written: beside it, `<name>.reason.txt`.
-pub fn reason_path(file: &Path) -> PathBuf {
-    let mut name = file.file_name().unwrap_or_default().to_os_string();
-    name.push(".reason.txt");
-    file.with_file_name(name)
-}
-
-/// Whether `path` is the reason file of a file beside it (a received file may be called `x.reason.txt` too).
-pub fn is_reason_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    name.strip_suffix(".reason.txt")
-        .is_some_and(|of| !of.is_empty() && taken(&path.with_file_name(of)))
-}
-
-/// The text of a reason file.
-pub fn reason_file_text(name: &str, sha256: &str, code: Option<Code>, reason: &str) -> String {
-    let code = code.map(Code::name).unwrap_or("");
-    format!(
-        "文件：{name}\nSHA-256：{sha256}\n处理结果：未采用（rejected）\n代码：{code}\n原因：{reason}\n"
-    )
-}
-
-/// The code and reason a reason file records, if it can be read.
-pub fn read_reason(path: &Path) -> Option<(Code, String)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let field = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(str::to_string)
-    };
-    let code = field("代码：")?;
-    let code = Code::ALL.iter().copied().find(|c| c.name() == code)?;
-    Some((code, field("原因：")?))
+    let complete: std::collections::HashSet<String> = entries
+        .iter()
+        .filter(|e| count[e.run_id.as_str()] >= e.batch)
+        .map(|e| e.run_id.clone())
+        .collect();
+    entries
+        .into_iter()
+        .filter(|e| complete.contains(&e.run_id))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn entry(run: &str, name: &str) -> LedgerEntry {
+        LedgerEntry {
+            run_id: run.to_string(),
+            name: name.to_string(),
+            sha256: "00".to_string(),
+            size: 1,
+            first_seen: String::new(),
+            unit: String::new(),
+            period: "2020-10".to_string(),
+            disposition: "accepted".to_string(),
+            reason: String::new(),
+            location: format!("outbox/2020-10/accepted/{name}"),
+            batch: 0,
+        }
+    }
+
     #[test]
-    fn names_are_made_safe_and_unique() {
-        assert_eq!(safe_name("a/b\u{7}.xlsx"), "a_b_.xlsx");
-        assert_eq!(safe_name("..."), "unnamed");
-        let long = safe_name(&format!("{}.xlsx", "报".repeat(100)));
-        assert!(
-            long.len() <= MAX_NAME && long.ends_with("报.xlsx"),
-            "{long}"
-        );
+    fn torn_lines_and_half_written_batches_are_left_out() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("x.xlsx"), b"1").unwrap();
-        std::os::unix::fs::symlink("/nonexistent", dir.path().join("x (2).xlsx")).unwrap();
-        let mut reserved = std::collections::HashSet::new();
-        assert_eq!(
-            unique_path(dir.path(), "x.xlsx", &reserved),
-            dir.path().join("x (3).xlsx")
-        );
-        reserved.insert(dir.path().join("x (3).xlsx"));
-        assert_eq!(
-            unique_path(dir.path(), "x.xlsx", &reserved),
-            dir.path().join("x (4).xlsx")
-        );
+        let path = dir.path().join("ledger.jsonl");
+        append(&path, &[entry("r1", "甲.xlsx"), entry("r1", "乙.xlsx")]).unwrap();
+        append(&path, &[entry("r2", "丙.xlsx"), entry("r2", "丁.xlsx")]).unwrap();
+        // The disk filled during r2's append: its second line was cut inside a character.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = "丁".as_bytes();
+        let at = bytes.windows(3).rposition(|w| w == last).unwrap();
+        bytes.truncate(at + 1);
+        std::fs::write(&path, &bytes).unwrap();
+        let names: Vec<String> = read(&path).into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["甲.xlsx", "乙.xlsx"]);
+        append(&path, &[entry("r3", "戊.xlsx")]).unwrap();
+        let names: Vec<String> = read(&path).into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["甲.xlsx", "乙.xlsx", "戊.xlsx"]);
     }
 }

@@ -5,20 +5,26 @@
 //! report, and a run killed at any moment is repaired by running again. Files move only after the outputs
 //! are durably written.
 
+mod arrival;
+mod complete;
+mod dispose;
+mod gather;
+
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
+
+use complete::completeness;
+pub use complete::deadline;
+use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
+pub use gather::{STILL_WRITING, received_name};
 
 use crate::consolidate::model::{Disposition, FileRecord, Lookup, Report, Summary, tables};
 use crate::consolidate::{feedback, workbook};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Severity};
-use crate::ingest::parse::{NotUsable, ParsedReturn};
-use crate::ingest::scan::{self, Entry};
-use crate::ingest::sniff::Refusal;
 use crate::ledger::{self, LedgerEntry};
 use crate::output;
 use crate::period::Period;
@@ -26,39 +32,6 @@ use crate::plan::Catalogue;
 use crate::settings::Settings;
 use crate::validate::{self, CheckedReturn, Context};
 use crate::workspace::Workspace;
-
-/// Where a candidate file sits when the run starts; archived files outrank new ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Place {
-    Accepted,
-    Duplicates,
-    Rejected,
-    Inbox,
-}
-
-/// A file the run considers, with what reading it gave.
-struct Candidate {
-    path: PathBuf,
-    place: Place,
-    name: String,
-    size: u64,
-    mtime: SystemTime,
-    sha256: String,
-    format: String,
-    /// For a file that could not be read: the unit its name speaks of, so that it can be told.
-    unit_hint: String,
-    /// For a file in `rejected/`: the code and reason it was rejected with, from its `.reason.txt`.
-    stored: Option<(Code, String)>,
-    outcome: Outcome,
-}
-
-enum Outcome {
-    Refused(Code, String),
-    Parsed(Box<ParsedReturn>),
-    Symlink,
-    /// The file could not be opened now (permissions, removed meanwhile): left where it is.
-    Unavailable(String),
-}
 
 /// What `run` hands back to the CLI.
 pub struct RunResult {
@@ -79,6 +52,8 @@ pub struct Assessment {
     run_id: String,
     /// Each inbox file to move.
     moves: Vec<Move>,
+    /// Inbox copies of files already filed (a move across file systems killed before its removal), with hashes.
+    leftovers: Vec<(PathBuf, String)>,
 }
 
 /// One planned move out of the inbox.
@@ -90,6 +65,8 @@ struct Move {
     record: usize,
     /// The code a rejected file was rejected with.
     code: Option<Code>,
+    /// What the run read: a copy across file systems must match it.
+    sha256: String,
 }
 
 /// Runs one period over a workspace: assess, write the outputs, then move the files. Holds the workspace lock.
@@ -114,6 +91,7 @@ pub fn run_settled(
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     }
     crate::output::remove_stale_temps(&ws.period_dir(period));
+    ledger::remove_orphan_reasons(&ws.rejected_dir(period));
     let assessment = assess_settled(ws, period, settle)?;
     commit(ws, period, assessment)
 }
@@ -140,51 +118,30 @@ fn assess_settled(
         std::process::id()
     );
 
-    let (paths, ignored) = gather(ws, period, settle)?;
+    let gather::Gathered {
+        files: paths,
+        ignored,
+    } = gather::gather(ws, period, settle)?;
     log::info!("reading {} files for {period}", paths.len());
     let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
     let mut candidates: Vec<Candidate> = paths
         .into_par_iter()
-        .map(|(path, place)| {
-            let c = examine(path, place, &catalogue, &settings, period);
+        .map(|(path, place, base)| {
+            let c = gather::examine(path, place, &base, &catalogue, &settings, period);
             progress.inc(1);
             c
         })
-        .collect::<Result<_, _>>()?;
+        .collect();
     progress.finish_and_clear();
     log::info!(
         "read {} files in {:.3} s",
         candidates.len(),
         clock.elapsed().as_secs_f64()
     );
-    // What the ledger remembers: when content was first seen (by hash), and for an archived file the name it
-    // arrived under (by where it was put), which its archived copy may have lost to a clash.
-    let entries = ledger::read(&ws.ledger_path());
-    let mut first_seen: HashMap<&str, &str> = HashMap::new();
-    let mut arrived_as: HashMap<&str, &str> = HashMap::new();
-    for e in &entries {
-        if !e.sha256.is_empty() {
-            first_seen
-                .entry(e.sha256.as_str())
-                .or_insert(e.first_seen.as_str());
-        }
-        arrived_as.insert(e.location.as_str(), e.name.as_str());
-    }
-    for c in &mut candidates {
-        if let Some(t) = first_seen
-            .get(c.sha256.as_str())
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        {
-            c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
-        }
-        if c.place != Place::Inbox
-            && let Some(name) = arrived_as.get(ws.relative(&c.path).to_string_lossy().as_ref())
-        {
-            c.name = (*name).to_string();
-        }
-    }
-    candidates.sort_by(|a, b| (a.place, a.mtime, &a.name).cmp(&(b.place, b.mtime, &b.name)));
+    gather::keep_names_apart(&mut candidates);
+    let leftovers = arrival::settle(ws, &mut candidates);
+    candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
     let due = SystemTime::try_from(deadline(period, &settings)).unwrap_or(SystemTime::UNIX_EPOCH);
     let ctx = Context {
@@ -192,7 +149,7 @@ fn assess_settled(
         settings: &settings,
         period,
     };
-    let dispositions = decide(&candidates, period);
+    let dispositions = decide(&candidates, period, |t| china_time(&timestamp(t)));
     let checked: Vec<Option<CheckedReturn>> = candidates
         .par_iter()
         .zip(&dispositions)
@@ -219,6 +176,7 @@ fn assess_settled(
 
     let mut findings: Vec<Finding> = validate::check_county_sums(&accepted, &ctx);
     let history = validate::History::load(&ws.root.join("outbox"), period);
+    findings.extend(complete::missing_history(ws, period, &history));
     findings.extend(validate::check_history(&accepted, &history, &ctx));
     let mut readings = Vec::new();
     for r in accepted {
@@ -236,31 +194,47 @@ fn assess_settled(
         let filed_as = disposition_finding(c, *disposition, reason, &unit);
         let code = filed_as.as_ref().map(|f| f.code);
         findings.extend(filed_as);
+        // A file left in the inbox is judged when it is filed; until then it is shown with the time it claims.
+        let stays = matches!(disposition, Disposition::OtherPeriod | Disposition::Ignored);
+        if let Some(claimed) = c.future.filter(|_| !stays) {
+            findings.push(future_finding(
+                c,
+                &china_time(&timestamp(claimed)),
+                &china_time(&timestamp(c.mtime)),
+                &unit,
+            ));
+        }
         let target_dir = match disposition {
-            Disposition::Accepted | Disposition::Superseded => ws.accepted_dir(period),
-            Disposition::Duplicate => ws.duplicates_dir(period),
-            Disposition::Rejected => ws.rejected_dir(period),
-            Disposition::OtherPeriod | Disposition::Ignored => inbox.clone(),
+            Disposition::Accepted | Disposition::Superseded => Some(ws.accepted_dir(period)),
+            Disposition::Duplicate => Some(ws.duplicates_dir(period)),
+            Disposition::Rejected => Some(ws.rejected_dir(period)),
+            Disposition::OtherPeriod | Disposition::Ignored => None,
         };
-        let location = if c.place == Place::Inbox && target_dir != inbox {
-            let planned = ledger::unique_path(&target_dir, &c.name, &reserved);
-            reserved.insert(planned.clone());
-            moves.push((i, planned.clone(), code));
-            planned
-        } else {
-            c.path.clone()
+        // Only new files move; a rejected file read afresh stays put when it is rejected again.
+        let location = match target_dir {
+            Some(dir) if c.place == Place::Inbox && !c.path.starts_with(&dir) => {
+                let planned = ledger::unique_path(&dir, &c.rel, &reserved);
+                reserved.insert(planned.clone());
+                moves.push((i, planned.clone(), code));
+                planned
+            }
+            Some(_) if c.place == Place::Inbox => {
+                moves.push((i, c.path.clone(), code));
+                c.path.clone()
+            }
+            _ => c.path.clone(),
         };
         files.push(FileRecord {
             name: c.name.clone(),
             sha256: c.sha256.clone(),
             size: c.size,
-            received: timestamp(c.mtime),
+            received: timestamp(if stays { c.modified } else { c.mtime }),
             format: c.format.clone(),
             unit,
             period: p,
             disposition: *disposition,
             reason: reason.clone(),
-            location: ws.relative(&location).to_string_lossy().into_owned(),
+            location: shown(ws, &location),
             late: false,
         });
     }
@@ -269,6 +243,7 @@ fn assess_settled(
     for (c, (d, _)) in candidates.iter().zip(&dispositions) {
         if let (Outcome::Parsed(p), Disposition::Accepted | Disposition::Superseded) =
             (&c.outcome, d)
+            && p.period == period
         {
             let t = first_usable.entry(p.unit.as_str()).or_insert(c.mtime);
             *t = (*t).min(c.mtime);
@@ -281,12 +256,8 @@ fn assess_settled(
         f.late = first_usable.get(f.unit.as_str()).is_some_and(|t| *t > due);
     }
     for (path, why) in &ignored {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         files.push(FileRecord {
-            name,
+            name: gather::received_name(path, &inbox),
             sha256: String::new(),
             size: 0,
             received: String::new(),
@@ -295,7 +266,7 @@ fn assess_settled(
             period: String::new(),
             disposition: Disposition::Ignored,
             reason: (*why).to_string(),
-            location: ws.relative(path).to_string_lossy().into_owned(),
+            location: shown(ws, path),
             late: false,
         });
     }
@@ -379,6 +350,7 @@ fn assess_settled(
             to,
             record: i,
             code,
+            sha256: candidates[order[i]].sha256.clone(),
         })
         .collect();
     log::info!("assessed at {:.3} s", clock.elapsed().as_secs_f64());
@@ -388,6 +360,7 @@ fn assess_settled(
         settings,
         run_id,
         moves,
+        leftovers,
     })
 }
 
@@ -399,6 +372,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         settings,
         run_id,
         moves,
+        leftovers,
     } = a;
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
@@ -417,7 +391,20 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     );
 
     // The ledger records each file before it moves: a run killed between the two leaves a record of a file
-    // still in the inbox (the next run records it again), never a moved file that no record mentions.
+    // still in the inbox, never a moved file that no record mentions. A file already recorded at the same place
+    // with the same bytes (by a run killed before its move) is not recorded twice.
+    let known: HashSet<(String, String)> = ledger::read(&ws.ledger_path())
+        .into_iter()
+        .map(|e| (e.sha256, e.location))
+        .collect();
+    let mut moves = moves;
+    // Used files first: a run killed half-way has filed originals before their copies and corrections.
+    moves.sort_by_key(|m| match report.files[m.record].disposition {
+        Disposition::Accepted => 0,
+        Disposition::Superseded => 1,
+        Disposition::Rejected => 2,
+        _ => 3,
+    });
     let entries: Vec<LedgerEntry> = moves
         .iter()
         .map(|m| {
@@ -432,12 +419,19 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
                 period: record.period.clone(),
                 disposition: record.disposition.name().to_string(),
                 reason: record.reason.clone(),
-                location: ws.relative(&m.to).to_string_lossy().into_owned(),
+                location: shown(ws, &m.to),
+                batch: 0,
             }
         })
+        .filter(|e| !known.contains(&(e.sha256.clone(), e.location.clone())))
         .collect();
     ledger::append(&ws.ledger_path(), &entries)?;
-    let mut touched: Vec<PathBuf> = vec![ws.inbox()];
+    let inbox = ws.inbox();
+    for (path, sha256) in &leftovers {
+        ledger::remove_if_same(path, sha256)?;
+        remove_empty_folders(path, &inbox);
+    }
+    let mut touched: Vec<PathBuf> = vec![inbox.clone()];
     for m in &moves {
         let record = &report.files[m.record];
         if record.disposition == Disposition::Rejected {
@@ -446,8 +440,25 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
                 reason_text(record, m.code).as_bytes(),
             )?;
         }
-        ledger::move_to(&m.from, &m.to)?;
-        if let Some(dir) = m.to.parent() {
+        if m.from == m.to {
+            continue;
+        }
+        if let Err(e) = ledger::move_to(&m.from, &m.to, &m.sha256) {
+            // A file that vanished, or changed after it was read, is not the run's to file: the next run sees
+            // whatever is there then. Any other failure (a full disk) stops the run.
+            let changed = matches!(&e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidData);
+            if m.from.exists() && !changed {
+                return Err(e);
+            }
+            log::warn!("{}: not filed: {e}", m.from.display());
+            continue;
+        }
+        // A rejected file read afresh leaves its old reason behind.
+        if !m.from.starts_with(&inbox) {
+            let _ = std::fs::remove_file(ledger::reason_path(&m.from));
+        }
+        remove_empty_folders(&m.from, &inbox);
+        for dir in [m.to.parent(), m.from.parent()].into_iter().flatten() {
             touched.push(dir.to_path_buf());
         }
     }
@@ -457,8 +468,8 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         output::sync_dir(dir)?;
     }
     log::info!(
-        "moved {} files at {:.3} s",
-        entries.len(),
+        "filed {} files at {:.3} s",
+        moves.len(),
         clock.elapsed().as_secs_f64()
     );
     Ok(RunResult {
@@ -466,6 +477,23 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         report_path,
         workbooks,
     })
+}
+
+/// A path inside the workspace as report and ledger record it: one string for one path (bytes that are not
+/// UTF-8 written `\xNN`).
+fn shown(ws: &Workspace, path: &Path) -> String {
+    crate::ingest::scan::exact_path(ws.relative(path))
+}
+
+/// Removes the sub-folders of the inbox that `moved` left empty (an unpacked archive, now filed).
+fn remove_empty_folders(moved: &Path, inbox: &Path) {
+    let mut dir = moved.parent();
+    while let Some(d) = dir {
+        if d == inbox || !d.starts_with(inbox) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 /// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
@@ -515,320 +543,8 @@ fn write_workbooks(
     Ok(paths)
 }
 
-/// Lists the period's archive and the inbox: files to read, and entries left alone.
-#[allow(clippy::type_complexity)]
-fn gather(
-    ws: &Workspace,
-    period: Period,
-    settle: std::time::Duration,
-) -> Result<(Vec<(PathBuf, Place)>, Vec<(PathBuf, &'static str)>), Error> {
-    let mut files = Vec::new();
-    for (dir, place) in [
-        (ws.accepted_dir(period), Place::Accepted),
-        (ws.duplicates_dir(period), Place::Duplicates),
-        (ws.rejected_dir(period), Place::Rejected),
-    ] {
-        if !dir.is_dir() {
-            continue;
-        }
-        for entry in scan::scan(&dir).map_err(Error::io(&dir))? {
-            if let Entry::File(p) | Entry::Symlink(p) = entry
-                && !ledger::is_reason_file(&p)
-            {
-                files.push((p, place));
-            }
-        }
-    }
-    let inbox = ws.inbox();
-    let mut ignored = Vec::new();
-    let entries = if inbox.is_dir() {
-        scan::scan(&inbox).map_err(Error::io(&inbox))?
-    } else {
-        Vec::new()
-    };
-    for entry in entries {
-        match entry {
-            Entry::File(p) if recently_modified(&p, settle) => {
-                ignored.push((p, "still being written (modified moments ago)"))
-            }
-            Entry::File(p) | Entry::Symlink(p) => files.push((p, Place::Inbox)),
-            Entry::Ignored(p, why) if p.file_name().is_some_and(|n| n != ".gitkeep") => {
-                ignored.push((p, why))
-            }
-            Entry::Ignored(..) => {}
-        }
-    }
-    Ok((files, ignored))
-}
-
-/// Whether the file changed less than `settle` ago (or claims a time in the future).
-fn recently_modified(path: &std::path::Path, settle: std::time::Duration) -> bool {
-    if settle.is_zero() {
-        return false;
-    }
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .map(|t| {
-            SystemTime::now()
-                .duration_since(t)
-                .map_or(true, |age| age < settle)
-        })
-        .unwrap_or(false)
-}
-
-/// Reads one file and says what it is. Only an unreadable folder entry is an error; a bad file is an outcome.
-fn examine(
-    path: PathBuf,
-    place: Place,
-    catalogue: &Catalogue,
-    settings: &Settings,
-    period: Period,
-) -> Result<Candidate, Error> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name
-        .rsplit_once('.')
-        .map_or(name.as_str(), |(s, _)| s)
-        .to_string();
-    // A file that vanished or cannot be inspected is reported and left alone; it never stops the run.
-    let meta = std::fs::symlink_metadata(&path).map_err(Error::io(&path))?;
-    let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-    let mut c = Candidate {
-        path,
-        place,
-        name,
-        size: meta.len(),
-        mtime,
-        sha256: String::new(),
-        format: String::new(),
-        unit_hint: catalogue
-            .unit_named_in(&stem)
-            .map(|u| u.code.clone())
-            .unwrap_or_default(),
-        stored: None,
-        outcome: Outcome::Symlink,
-    };
-    if place == Place::Rejected {
-        c.stored = ledger::read_reason(&ledger::reason_path(&c.path));
-    }
-    if meta.file_type().is_symlink() {
-        return Ok(c);
-    }
-    if meta.len() > settings.max_file_bytes {
-        c.outcome = Outcome::Refused(
-            Code::FileTooLarge,
-            format!(
-                "文件大小{}字节，超过上限{}字节；填报表通常只有几十KB，请只报送填报表",
-                meta.len(),
-                settings.max_file_bytes
-            ),
-        );
-        return Ok(c);
-    }
-    let bytes = match std::fs::read(&c.path) {
-        Ok(b) => b,
-        Err(e) => {
-            c.outcome = Outcome::Unavailable(format!("cannot be read now ({e}); left where it is"));
-            return Ok(c);
-        }
-    };
-    c.sha256 = output::hex(&Sha256::digest(&bytes));
-    c.outcome = match crate::ingest::load(&bytes, settings) {
-        Err(Refusal::Unreadable(why)) => Outcome::Refused(Code::UnreadableFile, why),
-        Err(Refusal::Encrypted) => Outcome::Refused(
-            Code::EncryptedFile,
-            "文件设置了打开密码，无法读取；请取消密码（文件→信息→保护工作簿）后重新报送"
-                .to_string(),
-        ),
-        Err(Refusal::TooLarge(why)) => {
-            Outcome::Refused(Code::FileTooLarge, format!("{why}；请只报送填报表"))
-        }
-        Ok((format, book)) => {
-            c.format = format.name().to_string();
-            for sheet in book.sheets.iter().filter(|s| s.truncated) {
-                log::warn!(
-                    "{}: sheet '{}' has cells beyond row {} or column 64; they were not read",
-                    c.name,
-                    sheet.name,
-                    settings.max_rows
-                );
-            }
-            match crate::ingest::parse::parse(&book, &c.name, catalogue, period) {
-                Ok(p) => Outcome::Parsed(Box::new(p)),
-                Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
-            }
-        }
-    };
-    Ok(c)
-}
-
-/// Decides each candidate's disposition, in the candidates' (sorted) order.
-fn decide(candidates: &[Candidate], period: Period) -> Vec<(Disposition, String)> {
-    const SAME_BYTES: &str = "与已收到的文件内容完全相同，只处理一次";
-    const LINK: &str = "这是符号链接，不跟随读取；请放入文件本身";
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut out: Vec<(Disposition, String)> = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        let first = c.sha256.is_empty() || seen.insert(&c.sha256);
-        out.push(match (c.place, &c.outcome) {
-            (_, Outcome::Unavailable(why)) => (Disposition::Ignored, why.clone()),
-            // An archived file keeps the standing its folder gives it: a run never re-files the archive.
-            (Place::Duplicates, _) => (Disposition::Duplicate, SAME_BYTES.to_string()),
-            (Place::Rejected, outcome) => {
-                let why = match (&c.stored, outcome) {
-                    (Some((_, why)), _) => why.clone(),
-                    (None, Outcome::Refused(_, why)) => why.clone(),
-                    (None, _) => LINK.to_string(),
-                };
-                (Disposition::Rejected, why)
-            }
-            (Place::Accepted, Outcome::Parsed(p)) if p.period == period => {
-                (Disposition::Accepted, String::new())
-            }
-            (Place::Accepted, _) => (
-                Disposition::Superseded,
-                "存档文件已不能按本期报表使用（报告期或内容不符），未采用".to_string(),
-            ),
-            // A return for another month stays in the inbox for that month, copies included.
-            (Place::Inbox, Outcome::Parsed(p)) if p.period != period => (
-                Disposition::OtherPeriod,
-                format!(
-                    "这是{}的报表，留在收件箱，待运行该月时处理",
-                    p.period.chinese()
-                ),
-            ),
-            (Place::Inbox, _) if !first => (Disposition::Duplicate, SAME_BYTES.to_string()),
-            (Place::Inbox, Outcome::Symlink) => (Disposition::Rejected, LINK.to_string()),
-            (Place::Inbox, Outcome::Refused(_, why)) => (Disposition::Rejected, why.clone()),
-            (Place::Inbox, Outcome::Parsed(_)) => (Disposition::Accepted, String::new()),
-        });
-    }
-    // The newest return of each unit wins; older ones are kept but not used.
-    let mut by_unit: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if let (Outcome::Parsed(p), Disposition::Accepted) = (&c.outcome, out[i].0) {
-            by_unit.entry(p.unit.as_str()).or_default().push(i);
-        }
-    }
-    for list in by_unit.values() {
-        let Some(&newest) = list.iter().max_by(|&&a, &&b| {
-            (candidates[a].mtime, &candidates[a].name)
-                .cmp(&(candidates[b].mtime, &candidates[b].name))
-        }) else {
-            continue;
-        };
-        for &i in list.iter().filter(|&&i| i != newest) {
-            out[i] = (
-                Disposition::Superseded,
-                format!(
-                    "同一单位又报送了更新的“{}”（收到于{}），本文件不再使用",
-                    candidates[newest].name,
-                    china_time(&timestamp(candidates[newest].mtime))
-                ),
-            );
-        }
-    }
-    out
-}
-
-fn disposition_finding(c: &Candidate, d: Disposition, reason: &str, unit: &str) -> Option<Finding> {
-    let code = match (&c.outcome, d) {
-        (_, Disposition::Duplicate) => Code::DuplicateFile,
-        (_, Disposition::Superseded) => Code::Superseded,
-        (_, Disposition::OtherPeriod) => Code::PeriodMismatch,
-        (_, Disposition::Rejected) => match (&c.stored, &c.outcome) {
-            (Some((code, _)), _) => *code,
-            (None, Outcome::Refused(code, _)) => *code,
-            (None, _) => Code::UnreadableFile,
-        },
-        _ => return None,
-    };
-    let message = match code {
-        Code::DuplicateFile | Code::Superseded | Code::PeriodMismatch => reason.to_string(),
-        _ => format!("文件“{}”未被采用：{reason}", c.name),
-    };
-    Some(
-        Finding::new(code, message)
-            .unit(unit)
-            .at(&c.name, "", "")
-            .values("", c.name.clone()),
-    )
-}
-
 /// China Standard Time, in which the deadline day is counted.
 const CHINA: jiff::tz::Offset = jiff::tz::offset(8);
-
-/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 China time.
-pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
-    let next = period.next();
-    let day = jiff::civil::date(
-        next.year as i16,
-        next.month as i8,
-        settings.deadline_day as i8,
-    );
-    day.tomorrow()
-        .and_then(|d| {
-            d.to_datetime(jiff::civil::Time::midnight())
-                .to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
-        })
-        .map(|z| z.timestamp())
-        .unwrap_or(jiff::Timestamp::MAX)
-}
-
-/// MISSING_RETURN for each expected unit with no usable return, LATE_RETURN for each one used but received late.
-fn completeness(
-    catalogue: &Catalogue,
-    settings: &Settings,
-    period: Period,
-    files: &[FileRecord],
-) -> Vec<Finding> {
-    let due = crate::forms::deadline(period, settings);
-    let mut by_unit: HashMap<(&str, Disposition), &FileRecord> = HashMap::new();
-    for f in files {
-        by_unit.entry((f.unit.as_str(), f.disposition)).or_insert(f);
-    }
-    let mut out = Vec::new();
-    for unit in catalogue.reporting_units() {
-        let mine = |d: Disposition| by_unit.get(&(unit.code.as_str(), d)).copied();
-        match (mine(Disposition::Accepted), mine(Disposition::Rejected)) {
-            (Some(f), _) if f.late => out.push(
-                Finding::new(
-                    Code::LateReturn,
-                    format!(
-                        "{}的报表应于{due}前报送，实际收到时间为{}；请按时报送",
-                        period.chinese(),
-                        china_time(&f.received)
-                    ),
-                )
-                .unit(&unit.code)
-                .at(&f.name, "", "")
-                .values(due.clone(), china_time(&f.received)),
-            ),
-            (Some(_), _) => {}
-            (None, rejected) => out.push(
-                Finding::new(
-                    Code::MissingReturn,
-                    match rejected {
-                        Some(f) => format!(
-                            "报送的“{}”无法使用，视为未报送；请按反馈意见重新报送{}的报表",
-                            f.name,
-                            period.chinese()
-                        ),
-                        None => format!(
-                            "尚未收到{}的报表（应于{due}前报送）；请尽快报送",
-                            period.chinese()
-                        ),
-                    },
-                )
-                .unit(&unit.code)
-                .values(format!("{}报表", period.chinese()), ""),
-            ),
-        }
-    }
-    out
-}
 
 /// An RFC 3339 time shown in China time, as `2020-11-06 09:30`.
 fn china_time(rfc3339: &str) -> String {

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::consolidate::model::{Disposition, Report};
+use crate::finding::Code;
 
 /// Most unit lines the summary prints.
 const SCREEN: usize = 30;
@@ -72,6 +73,19 @@ pub fn render(report: &Report) -> String {
         .filter(|f| f.disposition == Disposition::OtherPeriod)
     {
         let _ = writeln!(out, "left in inbox for {}: {}", f.period, f.name);
+    }
+    // Files the run could not read (unopenable, vanished, still being written) are named, not silently left.
+    let unread = |name: &str| {
+        report.findings.iter().any(|x| {
+            matches!(x.code, Code::FileUnavailable | Code::FileInProgress) && x.file == name
+        })
+    };
+    for f in report
+        .files
+        .iter()
+        .filter(|f| f.disposition == Disposition::Ignored && unread(&f.name))
+    {
+        let _ = writeln!(out, "not read: {} ({})", f.name, f.reason);
     }
     out
 }

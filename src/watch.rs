@@ -17,6 +17,10 @@ use crate::plan::Catalogue;
 use crate::settings::Settings;
 use crate::workspace::Workspace;
 
+/// How long after its last change a file that fails to read counts as possibly still being written (as `run`
+/// judges it), plus a margin.
+const RECENT: Duration = crate::run::STILL_WRITING.saturating_add(Duration::from_secs(2));
+
 /// A file's size and modification time: it is stable when these stop changing.
 type Stamp = (u64, SystemTime);
 
@@ -41,7 +45,7 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
         let _ = tx.send(());
     })
     .and_then(|mut w| {
-        w.watch(&inbox, notify::RecursiveMode::NonRecursive)
+        w.watch(&inbox, notify::RecursiveMode::Recursive)
             .map(|()| w)
     })
     .map_err(|e| log::warn!("file notifications unavailable ({e}); polling the inbox every second"))
@@ -53,10 +57,19 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
 
     let mut seen: HashMap<PathBuf, (Stamp, Instant)> = HashMap::new();
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
+    let mut recheck: Vec<(PathBuf, Stamp, Instant)> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         let mut ready: Vec<PathBuf> = Vec::new();
-        let entries = scan::scan(&inbox).map_err(Error::io(&inbox))?;
+        // The inbox itself may vanish (a share unmounted, a folder replaced): wait for it to come back.
+        let entries = match scan::scan(&inbox) {
+            Ok(e) => e,
+            Err(e) => {
+                log::warn!("cannot list {} ({e}); trying again", inbox.display());
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
         let present: HashSet<PathBuf> = entries
             .iter()
             .map(|e| scan::path_of(e).to_path_buf())
@@ -92,12 +105,26 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                 .collect();
             periods.sort();
             periods.dedup();
+            let mut retry = false;
             for period in periods {
-                let result = crate::run::run_settled(ws, period, stable.max(settings.settle))?;
+                let result = match crate::run::run_settled(ws, period, stable.max(settings.settle))
+                {
+                    Ok(r) => r,
+                    // A broken plan or settings will not mend by waiting.
+                    Err(e) if e.is_usage() => return Err(e),
+                    // A busy workspace, a vanished file, a full disk: say so and try again later.
+                    Err(e) => {
+                        log::warn!(
+                            "the run for {period} did not finish: {e}; trying again shortly"
+                        );
+                        retry = true;
+                        continue;
+                    }
+                };
                 for f in &result.report.files {
                     if ready
                         .iter()
-                        .any(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == f.name))
+                        .any(|p| crate::run::received_name(p, &inbox) == f.name)
                     {
                         log::info!(
                             "{}: {} for {} ({})",
@@ -110,25 +137,40 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                             "{}\t{}\t{}\t{}",
                             period,
                             f.disposition.name(),
-                            f.name,
+                            f.name.replace(['\n', '\r', '\t'], " "),
                             f.location
                         );
                     }
                 }
             }
-            // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run.
+            if retry {
+                let _ = rx.recv_timeout(Duration::from_secs(2));
+                continue;
+            }
+            // Whatever is still in the inbox with the same stamp (ignored, for another period) is not re-run; but a
+            // file the run left as possibly still being written (recently modified) is looked at again once it
+            // is old enough for the run to judge it.
             for path in ready {
                 if let Ok(meta) = std::fs::metadata(&path) {
-                    done.insert((
-                        path,
-                        (
-                            meta.len(),
-                            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                        ),
-                    ));
+                    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                    let stamp = (meta.len(), modified);
+                    if let Ok(age) = SystemTime::now().duration_since(modified)
+                        && age < RECENT
+                    {
+                        recheck.push((path.clone(), stamp, Instant::now() + (RECENT - age)));
+                    }
+                    done.insert((path, stamp));
                 }
             }
         }
+        let now = Instant::now();
+        recheck.retain(|(path, stamp, at)| {
+            if *at > now {
+                return true;
+            }
+            done.remove(&(path.clone(), *stamp));
+            false
+        });
         let _ = rx.recv_timeout(Duration::from_millis(500));
         while rx.try_recv().is_ok() {}
     }

@@ -464,6 +464,12 @@ fn findings(
             .get(f.file.as_str())
             .and_then(|l| l.strip_prefix(&prefix))
         {
+            // A `#` would be read as the start of the link's anchor: such a file is linked by its folder.
+            Some(rel) if !f.file.is_empty() && rel.contains('#') => {
+                let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                let url = Url::new(format!("file:///{folder}/")).set_text(&f.file);
+                ws.write_url_with_format(r, 7, url, &st.link)?;
+            }
             Some(rel) if !f.file.is_empty() => {
                 let anchor = if f.sheet.is_empty() || f.cell.is_empty() {
                     String::new()
