@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod consolidate;
 pub mod demo;
+pub mod display;
 pub mod error;
 pub mod finding;
 pub mod forms;

@@ -357,6 +357,7 @@ fn assess_settled(
         warnings: severity(Severity::Warning),
         infos: severity(Severity::Info),
     };
+    let trend = crate::consolidate::model::trend(&ctx, &history, &readings, &findings);
     let report = Report {
         plan_id: catalogue.plan.id.clone(),
         period: period.to_string(),
@@ -368,7 +369,7 @@ fn assess_settled(
         findings,
         indicators,
         units,
-        trend: crate::consolidate::model::trend(&ctx, &history, &readings),
+        trend,
         readings,
     };
 
@@ -403,7 +404,9 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
     output::write_atomic_with(&report_path, |w| {
-        serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from)
+        let json = serde_json::to_value(&report).map_err(std::io::Error::from)?;
+        serde_json::to_writer_pretty(w, &crate::display::round_json(json))
+            .map_err(std::io::Error::from)
     })?;
     log::info!(
         "wrote report.json in {:.3} s",
@@ -485,7 +488,7 @@ fn write_workbooks(
     let (book, feedback) = rayon::join(
         || -> Result<(), Error> {
             let clock = std::time::Instant::now();
-            let mut book = workbook::build(report, &lookup, catalogue, period)
+            let mut book = workbook::build(report, &lookup, catalogue, period, settings.timezone)
                 .map_err(output::xlsx_err(&consolidated))?;
             output::save_workbook(&mut book, &consolidated)?;
             log::info!(
@@ -757,10 +760,11 @@ fn disposition_finding(c: &Candidate, d: Disposition, reason: &str, unit: &str) 
     )
 }
 
-/// China Standard Time, in which the deadline day is counted.
-const CHINA: jiff::tz::Offset = jiff::tz::offset(8);
+/// China Standard Time: the zone of a superseded file's reason (the plan's zone elsewhere).
+const CHINA: jiff::tz::Offset = crate::display::DEFAULT_TIMEZONE;
 
-/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 China time.
+/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 in the
+/// plan's time zone.
 pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
     let next = period.next();
     let day = jiff::civil::date(
@@ -771,7 +775,7 @@ pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
     day.tomorrow()
         .and_then(|d| {
             d.to_datetime(jiff::civil::Time::midnight())
-                .to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
+                .to_zoned_datetime(jiff::tz::TimeZone::fixed(settings.timezone))
         })
         .map(|z| z.timestamp())
         .unwrap_or(jiff::Timestamp::MAX)
@@ -799,12 +803,15 @@ fn completeness(
                     format!(
                         "{}的报表应于{due}前报送，实际收到时间为{}；请按时报送",
                         period.chinese(),
-                        china_time(&f.received)
+                        crate::display::time_text(&f.received, settings.timezone)
                     ),
                 )
                 .unit(&unit.code)
                 .at(&f.name, "", "")
-                .values(due.clone(), china_time(&f.received)),
+                .values(
+                    due.clone(),
+                    crate::display::time_text(&f.received, settings.timezone),
+                ),
             ),
             (Some(_), _) => {}
             (None, rejected) => out.push(
@@ -832,14 +839,7 @@ fn completeness(
 
 /// An RFC 3339 time shown in China time, as `2020-11-06 09:30`.
 fn china_time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    crate::display::time_text(rfc3339, CHINA)
 }
 
 fn reason_text(record: &FileRecord, code: Option<Code>) -> String {

@@ -159,12 +159,13 @@ fn redraw(
         for (c, t) in &texts {
             ws.write_string_with_format(r, *c, t, &st.wrap)?;
         }
-        style::maybe_number(ws, r, col::MONTH, reading.and_then(|x| x.month), num)?;
+        let shown = |v: Option<f64>| v.map(|v| crate::display::round(v, unit_of_measure));
+        style::maybe_number(ws, r, col::MONTH, shown(reading.and_then(|x| x.month)), num)?;
         style::maybe_number(
             ws,
             r,
             col::CUMULATIVE,
-            reading.and_then(|x| x.cumulative),
+            shown(reading.and_then(|x| x.cumulative)),
             num,
         )?;
         let progress = reading.map_or(String::new(), |x| {
@@ -201,8 +202,8 @@ fn redraw(
                 &st.amber
             };
             let text = match c {
-                col::MONTH => reading.and_then(|x| x.month),
-                col::CUMULATIVE => reading.and_then(|x| x.cumulative),
+                col::MONTH => shown(reading.and_then(|x| x.month)),
+                col::CUMULATIVE => shown(reading.and_then(|x| x.cumulative)),
                 _ => None,
             };
             match (c, text) {
