@@ -128,6 +128,16 @@ pub enum Outcome {
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     let ws = Workspace::new(&cli.root);
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Mail { .. }
+            | Command::Watch { .. }
+            | Command::Status { .. }
+            | Command::Forms { .. }
+    ) {
+        ws.check()?;
+    }
     match cli.command {
         Command::Demo {
             dir, units: None, ..
@@ -148,7 +158,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             );
             if !no_run {
                 let result = crate::run::run(&Workspace::new(&dir), oct)?;
-                print!("{}", crate::summary::render(&result.report));
+                print!("{}", crate::summary::render(&result.report, cli.verbose > 0));
             }
             Ok(Outcome::Success)
         }
@@ -164,7 +174,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Mail { period, send } => crate::mail::run(&ws, period, send),
         Command::Run { period, mail, send } => {
             let result = crate::run::run(&ws, period)?;
-            print!("{}", crate::summary::render(&result.report));
+            print!("{}", crate::summary::render(&result.report, cli.verbose > 0));
             println!("report: {}", result.report_path.display());
             if let Some(book) = result.workbooks.first() {
                 println!("consolidated: {}", book.display());
@@ -194,7 +204,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Status { period } => {
             let assessment = crate::run::assess(&ws, period)?;
-            print!("{}", crate::summary::status(&assessment.report));
+            let settings = crate::settings::Settings::load(&ws.settings_path())?;
+            print!(
+                "{}",
+                crate::summary::status(&assessment.report, settings.timezone, cli.verbose > 0)
+            );
             Ok(Outcome::Success)
         }
         Command::ReadWorkbook {

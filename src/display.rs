@@ -39,15 +39,22 @@ pub fn round_to(value: f64, places: usize) -> f64 {
     if r == 0.0 { 0.0 } else { r }
 }
 
-/// A figure in `unit` rounded as it is shown (see [`decimals`]); what a workbook cell holds.
+/// A figure in `unit` rounded as it is shown (see [`places`]); what a workbook cell holds.
 pub fn round(value: f64, unit: &str) -> f64 {
-    round_to(value, decimals(unit, false).max(count_fraction(value, unit)))
+    round_to(value, places(value, unit))
 }
 
-/// A count typed with a fraction (2.5 家) keeps one decimal rather than being shown as a whole it is not.
-fn count_fraction(value: f64, unit: &str) -> usize {
+/// Decimals `value` shows in `unit`: [`decimals`], except that a count typed with a fraction (2.5 家) keeps
+/// one, and a share below 1% keeps two (0.47%, against a 0.5% target, must not read as 0.5%).
+pub fn places(value: f64, unit: &str) -> usize {
     let places = decimals(unit, false);
-    usize::from(places == 0 && round_to(value, 0) != round_to(value, 1))
+    if places == 0 && round_to(value, 0) != round_to(value, 1) {
+        1
+    } else if unit.trim() == "%" && value.abs() < 1.0 {
+        2
+    } else {
+        places
+    }
 }
 
 /// `value` rounded to `places` decimals, without trailing zeros: 5.83, 29.2, 7.
@@ -62,10 +69,7 @@ pub fn fixed(value: f64, places: usize) -> String {
 
 /// A figure in `unit` as people read it, without the unit: 5.83 (亿元), 29 (项), 12.5 (%).
 pub fn figure(value: f64, unit: &str) -> String {
-    fixed(
-        value,
-        decimals(unit, false).max(count_fraction(value, unit)),
-    )
+    fixed(value, places(value, unit))
 }
 
 /// A pro-rata share of a target in `unit` (what should be done by now): a count gets one decimal.
@@ -155,6 +159,12 @@ pub fn parse_offset(text: &str) -> Option<Offset> {
     Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
 }
 
+/// Writes to stdout, ignoring a closed pipe: what `print!` and `println!` do throughout the crate.
+pub fn print(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
 /// How many terminal columns `text` takes: a Chinese character takes two.
 pub fn width(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
@@ -213,6 +223,7 @@ mod tests {
         assert_eq!(figure(29.0, "项"), "29");
         assert_eq!(figure(2.5, "家"), "2.5");
         assert_eq!(figure(18.333333, "%"), "18.3");
+        assert_eq!(figure(0.47, "%"), "0.47");
         assert_eq!(figure(0.8666666, "件/万人"), "0.87");
         assert_eq!(percent(0.9249999999999999), "92.5%");
         assert_eq!(fixed(-0.0001, 2), "0");

@@ -9,12 +9,30 @@ use std::path::Path;
 use crate::error::Error;
 pub use model::Catalogue;
 
+/// Reads a catalogue file; a missing one is a usage error naming it.
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NoPlan {
+                path: path.to_path_buf(),
+                root: path
+                    .parent()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}
+
 /// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
 pub fn load(path: &Path) -> Result<Catalogue, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read(path)?;
     let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -31,7 +49,7 @@ pub fn load(path: &Path) -> Result<Catalogue, Error> {
 
 /// `huizong plan check`: prints every problem of a catalogue file; fails when there is any.
 pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
-    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let text = read(path)?;
     let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -39,6 +57,13 @@ pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
     let problems = check::check(&catalogue);
     for p in &problems {
         println!("{p}");
+    }
+    // A unit without an address still works; only its mail cannot go out, so this warns rather than fails.
+    for u in catalogue.reporting_units().filter(|u| u.email.trim().is_empty()) {
+        println!(
+            "warning: unit {} ({}) has no email; its feedback and reminders will not be mailed",
+            u.code, u.name
+        );
     }
     let indicators = catalogue.indicators().count();
     if problems.is_empty() {

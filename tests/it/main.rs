@@ -12,5 +12,6 @@ mod ingest;
 mod mail;
 mod office;
 mod plan;
+mod trust;
 mod util;
 mod watch;
