@@ -158,7 +158,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             );
             if !no_run {
                 let result = crate::run::run(&Workspace::new(&dir), oct)?;
-                print!("{}", crate::summary::render(&result.report, cli.verbose > 0));
+                print!(
+                    "{}",
+                    crate::summary::render(&result.report, cli.verbose > 0)
+                );
             }
             Ok(Outcome::Success)
         }
@@ -174,7 +177,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Mail { period, send } => crate::mail::run(&ws, period, send),
         Command::Run { period, mail, send } => {
             let result = crate::run::run(&ws, period)?;
-            print!("{}", crate::summary::render(&result.report, cli.verbose > 0));
+            print!(
+                "{}",
+                crate::summary::render(&result.report, cli.verbose > 0)
+            );
             println!("report: {}", result.report_path.display());
             if let Some(book) = result.workbooks.first() {
                 println!("consolidated: {}", book.display());

@@ -11,8 +11,8 @@ pub const DEFAULT_TIMEZONE: Offset = jiff::tz::offset(8);
 
 /// Units that count whole things: a figure in them is whole, and a pro-rata share of one has one decimal.
 const COUNTS: [&str; 22] = [
-    "项", "家", "件", "个", "名", "人", "所", "次", "场", "台", "套", "户", "座", "条", "批", "份", "处", "篇",
-    "部", "支", "株", "头",
+    "项", "家", "件", "个", "名", "人", "所", "次", "场", "台", "套", "户", "座", "条", "批", "份",
+    "处", "篇", "部", "支", "株", "头",
 ];
 
 /// Most decimals a figure in `unit` shows: % one, money and ratios two, counts none (one when pro rata).
@@ -109,7 +109,9 @@ pub fn round_json(value: serde_json::Value) -> serde_json::Value {
             .and_then(|v| serde_json::Number::from_f64(significant(v)))
             .map_or(Value::Number(n), Value::Number),
         Value::Array(items) => Value::Array(items.into_iter().map(round_json).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, round_json(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, round_json(v))).collect())
+        }
         other => other,
     }
 }

@@ -328,7 +328,12 @@ fn indicator_line(i: &crate::consolidate::model::IndicatorStatus) -> Option<Stri
     let fig = |v: f64| format!("{}{}", figure(v, &i.unit), i.unit);
     match (i.status.as_str(), i.city) {
         ("behind", Some(v)) => Some(match i.expected_to_date {
-            Some(e) => format!("进度滞后，全市累计{}，按时序应完成{}{}", fig(v), pro_rata(e, &i.unit), i.unit),
+            Some(e) => format!(
+                "进度滞后，全市累计{}，按时序应完成{}{}",
+                fig(v),
+                pro_rata(e, &i.unit),
+                i.unit
+            ),
             None => format!("进度滞后，全市累计{}", fig(v)),
         }),
         ("below_target", Some(v)) => Some(format!(
@@ -338,7 +343,11 @@ fn indicator_line(i: &crate::consolidate::model::IndicatorStatus) -> Option<Stri
             i.unit,
             i.gap
                 .map(|g| {
-                    let unit = if i.unit == "%" { "个百分点" } else { i.unit.as_str() };
+                    let unit = if i.unit == "%" {
+                        "个百分点"
+                    } else {
+                        i.unit.as_str()
+                    };
                     format!("，差{}{unit}", figure(g, &i.unit))
                 })
                 .unwrap_or_default()

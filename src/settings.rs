@@ -231,17 +231,15 @@ impl Settings {
                 _ => raw.smtp.from = Some(v),
             }
         }
-        Settings::from_raw(raw).map_err(|e| {
-            match from_env.iter().find(|(key, _)| *key == e.key) {
-                Some((_, variable)) => Error::Environment {
-                    variable: variable.to_string(),
-                    message: e.message,
-                },
-                None => Error::Settings {
-                    path: path.to_path_buf(),
-                    message: e.message,
-                },
-            }
+        Settings::from_raw(raw).map_err(|e| match from_env.iter().find(|(key, _)| *key == e.key) {
+            Some((_, variable)) => Error::Environment {
+                variable: variable.to_string(),
+                message: e.message,
+            },
+            None => Error::Settings {
+                path: path.to_path_buf(),
+                message: e.message,
+            },
         })
     }
 

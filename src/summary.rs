@@ -62,7 +62,13 @@ pub fn render(report: &Report, verbose: bool) -> String {
     let mut rows = vec![with_code(
         verbose,
         "编码",
-        vec!["单位".into(), "状态".into(), "错误".into(), "警告".into(), "提示".into()],
+        vec![
+            "单位".into(),
+            "状态".into(),
+            "错误".into(),
+            "警告".into(),
+            "提示".into(),
+        ],
     )];
     for u in &listed {
         rows.push(with_code(
@@ -115,7 +121,12 @@ pub fn status(report: &Report, tz: jiff::tz::Offset, verbose: bool) -> String {
     let mut rows = vec![with_code(
         verbose,
         "编码",
-        vec!["单位".into(), "状态".into(), "收到时间".into(), "文件".into()],
+        vec![
+            "单位".into(),
+            "状态".into(),
+            "收到时间".into(),
+            "文件".into(),
+        ],
     )];
     for u in &report.units {
         let received = report

@@ -44,7 +44,11 @@ pub fn status_text(i: &IndicatorStatus) -> String {
     let word = status_word(&i.status);
     match i.gap {
         Some(g) if g > 0.0 => {
-            let unit = if i.unit == "%" { "个百分点" } else { i.unit.as_str() };
+            let unit = if i.unit == "%" {
+                "个百分点"
+            } else {
+                i.unit.as_str()
+            };
             format!("{word}（差{}{unit}）", display::figure(g, &i.unit))
         }
         _ => word.to_string(),
@@ -67,7 +71,15 @@ pub fn build(
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    overview(wb.add_worksheet(), report, lookup, catalogue, period, tz, &st)?;
+    overview(
+        wb.add_worksheet(),
+        report,
+        lookup,
+        catalogue,
+        period,
+        tz,
+        &st,
+    )?;
     indicators(wb.add_worksheet(), report, catalogue, &st)?;
     counties(wb.add_worksheet(), report, lookup, catalogue, &st)?;
     findings(wb.add_worksheet(), report, catalogue, &st)?;
@@ -307,13 +319,19 @@ fn indicators(
             (None, v) => style::maybe_number(ws, r, 7, shown(v, &i.unit), num)?,
         }
         style::maybe_number(ws, r, 8, shown(i.county_sum, &i.unit), num)?;
-        style::maybe_number(ws, r, 9, i.progress.map(display::percent_value), &st.percent)?;
+        style::maybe_number(
+            ws,
+            r,
+            9,
+            i.progress.map(display::percent_value),
+            &st.percent,
+        )?;
         let fill = match i.status.as_str() {
             "behind" | "overdue" => &st.red,
             "not_reported" | "not_started" | "below_target" | "unconfirmed" => &st.amber,
             _ => &st.green,
         };
-        ws.write_string_with_format(r, 10, &status_text(i), fill)?;
+        ws.write_string_with_format(r, 10, status_text(i), fill)?;
         ws.write_number_with_format(r, 11, i.findings as f64, &st.cell)?;
     }
     let last = report.indicators.len().max(1) as u32;
@@ -440,7 +458,11 @@ fn counties(
             let r = base + offset as u32;
             ws.write_string_with_format(r, 1, *label, &st.header)?;
             for (n, i) in rows.iter().enumerate() {
-                let v = [shown(i.county_sum, &i.unit), shown(i.city, &i.unit), diff(i)][offset];
+                let v = [
+                    shown(i.county_sum, &i.unit),
+                    shown(i.city, &i.unit),
+                    diff(i),
+                ][offset];
                 let f = if mismatch(i) {
                     st.red_number_for(&i.unit)
                 } else {

@@ -59,7 +59,10 @@ pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
         println!("{p}");
     }
     // A unit without an address still works; only its mail cannot go out, so this warns rather than fails.
-    for u in catalogue.reporting_units().filter(|u| u.email.trim().is_empty()) {
+    for u in catalogue
+        .reporting_units()
+        .filter(|u| u.email.trim().is_empty())
+    {
         println!(
             "warning: unit {} ({}) has no email; its feedback and reminders will not be mailed",
             u.code, u.name

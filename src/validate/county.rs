@@ -9,7 +9,7 @@ use crate::finding::{Code, Finding};
 /// Why a county's share cannot be added up.
 fn unusable(reading: Option<&Reading>, doubtful: bool) -> Option<&'static str> {
     match reading {
-        None => Some("未报送"),
+        None => Some("报表中缺少该行"),
         Some(r) if r.cumulative.is_none() => Some("累计完成不是可用的数字"),
         Some(_) if doubtful => Some("数值待核实"),
         Some(_) => None,
@@ -18,14 +18,15 @@ fn unusable(reading: Option<&Reading>, doubtful: bool) -> Option<&'static str> {
 
 /// Compares each additive indicator's county sum with the lead's city figure.
 ///
-/// When some counties' shares cannot be used, says which (COUNTY_SUM_INCOMPLETE) and still flags a mismatch
-/// if the usable shares alone already exceed the city figure.
+/// When counties that sent a return gave a share that cannot be used, says which (COUNTY_SUM_INCOMPLETE); and
+/// whenever some share is missing, still flags a mismatch if the usable shares alone exceed the city figure.
 pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Finding> {
     let readings: HashMap<(&str, &str), &Reading> = returns
         .iter()
         .flat_map(|r| r.readings.iter())
         .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
         .collect();
+    let sent: HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
     let doubtful: HashSet<(&str, &str)> = returns
         .iter()
         .flat_map(|r| r.findings.iter())
@@ -54,11 +55,14 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         };
         let mut usable: Vec<(&str, f64)> = Vec::new();
         let mut missing: Vec<(&str, &str)> = Vec::new();
+        let mut silent = 0;
         for c in &ind.counties {
             let key = (c.as_str(), ind.code.as_str());
             let reading = readings.get(&key).copied();
             match (unusable(reading, doubtful.contains(&key)), reading) {
                 (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
+                // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
+                (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
                 (Some(why), _) => missing.push((c.as_str(), why)),
                 (None, None) => {}
             }
@@ -78,13 +82,14 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
                 .indicator(&ind.code)
                 .at(&city.file, &city.sheet, &city.cumulative_cell)
         };
-        if !missing.is_empty() {
-            let named = missing
-                .iter()
-                .map(|(c, why)| format!("{}（{why}）", name(c)))
-                .collect::<Vec<_>>()
-                .join("、");
-            findings.push(
+        if !missing.is_empty() || silent > 0 {
+            if !missing.is_empty() {
+                let named = missing
+                    .iter()
+                    .map(|(c, why)| format!("{}（{why}）", name(c)))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                findings.push(
                 here(
                     Code::CountySumIncomplete,
                     format!(
@@ -98,6 +103,7 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
                     format!("{}个可用", usable.len()),
                 ),
             );
+            }
             if sum > city_value + tolerance {
                 findings.push(
                     here(

@@ -1,10 +1,10 @@
 //! Checks against the plan: behind the pro-rata line, milestones overdue, implausible figures, targets met.
 
 use super::{Context, Reading, Role};
+use crate::display;
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
-use crate::display;
 use crate::plan::model::{Comparator, Indicator, IndicatorKind};
 
 /// The share of the annual target due by the end of the run's month (month/12 for a year-end deadline).
@@ -93,7 +93,10 @@ pub(super) fn check(
                 here(
                     Code::ImplausibleValue,
                     cell,
-                    format!("比重{}%超过100%，不可能；请核对", display::figure(value, &ind.unit)),
+                    format!(
+                        "比重{}%超过100%，不可能；请核对",
+                        display::figure(value, &ind.unit)
+                    ),
                 )
                 .values("≤100", display::figure(value, &ind.unit)),
             );
@@ -116,7 +119,10 @@ pub(super) fn check(
                                 display::figure(base, &ind.unit)
                             ),
                         )
-                        .values(format!(">{}", display::figure(base, &ind.unit)), display::figure(value, &ind.unit)),
+                        .values(
+                            format!(">{}", display::figure(base, &ind.unit)),
+                            display::figure(value, &ind.unit),
+                        ),
                     );
                 } else if due(ind, ctx) {
                     findings.push(
@@ -130,7 +136,10 @@ pub(super) fn check(
                                 display::figure(base, &ind.unit)
                             ),
                         )
-                        .values(format!(">{}", display::figure(base, &ind.unit)), display::figure(value, &ind.unit)),
+                        .values(
+                            format!(">{}", display::figure(base, &ind.unit)),
+                            display::figure(value, &ind.unit),
+                        ),
                     );
                 }
             }
@@ -142,7 +151,10 @@ pub(super) fn check(
             let (severity, advice) = if confirmed(&r.remark) {
                 (Severity::Info, "单位已在备注中确认")
             } else {
-                (Severity::Warning, "请核对单位和数字；如确实无误，请在备注中注明“已核实”")
+                (
+                    Severity::Warning,
+                    "请核对单位和数字；如确实无误，请在备注中注明“已核实”",
+                )
             };
             findings.push(
                 here(
@@ -160,7 +172,10 @@ pub(super) fn check(
                 .values(
                     format!(
                         "≤{}",
-                        display::figure(target.ceiling() * ctx.settings.implausible_factor, &ind.unit)
+                        display::figure(
+                            target.ceiling() * ctx.settings.implausible_factor,
+                            &ind.unit
+                        )
                     ),
                     display::figure(value, &ind.unit),
                 ),
