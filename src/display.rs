@@ -131,13 +131,6 @@ pub fn time_text(rfc3339: &str, tz: Offset) -> String {
         .unwrap_or_default()
 }
 
-/// A time as report.json holds it: RFC 3339 with the plan's offset, 2020-11-06T03:00:00+08:00.
-pub fn rfc3339(t: Timestamp, tz: Offset) -> String {
-    t.to_zoned_datetime(TimeZone::fixed(tz))
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
-
 /// Reads a time zone setting: +08:00, +8, -05:30, UTC+8, UTC, Z.
 pub fn parse_offset(text: &str) -> Option<Offset> {
     let t = text.trim();
@@ -243,7 +236,6 @@ mod tests {
     fn times_are_written_in_the_plans_zone() {
         let t: Timestamp = "2020-11-05T19:00:00Z".parse().unwrap();
         assert_eq!(time(t, DEFAULT_TIMEZONE), "2020-11-06 03:00");
-        assert_eq!(rfc3339(t, DEFAULT_TIMEZONE), "2020-11-06T03:00:00+08:00");
         assert_eq!(parse_offset("+08:00"), Some(DEFAULT_TIMEZONE));
         assert_eq!(parse_offset("UTC+8"), Some(DEFAULT_TIMEZONE));
         assert_eq!(parse_offset("Asia/Shanghai"), None);

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{CheckedReturn, Context, Reading};
+use crate::display;
 use crate::finding::{Code, Finding};
 use crate::period::Period;
 use crate::plan::model::{IndicatorKind, fmt_num};
@@ -112,11 +113,11 @@ pub fn check_history(
                             "上月累计{} + 本月完成{} = {}，但本月累计填了{}；请核对本月数和累计数",
                             fmt_num(before),
                             fmt_num(month),
-                            fmt_num(expected),
+                            display::figure(expected, &ind.unit),
                             fmt_num(now)
                         ),
                     )
-                    .values(fmt_num(expected), fmt_num(now)),
+                    .values(display::figure(expected, &ind.unit), fmt_num(now)),
                 );
             }
         }
@@ -147,7 +148,7 @@ pub fn check_history(
                         fmt_num(month), ind.unit, past.len(), fmt_num(highest)
                     ),
                 )
-                .values(format!("≤{}", fmt_num(highest * 4.0)), fmt_num(month)),
+                .values(format!("≤{}", display::figure(highest * 4.0, &ind.unit)), fmt_num(month)),
             );
         }
     }

@@ -5,7 +5,7 @@ use crate::display;
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
-use crate::plan::model::{Comparator, Indicator, IndicatorKind};
+use crate::plan::model::{Comparator, Indicator, IndicatorKind, fmt_num};
 
 /// The share of the annual target due by the end of the run's month (month/12 for a year-end deadline).
 pub fn elapsed_share(indicator: &Indicator, ctx: &Context<'_>) -> f64 {
@@ -102,6 +102,7 @@ pub(super) fn check(
             );
             continue;
         }
+        // Growth compares two figures as written: rounding could show them equal.
         if ind.kind == IndicatorKind::Growth {
             // Growth is judged against last year's figure, once the office has filled it in.
             if r.role == Role::City
@@ -114,15 +115,12 @@ pub(super) fn check(
                             cell,
                             format!(
                                 "{}{}，已超过上年的{}，实现增长",
-                                display::figure(value, &ind.unit),
+                                fmt_num(value),
                                 ind.unit,
-                                display::figure(base, &ind.unit)
+                                fmt_num(base)
                             ),
                         )
-                        .values(
-                            format!(">{}", display::figure(base, &ind.unit)),
-                            display::figure(value, &ind.unit),
-                        ),
+                        .values(format!(">{}", fmt_num(base)), fmt_num(value)),
                     );
                 } else if due(ind, ctx) {
                     findings.push(
@@ -131,15 +129,12 @@ pub(super) fn check(
                             cell,
                             format!(
                                 "{}{}，未超过上年的{}，增长目标未实现；请说明原因",
-                                display::figure(value, &ind.unit),
+                                fmt_num(value),
                                 ind.unit,
-                                display::figure(base, &ind.unit)
+                                fmt_num(base)
                             ),
                         )
-                        .values(
-                            format!(">{}", display::figure(base, &ind.unit)),
-                            display::figure(value, &ind.unit),
-                        ),
+                        .values(format!(">{}", fmt_num(base)), fmt_num(value)),
                     );
                 }
             }
