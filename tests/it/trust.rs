@@ -521,6 +521,22 @@ fn mail_skips_a_unit_without_an_address_and_names_every_file_and_indicator() {
         weiyuan.contains("· [错误] 文件“渭源县10月报表（补充）.xlsx”："),
         "{weiyuan}"
     );
+    let book = ws
+        .path()
+        .join("outbox/2020-10/feedback/2020-10_weiyuan_渭源县_反馈.xlsx");
+    let note = sheet(&book, "反馈说明");
+    assert!(
+        note.rows()
+            .any(|r| r[0].to_string().contains("已采用“2020-10_weiyuan.xlsx”"))
+            && note.rows().any(|r| r[0]
+                .to_string()
+                .starts_with("另报送的“渭源县10月报表（补充）.xlsx”无法使用")),
+        "{note:?}"
+    );
+    let list = sheet(&book, "问题清单");
+    let broken = row_of(&list, 7, "渭源县10月报表（补充）.xlsx");
+    assert_eq!(broken[1], "UNREADABLE_FILE");
+    assert_eq!(broken[2], "—");
     let (_, anding) = eml(&dir.join("feedback_anding.eml"));
     assert!(
         anding.contains(
