@@ -353,6 +353,7 @@ fn indicator_line(i: &crate::consolidate::model::IndicatorStatus) -> Option<Stri
                 .unwrap_or_default()
         )),
         ("unconfirmed", Some(v)) => Some(format!("待核实，牵头单位填报{}，暂不计入进度", fig(v))),
+        ("unconfirmed", None) => Some("待核实，牵头单位填报的数字无法使用".to_string()),
         ("overdue", _) => Some(format!(
             "逾期未完成，目前{}",
             i.state.clone().unwrap_or_else(|| "未报送".to_string())

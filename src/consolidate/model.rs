@@ -408,9 +408,16 @@ pub fn tables(
         let lead = task.units[0].clone();
         let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
         let city = city_reading.and_then(|r| r.cumulative);
-        let unconfirmed = city.is_some()
-            && ind.kind != IndicatorKind::Milestone
-            && doubtful.contains(&(lead.as_str(), ind.code.as_str()));
+        // A figure that was written but could not be used (text, negative, wrong unit) is in doubt, not missing.
+        let unreadable = city.is_none()
+            && lookup.unit_findings(&lead).iter().any(|f| {
+                f.indicator == ind.code
+                    && crate::validate::doubts(f)
+                    && f.code != crate::finding::Code::MissingValue
+            });
+        let unconfirmed = ind.kind != IndicatorKind::Milestone
+            && (unreadable
+                || (city.is_some() && doubtful.contains(&(lead.as_str(), ind.code.as_str()))));
         let county_sum = if ind.counties.is_empty() {
             None
         } else {
@@ -458,8 +465,8 @@ pub fn tables(
             }
         } else {
             match city {
+                _ if unconfirmed => "unconfirmed",
                 None => "not_reported",
-                Some(_) if unconfirmed => "unconfirmed",
                 Some(_) if ind.kind == IndicatorKind::Growth && ind.baseline.is_none() => {
                     "no_baseline"
                 }

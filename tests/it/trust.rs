@@ -187,11 +187,19 @@ fn implausible_figures_count_toward_nothing_until_confirmed() {
     let ws = Workspace::new();
     month(
         &ws,
-        &[("kjj", vec![cum("T2.8-04", 3000.0), cum("T2.5-05", 150.0)])],
+        &[(
+            "kjj",
+            vec![
+                cum("T2.8-04", 3000.0),
+                cum("T2.5-05", 150.0),
+                Edit::new("T2.8-02", col::CUMULATIVE, Value::Text("待统计".into())),
+            ],
+        )],
     );
     ws.ok(&["run", "--period", "2020-10"]);
     let r = report(&ws);
-    for code in ["T2.8-04", "T2.5-05"] {
+    // A figure written as text is in doubt too, not "not reported".
+    for code in ["T2.8-04", "T2.5-05", "T2.8-02"] {
         let i = indicator(&r, code);
         assert_eq!(i["status"], "unconfirmed", "{i:#}");
         assert_eq!(i["progress"], Json::Null, "{i:#}");
@@ -222,7 +230,11 @@ fn implausible_figures_count_toward_nothing_until_confirmed() {
     assert_eq!(summary[10], "待核实");
     ws.ok(&["mail", "--period", "2020-10"]);
     let (_, body) = eml(&ws.path().join("outbox/2020-10/mail/leadership.eml"));
-    assert!(body.contains("待核实2项"), "{body}");
+    assert!(body.contains("待核实3项"), "{body}");
+    assert!(
+        body.contains("T2.8-02 转化科技成果（市科技局）：待核实，牵头单位填报的数字无法使用"),
+        "{body}"
+    );
     assert!(
         body.contains("T2.8-04 全市技术市场合同交易额（市科技局）：待核实，牵头单位填报3000亿元"),
         "{body}"
