@@ -13,13 +13,33 @@ use crate::plan::model::{IndicatorKind, fmt_num};
 /// The accepted figures of earlier months, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// (month, its readings) for each earlier month that has a report.
+    /// (month, its readings not in doubt that month) for each earlier month that has a report.
     pub months: Vec<(Period, Vec<Reading>)>,
 }
 
 #[derive(Deserialize)]
 struct PastReport {
     readings: Vec<Reading>,
+    #[serde(default)]
+    findings: Vec<Finding>,
+}
+
+impl PastReport {
+    /// The month's readings without those that were in doubt then: they never counted, so a correction
+    /// is not measured against them.
+    fn trusted(self) -> Vec<Reading> {
+        let doubtful: std::collections::HashSet<(&str, &str)> = self
+            .findings
+            .iter()
+            .filter(|f| super::doubts(f))
+            .map(|f| (f.unit.as_str(), f.indicator.as_str()))
+            .collect();
+        self.readings
+            .iter()
+            .filter(|r| !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str())))
+            .cloned()
+            .collect()
+    }
 }
 
 impl History {
@@ -34,7 +54,7 @@ impl History {
                 let text =
                     std::fs::read_to_string(outbox.join(p.to_string()).join("report.json")).ok()?;
                 match serde_json::from_str::<PastReport>(&text) {
-                    Ok(r) => Some((p, r.readings)),
+                    Ok(r) => Some((p, r.trusted())),
                     Err(e) => {
                         log::warn!("ignoring the {p} report for history: {e}");
                         None

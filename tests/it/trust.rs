@@ -271,6 +271,38 @@ fn implausible_figures_count_toward_nothing_until_confirmed() {
     );
 }
 
+/// Point 1, a month on: September's implausible figure never counted, so October's correction is not a decrease.
+#[test]
+fn a_figure_corrected_after_a_month_in_doubt_is_not_a_decrease() {
+    let ws = Workspace::new();
+    let cat = catalogue();
+    let sep = OCT.previous();
+    for (period, edits) in [(sep, vec![cum("T2.8-04", 3000.0)]), (OCT, vec![])] {
+        for u in cat.reporting_units() {
+            let mine = if u.code == "kjj" {
+                edits.clone()
+            } else {
+                vec![]
+            };
+            let bytes = filled_return(&cat, &Settings::default(), period, &u.code, &mine).unwrap();
+            let path = ws
+                .path()
+                .join("inbox")
+                .join(format!("{period}_{}.xlsx", u.code));
+            std::fs::write(&path, bytes).unwrap();
+            util::received_on_time(&path, period.year, period.month);
+        }
+        ws.ok(&["run", "--period", &period.to_string()]);
+    }
+    let r = report(&ws);
+    assert!(
+        findings(&r, "CUMULATIVE_DECREASED").is_empty(),
+        "{:#?}",
+        findings(&r, "CUMULATIVE_DECREASED")
+    );
+    assert_eq!(indicator(&r, "T2.8-04")["status"], "on_track");
+}
+
 /// Point 2: a share below its target before the deadline is below target, with the gap; at the target, met.
 #[test]
 fn a_share_below_its_target_before_december_is_below_target() {
