@@ -61,11 +61,11 @@ pub fn check_file(path: &Path) -> Result<crate::cli::Outcome, Error> {
     // A unit without an address still works; only its mail cannot go out, so this warns rather than fails.
     for u in catalogue
         .reporting_units()
-        .filter(|u| u.email.trim().is_empty())
+        .filter(|u| !u.email.contains('@'))
     {
         println!(
-            "warning: unit {} ({}) has no email; its feedback and reminders will not be mailed",
-            u.code, u.name
+            "warning: unit {} ({}) has no email (email = {:?}); its feedback and reminders will not be mailed",
+            u.code, u.name, u.email
         );
     }
     let indicators = catalogue.indicators().count();
