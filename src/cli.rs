@@ -141,6 +141,16 @@ pub enum Outcome {
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     let ws = Workspace::new(&cli.root);
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Mail { .. }
+            | Command::Watch { .. }
+            | Command::Status { .. }
+            | Command::Forms { .. }
+    ) {
+        ws.check()?;
+    }
     match cli.command {
         Command::Demo {
             dir, units: None, ..
@@ -161,7 +171,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             );
             if !no_run {
                 let result = crate::run::run(&Workspace::new(&dir), oct)?;
-                print!("{}", crate::summary::render(&result.report));
+                print!(
+                    "{}",
+                    crate::summary::render(&result.report, cli.verbose > 0)
+                );
             }
             Ok(Outcome::Success)
         }
@@ -177,7 +190,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 println!("{p}");
             }
             for w in &report.warnings {
-                log::warn!("{w}");
+                eprintln!("warning: {w}");
             }
             let (units, tasks, indicators) = report.counts;
             if report.problems.is_empty() {
@@ -207,7 +220,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 crate::mail::send::check_login(&ws, &settings)?;
             }
             let result = crate::run::run(&ws, period)?;
-            print!("{}", crate::summary::render(&result.report));
+            print!(
+                "{}",
+                crate::summary::render(&result.report, cli.verbose > 0)
+            );
             println!("report: {}", result.report_path.display());
             if let Some(book) = result.workbooks.first() {
                 println!("consolidated: {}", book.display());
@@ -237,7 +253,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Status { period } => {
             let assessment = crate::run::assess(&ws, period)?;
-            print!("{}", crate::summary::status(&assessment.report));
+            let settings = crate::settings::Settings::load(&ws.settings_path())?;
+            print!(
+                "{}",
+                crate::summary::status(&assessment.report, settings.timezone, cli.verbose > 0)
+            );
             Ok(Outcome::Success)
         }
         Command::ReadWorkbook {

@@ -258,7 +258,7 @@ pub fn run(dir: &Path) -> Result<Outcome, Error> {
         drop_month(&ws, period)?;
         let result = crate::run::run(&ws, period)?;
         println!("== {} ==", period.chinese());
-        print!("{}", crate::summary::render(&result.report));
+        print!("{}", crate::summary::render(&result.report, false));
     }
     println!();
     println!("demo workspace: {}", dir.display());

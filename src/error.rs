@@ -44,6 +44,24 @@ pub enum Error {
         /// What is wrong, naming the key.
         message: String,
     },
+    /// An environment variable that overrides a setting is wrong.
+    #[error("the environment variable {variable} is invalid: {message}; correct or unset it")]
+    Environment {
+        /// The variable's name.
+        variable: String,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// The folder given as the workspace holds no plan.
+    #[error(
+        "{path} does not exist: the workspace {root} has no plan; pass --root with a workspace folder, or build one with `huizong demo`"
+    )]
+    NoPlan {
+        /// Where the plan should be.
+        path: PathBuf,
+        /// The workspace folder.
+        root: PathBuf,
+    },
     /// Another huizong process holds the workspace.
     #[error(
         "the workspace {path} is busy: {holder}; waited {waited_seconds} s. Wait for it to finish, or stop it, then try again"
@@ -86,6 +104,8 @@ impl Error {
                 | Error::BadPeriod(_)
                 | Error::Usage(_)
                 | Error::Settings { .. }
+                | Error::Environment { .. }
+                | Error::NoPlan { .. }
         )
     }
 }

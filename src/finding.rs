@@ -82,6 +82,7 @@ codes! {
     ImplausibleValue => Warning, "IMPLAUSIBLE_VALUE", "数值异常";
     TargetMet => Info, "TARGET_MET", "已完成年度目标";
     CountySumMismatch => Error, "COUNTY_SUM_MISMATCH", "县区合计与全市数不符";
+    CountySumIncomplete => Warning, "COUNTY_SUM_INCOMPLETE", "县区数不全，无法核对合计";
     CumulativeDecreased => Error, "CUMULATIVE_DECREASED", "累计数比上月减少";
     Spike => Warning, "SPIKE", "本月数异常突增";
     MissingReturn => Error, "MISSING_RETURN", "未报送";

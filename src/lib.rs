@@ -9,9 +9,20 @@
 
 #![warn(missing_docs)]
 
+// Every `print!`/`println!` of the crate goes through these (textual scope shadows std's): a closed stdout, as
+// in `huizong run … | head`, is not an error; the work goes on and the output ends quietly.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::display::print(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::display::print(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::display::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 pub mod cli;
 pub mod consolidate;
 pub mod demo;
+pub mod display;
 pub mod error;
 pub mod finding;
 pub mod forms;

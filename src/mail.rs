@@ -92,8 +92,31 @@ pub fn compose(
     };
     let office = catalogue.plan.office.clone();
     let mut out = Vec::new();
+    // A unit with no usable address is left out with a warning, and leadership is told; the rest still go.
+    let mut unsent: Vec<String> = Vec::new();
+    let reachable = |unit: &crate::plan::model::Unit, unsent: &mut Vec<String>| {
+        if mailbox(&unit.email, &unit.code).is_ok() {
+            return true;
+        }
+        log::warn!(
+            "unit {} ({}) has no valid email ({:?}); its mail is not written",
+            unit.code,
+            unit.name,
+            unit.email
+        );
+        unsent.push(unit.name.clone());
+        false
+    };
+    let unit_name = |code: &str| {
+        catalogue
+            .unit(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    };
 
     for unit in crate::consolidate::feedback::recipients(report, catalogue) {
+        if !reachable(unit, &mut unsent) {
+            continue;
+        }
         let path = ws
             .feedback_dir(period)
             .join(crate::consolidate::feedback::file_name(period, unit));
@@ -115,7 +138,7 @@ pub fn compose(
             .iter()
             .map(|f| {
                 minijinja::context! {
-                    severity => f.severity.chinese(), indicator => f.indicator.clone(), cell => f.cell.clone(), message => f.message.clone(),
+                    severity => f.severity.chinese(), place => place(f, catalogue), message => f.message.clone(),
                 }
             })
             .collect();
@@ -136,6 +159,35 @@ pub fn compose(
         });
     }
 
+    let mut reminders = Vec::new();
+    if jiff::Timestamp::now() >= crate::run::deadline(period, settings) {
+        for u in report.units.iter().filter(|u| u.status == "missing") {
+            let Some(unit) = catalogue.unit(&u.code) else {
+                continue;
+            };
+            if !reachable(unit, &mut unsent) {
+                continue;
+            }
+            let name = crate::forms::file_name(period, unit);
+            let form = crate::forms::build(catalogue, settings, period, unit)
+                .and_then(|mut wb| wb.save_to_buffer())
+                .map_err(output::xlsx_err(&ws.forms_dir(period).join(&name)))?;
+            let ctx = minijinja::context! {
+                unit_name => unit.name.clone(), period => period.chinese(), due => crate::forms::deadline(period, settings),
+                attachment => name.clone(), office => office.clone(),
+            };
+            reminders.push(Outgoing {
+                key: format!("reminder_{}", unit.code),
+                to: vec![unit.email.clone()],
+                subject: render("reminder.subject", &ctx)?,
+                body: render("reminder.body", &ctx)?,
+                attachments: vec![(name, form)],
+            });
+        }
+    }
+    unsent.sort();
+    unsent.dedup();
+
     let book = ws
         .period_dir(period)
         .join(crate::consolidate::workbook::file_name(catalogue, period));
@@ -146,29 +198,24 @@ pub fn compose(
         .unwrap_or_default();
     let count_units = |s: &str| report.units.iter().filter(|u| u.status == s).count();
     let count_ind = |s: &str| report.indicators.iter().filter(|i| i.status == s).count();
-    let behind_list: Vec<minijinja::Value> = report
+    let attention: Vec<minijinja::Value> = report
         .indicators
         .iter()
-        .filter(|i| i.status == "behind" || i.status == "overdue")
-        .map(|i| {
-            minijinja::context! {
-                text => i.text.clone(), unit => i.unit.clone(),
-                city => i.city.map(crate::plan::model::fmt_num).unwrap_or_else(|| i.state.clone().unwrap_or_default()),
-                expected => i.expected_to_date.map(crate::plan::model::fmt_num).unwrap_or_default(),
-            }
+        .filter_map(|i| {
+            let what = indicator_line(i)?;
+            Some(minijinja::context! {
+                code => i.code.clone(), text => i.text.clone(), lead => unit_name(&i.lead), what => what,
+            })
         })
         .collect();
-    let unit_name = |code: &str| {
-        catalogue
-            .unit(code)
-            .map_or(code.to_string(), |u| u.name.clone())
-    };
     let top: Vec<minijinja::Value> = report
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .take(10)
-        .map(|f| minijinja::context! { unit => unit_name(&f.unit), message => f.message.clone() })
+        .map(|f| {
+            minijinja::context! { who => top_subject(f, catalogue, &unit_name(&f.unit)), message => f.message.clone() }
+        })
         .collect();
     let missing_units: Vec<String> = report
         .units
@@ -181,9 +228,10 @@ pub fn compose(
         expected => report.units.len(), on_time => count_units("on_time"), late => count_units("late"),
         missing => count_units("missing"), rejected => count_units("rejected"), missing_units => missing_units.join("、"),
         met => count_ind("met") + count_ind("done"), on_track => count_ind("on_track") + count_ind("in_progress"),
+        below => count_ind("below_target"), unconfirmed => count_ind("unconfirmed"),
         behind => count_ind("behind") + count_ind("overdue"), not_reported => count_ind("not_reported"),
-        behind_list => behind_list, errors => report.summary.errors, warnings => report.summary.warnings,
-        top_findings => top, office => office.clone(),
+        attention => attention, errors => report.summary.errors, warnings => report.summary.warnings,
+        top_findings => top, office => office.clone(), unsent => unsent.join("、"),
     };
     out.push(Outgoing {
         key: "leadership".to_string(),
@@ -192,30 +240,78 @@ pub fn compose(
         body: render("leadership.body", &ctx)?,
         attachments: vec![(book_name, book_bytes)],
     });
-
-    if jiff::Timestamp::now() >= crate::run::deadline(period, settings) {
-        for u in report.units.iter().filter(|u| u.status == "missing") {
-            let Some(unit) = catalogue.unit(&u.code) else {
-                continue;
-            };
-            let name = crate::forms::file_name(period, unit);
-            let form = crate::forms::build(catalogue, settings, period, unit)
-                .and_then(|mut wb| wb.save_to_buffer())
-                .map_err(output::xlsx_err(&ws.forms_dir(period).join(&name)))?;
-            let ctx = minijinja::context! {
-                unit_name => unit.name.clone(), period => period.chinese(), due => crate::forms::deadline(period, settings),
-                attachment => name.clone(), office => office.clone(),
-            };
-            out.push(Outgoing {
-                key: format!("reminder_{}", unit.code),
-                to: vec![unit.email.clone()],
-                subject: render("reminder.subject", &ctx)?,
-                body: render("reminder.body", &ctx)?,
-                attachments: vec![(name, form)],
-            });
-        }
-    }
+    out.extend(reminders);
     Ok(out)
+}
+
+/// Where a finding is, for a mail line: its file, cell and indicator; never empty.
+fn place(f: &crate::finding::Finding, catalogue: &Catalogue) -> String {
+    let mut parts = Vec::new();
+    if !f.file.is_empty() {
+        parts.push(format!("文件“{}”", f.file));
+    }
+    if !f.cell.is_empty() {
+        parts.push(format!("{}单元格", f.cell));
+    }
+    if let Some((_, ind)) = catalogue.indicator(&f.indicator) {
+        parts.push(format!("{} {}", ind.code, ind.text));
+    } else if !f.indicator.is_empty() {
+        parts.push(f.indicator.clone());
+    }
+    if parts.is_empty() {
+        "本期报表".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Who and what a leadership line is about: the unit, and the indicator or the file.
+fn top_subject(f: &crate::finding::Finding, catalogue: &Catalogue, unit: &str) -> String {
+    match catalogue.indicator(&f.indicator) {
+        Some((_, ind)) => format!("{unit}（{} {}）", ind.code, ind.text),
+        None if !f.file.is_empty() => format!("{unit}（文件“{}”）", f.file),
+        None => unit.to_string(),
+    }
+}
+
+/// What leadership should know about an indicator that is not going well; none for one that is.
+fn indicator_line(i: &crate::consolidate::model::IndicatorStatus) -> Option<String> {
+    use crate::display::{figure, pro_rata};
+    let fig = |v: f64| format!("{}{}", figure(v, &i.unit), i.unit);
+    match (i.status.as_str(), i.city) {
+        ("behind", Some(v)) => Some(match i.expected_to_date {
+            Some(e) => format!(
+                "进度滞后，全市累计{}，按时序应完成{}{}",
+                fig(v),
+                pro_rata(e, &i.unit),
+                i.unit
+            ),
+            None => format!("进度滞后，全市累计{}", fig(v)),
+        }),
+        ("below_target", Some(v)) => Some(format!(
+            "低于目标，全市{}，目标{}{}{}",
+            fig(v),
+            i.target_display,
+            i.unit,
+            i.gap
+                .map(|g| {
+                    let unit = if i.unit == "%" {
+                        "个百分点"
+                    } else {
+                        i.unit.as_str()
+                    };
+                    format!("，差{}{unit}", figure(g, &i.unit))
+                })
+                .unwrap_or_default()
+        )),
+        ("unconfirmed", Some(v)) => Some(format!("待核实，牵头单位填报{}，暂不计入进度", fig(v))),
+        ("unconfirmed", None) => Some("待核实，牵头单位填报的数字无法使用".to_string()),
+        ("overdue", _) => Some(format!(
+            "逾期未完成，目前{}",
+            i.state.clone().unwrap_or_else(|| "未报送".to_string())
+        )),
+        _ => None,
+    }
 }
 
 fn template_error(name: &str, e: &minijinja::Error) -> Error {

@@ -149,7 +149,7 @@ fn assess_settled(
         settings: &settings,
         period,
     };
-    let dispositions = decide(&candidates, period, |t| china_time(&timestamp(t)));
+    let dispositions = decide(&candidates, period, |t| local_time(&timestamp(t), &settings));
     let checked: Vec<Option<CheckedReturn>> = candidates
         .par_iter()
         .zip(&dispositions)
@@ -199,8 +199,8 @@ fn assess_settled(
         if let Some(claimed) = c.future.filter(|_| !stays) {
             findings.push(future_finding(
                 c,
-                &china_time(&timestamp(claimed)),
-                &china_time(&timestamp(c.mtime)),
+                &local_time(&timestamp(claimed), &settings),
+                &local_time(&timestamp(c.mtime), &settings),
                 &unit,
             ));
         }
@@ -328,6 +328,7 @@ fn assess_settled(
         warnings: severity(Severity::Warning),
         infos: severity(Severity::Info),
     };
+    let trend = crate::consolidate::model::trend(&ctx, &history, &readings, &findings);
     let report = Report {
         plan_id: catalogue.plan.id.clone(),
         period: period.to_string(),
@@ -339,7 +340,7 @@ fn assess_settled(
         findings,
         indicators,
         units,
-        trend: crate::consolidate::model::trend(&ctx, &history, &readings),
+        trend,
         readings,
     };
 
@@ -377,7 +378,9 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
     output::write_atomic_with(&report_path, |w| {
-        serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from)
+        let json = serde_json::to_value(&report).map_err(std::io::Error::from)?;
+        serde_json::to_writer_pretty(w, &crate::display::round_json(json))
+            .map_err(std::io::Error::from)
     })?;
     log::info!(
         "wrote report.json in {:.3} s",
@@ -513,7 +516,7 @@ fn write_workbooks(
     let (book, feedback) = rayon::join(
         || -> Result<(), Error> {
             let clock = std::time::Instant::now();
-            let mut book = workbook::build(report, &lookup, catalogue, period)
+            let mut book = workbook::build(report, &lookup, catalogue, period, settings.timezone)
                 .map_err(output::xlsx_err(&consolidated))?;
             output::save_workbook(&mut book, &consolidated)?;
             log::info!(
@@ -543,19 +546,9 @@ fn write_workbooks(
     Ok(paths)
 }
 
-/// China Standard Time, in which the deadline day is counted.
-const CHINA: jiff::tz::Offset = jiff::tz::offset(8);
-
-/// An RFC 3339 time shown in China time, as `2020-11-06 09:30`.
-fn china_time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned_datetime(jiff::tz::TimeZone::fixed(CHINA))
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+/// An RFC 3339 time as people read it, in the plan's time zone: `2020-11-06 09:30`.
+fn local_time(rfc3339: &str, settings: &Settings) -> String {
+    crate::display::time_text(rfc3339, settings.timezone)
 }
 
 fn reason_text(record: &FileRecord, code: Option<Code>) -> String {

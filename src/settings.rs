@@ -22,6 +22,7 @@ struct RawSettings {
     max_cells: Option<u64>,
     lock_wait_seconds: Option<u64>,
     settle_seconds: Option<u64>,
+    timezone: Option<String>,
     #[serde(default)]
     mail: RawMail,
     #[serde(default)]
@@ -185,34 +186,47 @@ pub struct Settings {
     pub lock_wait: std::time::Duration,
     /// `run` leaves in the inbox files modified less than this long ago (they may still be being written).
     pub settle: std::time::Duration,
+    /// The plan's time zone: every time a person reads is written in it, and deadline days are counted in it.
+    pub timezone: jiff::tz::Offset,
     /// Who receives the consolidated workbook.
     pub leadership: Vec<String>,
     /// How mail is delivered.
     pub smtp: Smtp,
 }
 
-fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, String> {
+fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, Invalid> {
     let security = match raw.security {
         None => d.security,
-        Some(s) => Security::parse(&s)
-            .ok_or_else(|| format!("smtp.security = {s:?} must be none, starttls or tls"))?,
+        Some(s) => Security::parse(&s).ok_or_else(|| {
+            invalid(
+                "smtp.security",
+                format!("smtp.security = {s:?} must be none, starttls or tls"),
+            )
+        })?,
     };
     let from = raw.from.unwrap_or(d.from);
     if !from.contains('@') {
-        return Err(format!("smtp.from = {from:?} is not an e-mail address"));
+        return Err(invalid(
+            "smtp.from",
+            format!("smtp.from = {from:?} is not an e-mail address"),
+        ));
     }
     let timeout = raw.timeout_seconds.unwrap_or(d.timeout.as_secs());
     if !(1..=3600).contains(&timeout) {
-        return Err(format!(
-            "smtp.timeout_seconds = {timeout} must be from 1 to 3600 seconds"
+        return Err(invalid(
+            "smtp.timeout_seconds",
+            format!("smtp.timeout_seconds = {timeout} must be from 1 to 3600 seconds"),
         ));
     }
     let total = raw
         .total_timeout_seconds
         .unwrap_or(d.total_timeout.as_secs());
     if total < timeout {
-        return Err(format!(
-            "smtp.total_timeout_seconds = {total} must be at least smtp.timeout_seconds = {timeout}"
+        return Err(invalid(
+            "smtp.total_timeout_seconds",
+            format!(
+                "smtp.total_timeout_seconds = {total} must be at least smtp.timeout_seconds = {timeout}"
+            ),
         ));
     }
     Ok(Smtp {
@@ -246,6 +260,7 @@ impl Default for Settings {
             max_cells: 100_000,
             lock_wait: std::time::Duration::from_secs(30),
             settle: std::time::Duration::ZERO,
+            timezone: crate::display::DEFAULT_TIMEZONE,
             leadership: vec!["leadership@dingxi.example.org".to_string()],
             smtp: Smtp {
                 host: "127.0.0.1".to_string(),
@@ -261,50 +276,80 @@ impl Default for Settings {
     }
 }
 
+/// The environment variables that override the `[smtp]` settings, with the key each sets.
+const SMTP_ENV: [(&str, &str); 5] = [
+    ("HUIZONG_SMTP_HOST", "smtp.host"),
+    ("HUIZONG_SMTP_PORT", "smtp.port"),
+    ("HUIZONG_SMTP_SECURITY", "smtp.security"),
+    ("HUIZONG_SMTP_USER", "smtp.user"),
+    ("HUIZONG_SMTP_FROM", "smtp.from"),
+];
+
+/// A setting found wrong: the key it concerns and what is wrong with it.
+struct Invalid {
+    key: &'static str,
+    message: String,
+}
+
+fn invalid(key: &'static str, message: String) -> Invalid {
+    Invalid { key, message }
+}
+
 impl Settings {
-    /// Loads `path` if it exists, else the defaults; the `HUIZONG_SMTP_*` environment overrides either.
+    /// Loads `path` if it exists (else the defaults), then the `HUIZONG_SMTP_*` environment over either.
     pub fn load(path: &Path) -> Result<Settings, Error> {
-        if !path.exists() {
-            // The environment's SMTP settings apply without a settings file too.
-            return Settings::from_raw(RawSettings::default()).map_err(|message| Error::Settings {
+        let raw: RawSettings = if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+            toml::from_str(&text).map_err(|e| Error::Settings {
                 path: path.to_path_buf(),
-                message,
-            });
+                message: e.to_string(),
+            })?
+        } else {
+            RawSettings::default()
+        };
+        let mut raw = raw;
+        let mut from_env: Vec<(&'static str, &'static str)> = Vec::new();
+        for (variable, key) in SMTP_ENV {
+            let Some(v) = std::env::var(variable).ok().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            from_env.push((key, variable));
+            match key {
+                "smtp.port" => {
+                    raw.smtp.port = Some(v.parse().map_err(|_| Error::Environment {
+                        variable: variable.to_string(),
+                        message: format!("{v:?} is not a port number (1 to 65535)"),
+                    })?);
+                }
+                "smtp.host" => raw.smtp.host = Some(v),
+                "smtp.security" => raw.smtp.security = Some(v),
+                "smtp.user" => raw.smtp.user = Some(v),
+                _ => raw.smtp.from = Some(v),
+            }
         }
-        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let raw: RawSettings = toml::from_str(&text).map_err(|e| Error::Settings {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        Settings::from_raw(raw).map_err(|message| Error::Settings {
-            path: path.to_path_buf(),
-            message,
+        Settings::from_raw(raw).map_err(|e| match from_env.iter().find(|(key, _)| *key == e.key) {
+            Some((_, variable)) => Error::Environment {
+                variable: variable.to_string(),
+                message: e.message,
+            },
+            None => Error::Settings {
+                path: path.to_path_buf(),
+                message: e.message,
+            },
         })
     }
 
-    fn from_raw(raw: RawSettings) -> Result<Settings, String> {
-        let mut raw = raw;
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        // The environment overrides the file for every SMTP setting.
-        if let Some(v) = env("HUIZONG_SMTP_HOST") {
-            raw.smtp.host = Some(v);
-        }
-        if let Some(v) = env("HUIZONG_SMTP_PORT") {
-            raw.smtp.port = Some(
-                v.parse()
-                    .map_err(|_| format!("HUIZONG_SMTP_PORT = {v:?} is not a port number"))?,
-            );
-        }
-        if let Some(v) = env("HUIZONG_SMTP_SECURITY") {
-            raw.smtp.security = Some(v);
-        }
-        if let Some(v) = env("HUIZONG_SMTP_USER") {
-            raw.smtp.user = Some(v);
-        }
-        if let Some(v) = env("HUIZONG_SMTP_FROM") {
-            raw.smtp.from = Some(v);
-        }
+    fn from_raw(raw: RawSettings) -> Result<Settings, Invalid> {
         let d = Settings::default();
+        let timezone = match &raw.timezone {
+            None => d.timezone,
+            Some(t) => crate::display::parse_offset(t).ok_or_else(|| {
+                invalid(
+                    "timezone",
+                    format!("timezone = {t:?} must be an offset from UTC such as \"+08:00\""),
+                )
+            })?,
+        };
         let s = Settings {
             deadline_day: raw.deadline_day.unwrap_or(d.deadline_day),
             correction_day: raw.correction_day.unwrap_or(d.correction_day),
@@ -322,13 +367,17 @@ impl Settings {
             settle: raw
                 .settle_seconds
                 .map_or(d.settle, std::time::Duration::from_secs),
+            timezone,
             leadership: raw.mail.leadership.unwrap_or(d.leadership),
             smtp: smtp(raw.smtp, d.smtp)?,
         };
         if !(1..=28).contains(&s.deadline_day) {
-            return Err(format!(
-                "deadline_day = {} must be a day from 1 to 28",
-                s.deadline_day
+            return Err(invalid(
+                "deadline_day",
+                format!(
+                    "deadline_day = {} must be a day from 1 to 28",
+                    s.deadline_day
+                ),
             ));
         }
         for (key, v) in [
@@ -336,19 +385,26 @@ impl Settings {
             ("about_tolerance", s.about_tolerance),
         ] {
             if !(0.0..1.0).contains(&v) {
-                return Err(format!(
-                    "{key} = {v} must be a share from 0 to 1, e.g. 0.05"
+                return Err(invalid(
+                    key,
+                    format!("{key} = {v} must be a share from 0 to 1, e.g. 0.05"),
                 ));
             }
         }
         if s.implausible_factor <= 1.0 {
-            return Err(format!(
-                "implausible_factor = {} must be above 1",
-                s.implausible_factor
+            return Err(invalid(
+                "implausible_factor",
+                format!(
+                    "implausible_factor = {} must be above 1",
+                    s.implausible_factor
+                ),
             ));
         }
         if s.max_rows == 0 || s.max_cells == 0 || s.max_file_bytes == 0 {
-            return Err("max_rows, max_cells and max_file_bytes must be above 0".to_string());
+            return Err(invalid(
+                "max_rows",
+                "max_rows, max_cells and max_file_bytes must be above 0".to_string(),
+            ));
         }
         Ok(s)
     }
@@ -360,7 +416,7 @@ mod tests {
 
     fn smtp(toml: &str) -> Result<Smtp, String> {
         let raw: RawSettings = toml::from_str(toml).map_err(|e| e.to_string())?;
-        super::smtp(raw.smtp, Settings::default().smtp)
+        super::smtp(raw.smtp, Settings::default().smtp).map_err(|e| e.message)
     }
 
     #[test]

@@ -4,12 +4,32 @@ use std::fmt::Write;
 
 use crate::consolidate::model::{Disposition, Report};
 use crate::finding::Code;
+use crate::display;
 
 /// Most unit lines the summary prints.
 const SCREEN: usize = 30;
 
+/// The Chinese word for a unit's standing.
+pub fn unit_status(status: &str) -> &'static str {
+    match status {
+        "on_time" => "按时报送",
+        "late" => "逾期报送",
+        "rejected" => "文件退回",
+        _ => "未报送",
+    }
+}
+
+/// A row with the unit's code in front when `verbose`: names are what people read, codes what they type.
+fn with_code(verbose: bool, code: &str, mut row: Vec<String>) -> Vec<String> {
+    if verbose {
+        row.insert(0, code.to_string());
+    }
+    row
+}
+
 /// Renders the summary: the file count identity, units × findings by severity, rejected files with reasons.
-pub fn render(report: &Report) -> String {
+/// Units are listed by name, with their codes when `verbose`.
+pub fn render(report: &Report, verbose: bool) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(
@@ -29,11 +49,6 @@ pub fn render(report: &Report) -> String {
         "findings: {} errors, {} warnings, {} info",
         s.errors, s.warnings, s.infos
     );
-    let _ = writeln!(
-        out,
-        "{:<10} {:<9} {:>6} {:>8} {:>5}",
-        "unit", "status", "errors", "warnings", "info"
-    );
     // A big plan would scroll off the screen: past a screenful, list only the units that need attention.
     let listed: Vec<_> = if report.units.len() <= SCREEN {
         report.units.iter().collect()
@@ -45,13 +60,31 @@ pub fn render(report: &Report) -> String {
             .take(SCREEN)
             .collect()
     };
+    let mut rows = vec![with_code(
+        verbose,
+        "编码",
+        vec![
+            "单位".into(),
+            "状态".into(),
+            "错误".into(),
+            "警告".into(),
+            "提示".into(),
+        ],
+    )];
     for u in &listed {
-        let _ = writeln!(
-            out,
-            "{:<10} {:<9} {:>6} {:>8} {:>5}",
-            u.code, u.status, u.errors, u.warnings, u.infos
-        );
+        rows.push(with_code(
+            verbose,
+            &u.code,
+            vec![
+                u.name.clone(),
+                unit_status(&u.status).to_string(),
+                u.errors.to_string(),
+                u.warnings.to_string(),
+                u.infos.to_string(),
+            ],
+        ));
     }
+    out.push_str(&display::table(&rows));
     if listed.len() < report.units.len() {
         let _ = writeln!(
             out,
@@ -90,8 +123,8 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// The completeness table of `huizong status`: one line per expected unit.
-pub fn status(report: &Report) -> String {
+/// The completeness table of `huizong status`: one line per expected unit, times in the plan's zone `tz`.
+pub fn status(report: &Report, tz: jiff::tz::Offset, verbose: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -99,28 +132,39 @@ pub fn status(report: &Report) -> String {
         report.period,
         report.units.len()
     );
-    let _ = writeln!(
-        out,
-        "{:<10} {:<9} {:<20} file",
-        "unit", "status", "received"
-    );
+    let mut rows = vec![with_code(
+        verbose,
+        "编码",
+        vec![
+            "单位".into(),
+            "状态".into(),
+            "收到时间".into(),
+            "文件".into(),
+        ],
+    )];
     for u in &report.units {
         let received = report
             .files
             .iter()
             .find(|f| f.name == u.file && !u.file.is_empty())
-            .map(|f| f.received.chars().take(19).collect::<String>())
+            .map(|f| display::time_text(&f.received, tz))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{:<10} {:<9} {:<20} {}",
-            u.code, u.status, received, u.file
-        );
+        rows.push(with_code(
+            verbose,
+            &u.code,
+            vec![
+                u.name.clone(),
+                unit_status(&u.status).to_string(),
+                received,
+                u.file.clone(),
+            ],
+        ));
     }
+    out.push_str(&display::table(&rows));
     let count = |s: &str| report.units.iter().filter(|u| u.status == s).count();
     let _ = writeln!(
         out,
-        "{} on time, {} late, {} missing, {} rejected",
+        "按时{}家，逾期{}家，未报{}家，退回{}家",
         count("on_time"),
         count("late"),
         count("missing"),

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::Error;
 use crate::period::Period;
 
 /// A workspace: a folder holding `templates/`, `inbox/` and `outbox/`.
@@ -15,6 +16,20 @@ impl Workspace {
     /// A workspace rooted at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Workspace { root: root.into() }
+    }
+
+    /// Checks that the folder is a workspace with a valid plan and settings, before anything is created in it.
+    pub fn check(&self) -> Result<(), Error> {
+        let plan = self.plan_path();
+        if !plan.is_file() {
+            return Err(Error::NoPlan {
+                path: plan,
+                root: self.root.clone(),
+            });
+        }
+        crate::plan::load(&plan)?;
+        crate::settings::Settings::load(&self.settings_path())?;
+        Ok(())
     }
 
     /// `templates/plan.toml`.

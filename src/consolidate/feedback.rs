@@ -81,13 +81,18 @@ pub fn build(
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .count();
+            // Findings may concern another file the unit sent: say which file was used, and each other one.
             lines.push(format!(
-                "贵单位报送的“{}”经核对发现{}个问题（其中错误{}个，须更正；警告{}个，请核实），已在“进展填报”工作表中用红色（错误）和黄色（警告）标出，鼠标移到单元格上可看到说明，详见“问题清单”。",
+                "贵单位{}的报表已采用“{}”，经核对发现{}个问题（其中错误{}个，须更正；警告{}个，请核实），已在“进展填报”工作表中用红色（错误）和黄色（警告）标出，鼠标移到单元格上可看到说明，详见“问题清单”（每个问题注明所在文件）。",
+                period.chinese(),
                 f.name,
                 serious,
                 errors,
                 serious - errors
             ));
+            for r in &rejected {
+                lines.push(format!("另报送的“{}”无法使用：{}", r.name, r.reason));
+            }
             lines.push(format!(
                 "请在原报表上更正后，于{}前重新报送（文件名可不变）。",
                 correction_deadline(period, settings)
@@ -159,12 +164,13 @@ fn redraw(
         for (c, t) in &texts {
             ws.write_string_with_format(r, *c, t, &st.wrap)?;
         }
-        style::maybe_number(ws, r, col::MONTH, reading.and_then(|x| x.month), num)?;
+        let shown = |v: Option<f64>| v.map(|v| crate::display::round(v, unit_of_measure));
+        style::maybe_number(ws, r, col::MONTH, shown(reading.and_then(|x| x.month)), num)?;
         style::maybe_number(
             ws,
             r,
             col::CUMULATIVE,
-            reading.and_then(|x| x.cumulative),
+            shown(reading.and_then(|x| x.cumulative)),
             num,
         )?;
         let progress = reading.map_or(String::new(), |x| {
@@ -201,8 +207,8 @@ fn redraw(
                 &st.amber
             };
             let text = match c {
-                col::MONTH => reading.and_then(|x| x.month),
-                col::CUMULATIVE => reading.and_then(|x| x.cumulative),
+                col::MONTH => shown(reading.and_then(|x| x.month)),
+                col::CUMULATIVE => shown(reading.and_then(|x| x.cumulative)),
                 _ => None,
             };
             match (c, text) {
@@ -268,8 +274,9 @@ fn list(ws: &mut Worksheet, mine: &[&Finding], st: &Styles) -> Result<(), XlsxEr
         "问题说明及更正要求",
         "应为",
         "实为",
+        "所在文件",
     ];
-    style::columns(ws, &[9.0, 26.0, 11.0, 10.0, 70.0, 14.0, 14.0])?;
+    style::columns(ws, &[9.0, 26.0, 11.0, 10.0, 70.0, 14.0, 14.0, 30.0])?;
     style::header_row(ws, 0, &headers, &st.header)?;
     let mut sorted = mine.to_vec();
     sorted.sort_by(|a, b| {
@@ -279,11 +286,20 @@ fn list(ws: &mut Worksheet, mine: &[&Finding], st: &Styles) -> Result<(), XlsxEr
         let r = 1 + n as u32;
         ws.write_string_with_format(r, 0, f.severity.chinese(), st.severity(f.severity))?;
         ws.write_string_with_format(r, 1, f.code.name(), &st.cell)?;
-        ws.write_string_with_format(r, 2, &f.indicator, &st.cell)?;
-        ws.write_string_with_format(r, 3, &f.cell, &st.cell)?;
+        // A file-level finding has no indicator or cell: a dash says so rather than a blank that looks missed.
+        let or_dash = |s: &str| {
+            if s.is_empty() {
+                "—".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        ws.write_string_with_format(r, 2, or_dash(&f.indicator), &st.cell)?;
+        ws.write_string_with_format(r, 3, or_dash(&f.cell), &st.cell)?;
         ws.write_string_with_format(r, 4, &f.message, &st.wrap)?;
-        ws.write_string_with_format(r, 5, &f.expected, &st.wrap)?;
-        ws.write_string_with_format(r, 6, &f.actual, &st.wrap)?;
+        ws.write_string_with_format(r, 5, or_dash(&f.expected), &st.wrap)?;
+        ws.write_string_with_format(r, 6, or_dash(&f.actual), &st.wrap)?;
+        ws.write_string_with_format(r, 7, or_dash(&f.file), &st.wrap)?;
         style::fit_row(ws, r, &[(&f.message, 70.0)])?;
     }
     ws.set_freeze_panes(1, 0)?;

@@ -1,7 +1,7 @@
 //! The report model: what the run found, as data. report.json is this model serialised, and the workbooks
 //! only draw it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -94,14 +94,17 @@ pub struct IndicatorStatus {
     pub lead: String,
     /// The lead's city figure (累计完成).
     pub city: Option<f64>,
-    /// The sum of the counties' shares, when every listed county reported.
+    /// The sum of the counties' shares, when every listed county reported a usable figure (none in doubt).
     pub county_sum: Option<f64>,
     /// The milestone's state, as the lead reported it.
     pub state: Option<String>,
-    /// city / goal.
+    /// city / goal; none while the city figure is unconfirmed.
     pub progress: Option<f64>,
-    /// met, on_track, behind, not_reported, done, in_progress, not_started, overdue.
+    /// met, on_track, below_target, behind, unconfirmed, not_reported, no_baseline (numeric indicators);
+    /// done, in_progress, not_started, overdue, not_reported (milestones).
     pub status: String,
+    /// For below_target and behind: how far the city figure is short of what should be done by now.
+    pub gap: Option<f64>,
     /// Findings on this indicator.
     pub findings: usize,
 }
@@ -207,14 +210,29 @@ pub struct TrendRow {
     pub values: Vec<Option<f64>>,
 }
 
-/// Builds the trend from earlier months' readings and this month's.
-pub fn trend(ctx: &Context<'_>, history: &crate::validate::History, readings: &[Reading]) -> Trend {
+/// Builds the trend from earlier months' readings and this month's, leaving out this month's figures in doubt.
+pub fn trend(
+    ctx: &Context<'_>,
+    history: &crate::validate::History,
+    readings: &[Reading],
+    findings: &[Finding],
+) -> Trend {
+    let doubtful: HashSet<(&str, &str)> = findings
+        .iter()
+        .filter(|f| crate::validate::doubts(f))
+        .map(|f| (f.unit.as_str(), f.indicator.as_str()))
+        .collect();
+    let current: Vec<Reading> = readings
+        .iter()
+        .filter(|r| !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str())))
+        .cloned()
+        .collect();
     let mut months: Vec<(crate::period::Period, &[Reading])> = history
         .months
         .iter()
         .map(|(p, rs)| (*p, rs.as_slice()))
         .collect();
-    months.push((ctx.period, readings));
+    months.push((ctx.period, &current));
     let city: Vec<HashMap<&str, Option<f64>>> = months
         .iter()
         .map(|(_, rs)| {
@@ -374,30 +392,51 @@ pub fn tables(
 ) -> (Vec<IndicatorStatus>, Vec<UnitStatus>) {
     let lookup = Lookup::new(readings, findings, files);
     let find = |unit: &str, code: &str| lookup.reading(unit, code);
+    let doubtful: HashSet<(&str, &str)> = findings
+        .iter()
+        .filter(|f| crate::validate::doubts(f))
+        .map(|f| (f.unit.as_str(), f.indicator.as_str()))
+        .collect();
+    // A figure in doubt counts toward no total, progress or status until the unit corrects or confirms it.
+    let usable = |unit: &str, code: &str| {
+        find(unit, code)
+            .filter(|_| !doubtful.contains(&(unit, code)))
+            .and_then(|r| r.cumulative)
+    };
     let mut indicators = Vec::new();
     for (task, ind) in ctx.catalogue.indicators() {
         let lead = task.units[0].clone();
         let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
         let city = city_reading.and_then(|r| r.cumulative);
+        // A figure that was written but could not be used (text, negative, wrong unit) is in doubt, not missing.
+        let unreadable = city.is_none()
+            && lookup.unit_findings(&lead).iter().any(|f| {
+                f.indicator == ind.code
+                    && crate::validate::doubts(f)
+                    && f.code != crate::finding::Code::MissingValue
+            });
+        let unconfirmed = ind.kind != IndicatorKind::Milestone
+            && (unreadable
+                || (city.is_some() && doubtful.contains(&(lead.as_str(), ind.code.as_str()))));
         let county_sum = if ind.counties.is_empty() {
             None
         } else {
             ind.counties
                 .iter()
-                .map(|c| find(c, &ind.code).and_then(|r| r.cumulative))
+                .map(|c| usable(c, &ind.code))
                 .sum::<Option<f64>>()
                 .map(excel_round)
         };
         let share = crate::validate::elapsed_share(ind, ctx);
         let expected_to_date = ind.target.map(|t| {
             if ind.kind.is_additive() {
-                (t.goal() * share * 100.0).round() / 100.0
+                crate::display::pro_rata_value(t.goal() * share, &ind.unit)
             } else {
                 t.goal()
             }
         });
         let progress = match (city, ind.target) {
-            (Some(v), Some(t)) if t.goal() > 0.0 => Some(v / t.goal()),
+            (Some(v), Some(t)) if t.goal() > 0.0 && !unconfirmed => Some(v / t.goal()),
             _ => None,
         };
         let on_indicator = lookup.indicator_findings(&ind.code);
@@ -426,6 +465,7 @@ pub fn tables(
             }
         } else {
             match city {
+                _ if unconfirmed => "unconfirmed",
                 None => "not_reported",
                 Some(_) if ind.kind == IndicatorKind::Growth && ind.baseline.is_none() => {
                     "no_baseline"
@@ -437,8 +477,16 @@ pub fn tables(
                 },
                 Some(v) if crate::validate::met(ind, v, ctx) => "met",
                 Some(_) if behind => "behind",
+                // A share or ratio is not done bit by bit: below its target it is below target, not on track.
+                Some(_) if !ind.kind.is_additive() && ind.target.is_some() => "below_target",
                 Some(_) => "on_track",
             }
+        };
+        let gap = match (status, city, expected_to_date) {
+            ("below_target" | "behind", Some(v), Some(e)) if ind.kind != IndicatorKind::Growth => {
+                Some(crate::display::round(e - v, &ind.unit).max(0.0))
+            }
+            _ => None,
         };
         indicators.push(IndicatorStatus {
             code: ind.code.clone(),
@@ -456,6 +504,7 @@ pub fn tables(
             state: state.map(|s| s.chinese().to_string()),
             progress,
             status: status.to_string(),
+            gap,
             findings: n_findings,
         });
     }

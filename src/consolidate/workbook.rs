@@ -6,7 +6,10 @@ use rust_xlsxwriter::{
     Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
 };
 
-use super::model::{Disposition, Lookup, Report};
+use jiff::tz::Offset;
+
+use super::model::{Disposition, IndicatorStatus, Lookup, Report};
+use crate::display;
 use crate::finding::Severity;
 use crate::period::Period;
 use crate::plan::Catalogue;
@@ -23,6 +26,8 @@ pub fn status_word(status: &str) -> &'static str {
     match status {
         "met" => "已完成目标",
         "on_track" => "正常推进",
+        "below_target" => "低于目标",
+        "unconfirmed" => "待核实",
         "behind" => "进度滞后",
         "not_reported" => "未报送",
         "done" => "已完成",
@@ -34,21 +39,51 @@ pub fn status_word(status: &str) -> &'static str {
     }
 }
 
-/// Draws the whole workbook.
+/// An indicator's status as the sheet shows it: the word, with the gap where it is short.
+pub fn status_text(i: &IndicatorStatus) -> String {
+    let word = status_word(&i.status);
+    match i.gap {
+        Some(g) if g > 0.0 => {
+            let unit = if i.unit == "%" {
+                "个百分点"
+            } else {
+                i.unit.as_str()
+            };
+            format!("{word}（差{}{unit}）", display::figure(g, &i.unit))
+        }
+        _ => word.to_string(),
+    }
+}
+
+/// A figure as its cell holds it: rounded to the decimals its unit shows.
+fn shown(v: Option<f64>, unit: &str) -> Option<f64> {
+    v.map(|v| display::round(v, unit))
+}
+
+/// Draws the whole workbook; times are written in the plan's time zone `tz`.
 pub fn build(
     report: &Report,
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
+    tz: Offset,
 ) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    overview(wb.add_worksheet(), report, lookup, catalogue, period, &st)?;
+    overview(
+        wb.add_worksheet(),
+        report,
+        lookup,
+        catalogue,
+        period,
+        tz,
+        &st,
+    )?;
     indicators(wb.add_worksheet(), report, catalogue, &st)?;
     counties(wb.add_worksheet(), report, lookup, catalogue, &st)?;
     findings(wb.add_worksheet(), report, catalogue, &st)?;
-    submissions(wb.add_worksheet(), report, lookup, &st)?;
+    submissions(wb.add_worksheet(), report, lookup, tz, &st)?;
     trend(wb.add_worksheet(), report, &st)?;
     // The long sheet holds a row per figure: streamed to disk row by row, so that 10,000 returns stay lean.
     details(
@@ -65,20 +100,14 @@ fn unit_name<'a>(catalogue: &'a Catalogue, code: &'a str) -> &'a str {
 }
 
 /// Newest received time of the returns used: the workbook's "as of", stable across re-runs.
-fn as_of(report: &Report) -> String {
+fn as_of(report: &Report, tz: Offset) -> String {
     report
         .files
         .iter()
         .filter(|f| f.disposition == Disposition::Accepted)
-        .map(|f| f.received.as_str())
+        .filter_map(|f| f.received.parse::<jiff::Timestamp>().ok())
         .max()
-        .map(|t| {
-            t.replace('T', " ")
-                .trim_end_matches('Z')
-                .chars()
-                .take(16)
-                .collect()
-        })
+        .map(|t| display::time(t, tz))
         .unwrap_or_else(|| "—".to_string())
 }
 
@@ -88,6 +117,7 @@ fn overview(
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
+    tz: Offset,
     st: &Styles,
 ) -> Result<(), XlsxError> {
     ws.set_name("总览")?;
@@ -135,7 +165,7 @@ fn overview(
         late,
         missing,
         rejected,
-        as_of(report)
+        as_of(report, tz)
     );
     ws.merge_range(1, 0, 1, 7, &line, &st.plain)?;
     let top = 3;
@@ -161,6 +191,10 @@ fn overview(
             .filter(|i| matches!(i.status.as_str(), "behind" | "overdue" | "not_started"))
             .count();
         let absent = list.iter().filter(|i| i.status == "not_reported").count();
+        let doubtful = list
+            .iter()
+            .filter(|i| matches!(i.status.as_str(), "unconfirmed" | "below_target"))
+            .count();
         let progress: Vec<f64> = list
             .iter()
             .filter_map(|i| i.progress)
@@ -175,7 +209,7 @@ fn overview(
             ("滞后", &st.red)
         } else if worst == Some(Severity::Error) {
             ("有错误", &st.red)
-        } else if absent > 0 || worst == Some(Severity::Warning) {
+        } else if absent + doubtful > 0 || worst == Some(Severity::Warning) {
             ("需核实", &st.amber)
         } else {
             ("正常", &st.green)
@@ -193,7 +227,7 @@ fn overview(
             ws.write_number_with_format(
                 r,
                 7,
-                progress.iter().sum::<f64>() / progress.len() as f64,
+                display::percent_value(progress.iter().sum::<f64>() / progress.len() as f64),
                 &st.percent,
             )?;
         }
@@ -282,16 +316,22 @@ fn indicators(
             (Some(s), _) => {
                 ws.write_string_with_format(r, 7, s, &st.cell)?;
             }
-            (None, v) => style::maybe_number(ws, r, 7, v, num)?,
+            (None, v) => style::maybe_number(ws, r, 7, shown(v, &i.unit), num)?,
         }
-        style::maybe_number(ws, r, 8, i.county_sum, num)?;
-        style::maybe_number(ws, r, 9, i.progress, &st.percent)?;
+        style::maybe_number(ws, r, 8, shown(i.county_sum, &i.unit), num)?;
+        style::maybe_number(
+            ws,
+            r,
+            9,
+            i.progress.map(display::percent_value),
+            &st.percent,
+        )?;
         let fill = match i.status.as_str() {
             "behind" | "overdue" => &st.red,
-            "not_reported" | "not_started" => &st.amber,
+            "not_reported" | "not_started" | "below_target" | "unconfirmed" => &st.amber,
             _ => &st.green,
         };
-        ws.write_string_with_format(r, 10, status_word(&i.status), fill)?;
+        ws.write_string_with_format(r, 10, status_text(i), fill)?;
         ws.write_number_with_format(r, 11, i.findings as f64, &st.cell)?;
     }
     let last = report.indicators.len().max(1) as u32;
@@ -330,11 +370,17 @@ fn counties(
             .filter(|r| r.role == Role::CountyShare)
             .and_then(|r| r.cumulative)
     };
-    let mismatch = |i: &super::model::IndicatorStatus| matches!((i.county_sum, i.city), (Some(a), Some(b)) if (a - b).abs() > 1e-6);
-    let diff = |i: &super::model::IndicatorStatus| {
+    // Red exactly where the county check raised its finding, so that the fill and the check's tolerance agree.
+    let mismatch = |i: &IndicatorStatus| {
+        lookup
+            .indicator_findings(&i.code)
+            .iter()
+            .any(|f| f.code == crate::finding::Code::CountySumMismatch)
+    };
+    let diff = |i: &IndicatorStatus| {
         i.county_sum
             .zip(i.city)
-            .map(|(a, b)| crate::normalise::excel_round(a - b))
+            .map(|(a, b)| display::round(a - b, &i.unit))
     };
     if counties.len() <= WIDE_COUNTIES {
         let mut headers = vec![
@@ -362,7 +408,13 @@ fn counties(
             ws.write_string_with_format(r, 2, &i.unit, &st.cell)?;
             style::fit_row(ws, r, &[(&i.text, 36.0)])?;
             for (k, c) in counties.iter().enumerate() {
-                style::maybe_number(ws, r, 3 + k as u16, value(&c.code, &i.code), num)?;
+                style::maybe_number(
+                    ws,
+                    r,
+                    3 + k as u16,
+                    shown(value(&c.code, &i.code), &i.unit),
+                    num,
+                )?;
             }
             let base = 3 + counties.len() as u16;
             let flag = if mismatch(i) {
@@ -370,8 +422,8 @@ fn counties(
             } else {
                 num
             };
-            style::maybe_number(ws, r, base, i.county_sum, flag)?;
-            style::maybe_number(ws, r, base + 1, i.city, flag)?;
+            style::maybe_number(ws, r, base, shown(i.county_sum, &i.unit), flag)?;
+            style::maybe_number(ws, r, base + 1, shown(i.city, &i.unit), flag)?;
             style::maybe_number(ws, r, base + 2, diff(i), flag)?;
         }
         ws.set_freeze_panes(1, 2)?;
@@ -395,7 +447,7 @@ fn counties(
                     ws,
                     r,
                     2 + n as u16,
-                    value(&c.code, &i.code),
+                    shown(value(&c.code, &i.code), &i.unit),
                     st.number_for(&i.unit),
                 )?;
             }
@@ -406,7 +458,11 @@ fn counties(
             let r = base + offset as u32;
             ws.write_string_with_format(r, 1, *label, &st.header)?;
             for (n, i) in rows.iter().enumerate() {
-                let v = [i.county_sum, i.city, diff(i)][offset];
+                let v = [
+                    shown(i.county_sum, &i.unit),
+                    shown(i.city, &i.unit),
+                    diff(i),
+                ][offset];
                 let f = if mismatch(i) {
                     st.red_number_for(&i.unit)
                 } else {
@@ -507,6 +563,7 @@ fn submissions(
     ws: &mut Worksheet,
     report: &Report,
     lookup: &Lookup<'_>,
+    tz: Offset,
     st: &Styles,
 ) -> Result<(), XlsxError> {
     ws.set_name("报送情况")?;
@@ -537,14 +594,7 @@ fn submissions(
         ws.write_string_with_format(r, 2, word, fill)?;
         ws.write_string_with_format(r, 3, &u.file, &st.wrap)?;
         let received = file
-            .map(|f| {
-                f.received
-                    .replace('T', " ")
-                    .trim_end_matches('Z')
-                    .chars()
-                    .take(19)
-                    .collect::<String>()
-            })
+            .map(|f| display::time_text(&f.received, tz))
             .unwrap_or_default();
         ws.write_string_with_format(r, 4, &received, &st.cell)?;
         ws.write_string_with_format(r, 5, file.map_or("", |f| f.sha256.as_str()), &st.cell)?;
@@ -603,10 +653,13 @@ fn details(
         ws.write_string(r, 1, unit_name(catalogue, &rd.unit))?;
         ws.write_string(r, 2, &rd.indicator)?;
         ws.write_string(r, 3, role)?;
-        if let Some(v) = rd.month {
+        let unit = catalogue
+            .indicator(&rd.indicator)
+            .map_or("", |(_, i)| i.unit.as_str());
+        if let Some(v) = shown(rd.month, unit) {
             ws.write_number(r, 4, v)?;
         }
-        if let Some(v) = rd.cumulative {
+        if let Some(v) = shown(rd.cumulative, unit) {
             ws.write_number(r, 5, v)?;
         }
         let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
@@ -645,8 +698,8 @@ fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxErr
     ws.write_string_with_format(2, 1, "按时序应达进度（月份/12）", &st.cell)?;
     for (k, (avg, line)) in t.average_progress.iter().zip(&t.pro_rata).enumerate() {
         let c = 4 + k as u16;
-        style::maybe_number(ws, 1, c, *avg, &st.percent)?;
-        ws.write_number_with_format(2, c, *line, &st.percent)?;
+        style::maybe_number(ws, 1, c, avg.map(display::percent_value), &st.percent)?;
+        ws.write_number_with_format(2, c, display::percent_value(*line), &st.percent)?;
     }
     for (n, row) in t.rows.iter().enumerate() {
         let r = 3 + n as u32;
@@ -656,7 +709,7 @@ fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxErr
         ws.write_string_with_format(r, 2, &row.unit, &st.cell)?;
         ws.write_number_with_format(r, 3, row.goal, num)?;
         for (k, v) in row.values.iter().enumerate() {
-            style::maybe_number(ws, r, 4 + k as u16, *v, num)?;
+            style::maybe_number(ws, r, 4 + k as u16, shown(*v, &row.unit), num)?;
         }
         style::fit_row(ws, r, &[(&row.text, 36.0)])?;
     }

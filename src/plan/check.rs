@@ -124,12 +124,12 @@ pub fn review_marks(text: &str) -> Vec<Problem> {
 pub fn warnings(catalogue: &Catalogue) -> Vec<Problem> {
     catalogue
         .reporting_units()
-        .filter(|u| u.email.trim().is_empty())
+        .filter(|u| !u.email.contains('@'))
         .map(|u| Problem {
-            place: format!("unit {}", u.code),
+            place: format!("unit {} ({})", u.code, u.name),
             message: format!(
-                "「{}」 has no email; its feedback cannot be mailed until one is set",
-                u.name
+                "has no email address (email = {:?}); its feedback and reminders cannot be mailed until one is set",
+                u.email
             ),
         })
         .collect()

@@ -11,12 +11,30 @@ use std::path::Path;
 use crate::error::Error;
 pub use model::Catalogue;
 
+/// Reads a catalogue file; a missing one is a usage error naming it.
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NoPlan {
+                path: path.to_path_buf(),
+                root: path
+                    .parent()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}
+
 /// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
 pub fn load(path: &Path) -> Result<Catalogue, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read(path)?;
     let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -45,7 +63,7 @@ pub struct CheckReport {
 
 /// `huizong plan check`: every problem and warning of a catalogue file; the caller prints them.
 pub fn check_file(path: &Path) -> Result<CheckReport, Error> {
-    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let text = read(path)?;
     let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),

@@ -10,7 +10,8 @@ use crate::settings::Settings;
 use crate::validate::History;
 use crate::workspace::Workspace;
 
-/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 China time.
+/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 in the
+/// plan's time zone.
 pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
     let next = period.next();
     let day = jiff::civil::date(
@@ -21,7 +22,7 @@ pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
     day.tomorrow()
         .and_then(|d| {
             d.to_datetime(jiff::civil::Time::midnight())
-                .to_zoned_datetime(jiff::tz::TimeZone::fixed(super::CHINA))
+                .to_zoned_datetime(jiff::tz::TimeZone::fixed(settings.timezone))
         })
         .map(|z| z.timestamp())
         .unwrap_or(jiff::Timestamp::MAX)
@@ -54,12 +55,12 @@ pub fn completeness(
                         format!(
                             "{}的报表应于{due}前报送，实际收到时间为{}；请按时报送",
                             period.chinese(),
-                            super::china_time(&f.received)
+                            super::local_time(&f.received, settings)
                         ),
                     )
                     .unit(&unit.code)
                     .at(&f.name, "", "")
-                    .values(due.clone(), super::china_time(&f.received)),
+                    .values(due.clone(), super::local_time(&f.received, settings)),
                 );
                 continue;
             }

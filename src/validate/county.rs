@@ -1,18 +1,43 @@
 //! Across units: the counties' shares of an additive indicator must add up to the lead's city figure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::{CheckedReturn, Context, Reading, Role};
+use super::{CheckedReturn, Context, Reading, Role, doubts};
+use crate::display;
 use crate::finding::{Code, Finding};
-use crate::plan::model::fmt_num;
 
-/// Compares each additive indicator's county sum with the lead's city figure, where every county reported.
+/// Why a county's share cannot be added up.
+fn unusable(reading: Option<&Reading>, doubtful: bool) -> Option<&'static str> {
+    match reading {
+        None => Some("报表中缺少该行"),
+        Some(r) if r.cumulative.is_none() => Some("累计完成不是可用的数字"),
+        Some(_) if doubtful => Some("数值待核实"),
+        Some(_) => None,
+    }
+}
+
+/// Compares each additive indicator's county sum with the lead's city figure.
+///
+/// When counties that sent a return gave a share that cannot be used, says which (COUNTY_SUM_INCOMPLETE); and
+/// whenever some share is missing, still flags a mismatch if the usable shares alone exceed the city figure.
 pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Finding> {
     let readings: HashMap<(&str, &str), &Reading> = returns
         .iter()
         .flat_map(|r| r.readings.iter())
         .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
         .collect();
+    let sent: HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
+    let doubtful: HashSet<(&str, &str)> = returns
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .filter(|f| doubts(f))
+        .map(|f| (f.unit.as_str(), f.indicator.as_str()))
+        .collect();
+    let name = |code: &str| {
+        ctx.catalogue
+            .unit(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    };
     let mut findings = Vec::new();
     for (task, ind) in ctx.catalogue.indicators() {
         if ind.counties.is_empty() || !ind.kind.is_additive() {
@@ -28,49 +53,87 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         let Some(city_value) = city.cumulative else {
             continue;
         };
-        let shares: Option<Vec<(&str, f64)>> = ind
-            .counties
-            .iter()
-            .map(|c| {
-                readings
-                    .get(&(c.as_str(), ind.code.as_str()))
-                    .and_then(|r| r.cumulative)
-                    .map(|v| (c.as_str(), v))
-            })
-            .collect();
-        let Some(shares) = shares else { continue };
-        let sum: f64 = shares.iter().map(|(_, v)| v).sum();
-        if (sum - city_value).abs() <= ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9) {
-            continue;
+        let mut usable: Vec<(&str, f64)> = Vec::new();
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        let mut silent = 0;
+        for c in &ind.counties {
+            let key = (c.as_str(), ind.code.as_str());
+            let reading = readings.get(&key).copied();
+            match (unusable(reading, doubtful.contains(&key)), reading) {
+                (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
+                // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
+                (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
+                (Some(why), _) => missing.push((c.as_str(), why)),
+                (None, None) => {}
+            }
         }
-        let listing = shares
+        let fig = |v: f64| format!("{}{}", display::figure(v, &ind.unit), ind.unit);
+        let sum = crate::normalise::excel_round(usable.iter().map(|(_, v)| v).sum());
+        let tolerance = ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9);
+        let listing = usable
             .iter()
-            .map(|(c, v)| {
-                let name = ctx.catalogue.unit(c).map_or(*c, |u| u.name.as_str());
-                format!("{name}{}", fmt_num(*v))
-            })
+            .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit)))
             .collect::<Vec<_>>()
             .join("、");
-        let lead_name = ctx
-            .catalogue
-            .unit(lead)
-            .map_or(lead.as_str(), |u| u.name.as_str());
+        let lead_name = name(lead);
+        let here = |code: Code, message: String| {
+            Finding::new(code, message)
+                .unit(lead)
+                .indicator(&ind.code)
+                .at(&city.file, &city.sheet, &city.cumulative_cell)
+        };
+        if !missing.is_empty() || silent > 0 {
+            if !missing.is_empty() {
+                let named = missing
+                    .iter()
+                    .map(|(c, why)| format!("{}（{why}）", name(c)))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                findings.push(
+                here(
+                    Code::CountySumIncomplete,
+                    format!(
+                        "“{}”累计完成：{named}的县区数无法使用，不能核对各县区合计与{lead_name}填报的全市{}；请这些县区更正后重新报送",
+                        ind.text,
+                        fig(city_value)
+                    ),
+                )
+                .values(
+                    format!("{}个县区的数字", ind.counties.len()),
+                    format!("{}个可用", usable.len()),
+                ),
+            );
+            }
+            if sum > city_value + tolerance {
+                findings.push(
+                    here(
+                        Code::CountySumMismatch,
+                        format!(
+                            "“{}”累计完成：{lead_name}填报全市{}，仅可用的县区合计已达{}（{listing}），超过全市数；请牵头单位与各县区核对",
+                            ind.text,
+                            fig(city_value),
+                            fig(sum)
+                        ),
+                    )
+                    .values(format!("≥{}", display::figure(sum, &ind.unit)), display::figure(city_value, &ind.unit)),
+                );
+            }
+            continue;
+        }
+        if (sum - city_value).abs() <= tolerance {
+            continue;
+        }
         findings.push(
-            Finding::new(
+            here(
                 Code::CountySumMismatch,
                 format!(
-                    "“{}”累计完成：{lead_name}填报全市{}{}，各县区合计{}{}（{listing}），两者不一致；请牵头单位与各县区核对",
+                    "“{}”累计完成：{lead_name}填报全市{}，各县区合计{}（{listing}），两者不一致；请牵头单位与各县区核对",
                     ind.text,
-                    fmt_num(city_value),
-                    ind.unit,
-                    fmt_num(crate::normalise::excel_round(sum)),
-                    ind.unit
+                    fig(city_value),
+                    fig(sum)
                 ),
             )
-            .unit(lead)
-            .indicator(&ind.code)
-            .at(&city.file, &city.sheet, &city.cumulative_cell)
-            .values(fmt_num(crate::normalise::excel_round(sum)), fmt_num(city_value)),
+            .values(display::figure(sum, &ind.unit), display::figure(city_value, &ind.unit)),
         );
     }
     findings

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{CheckedReturn, Context, Reading};
+use crate::display;
 use crate::finding::{Code, Finding};
 use crate::period::Period;
 use crate::plan::model::{IndicatorKind, fmt_num};
@@ -12,13 +13,33 @@ use crate::plan::model::{IndicatorKind, fmt_num};
 /// The accepted figures of earlier months, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// (month, its readings) for each earlier month that has a report.
+    /// (month, its readings not in doubt that month) for each earlier month that has a report.
     pub months: Vec<(Period, Vec<Reading>)>,
 }
 
 #[derive(Deserialize)]
 struct PastReport {
     readings: Vec<Reading>,
+    #[serde(default)]
+    findings: Vec<Finding>,
+}
+
+impl PastReport {
+    /// The month's readings without those that were in doubt then: they never counted, so a correction
+    /// is not measured against them.
+    fn trusted(self) -> Vec<Reading> {
+        let doubtful: std::collections::HashSet<(&str, &str)> = self
+            .findings
+            .iter()
+            .filter(|f| super::doubts(f))
+            .map(|f| (f.unit.as_str(), f.indicator.as_str()))
+            .collect();
+        self.readings
+            .iter()
+            .filter(|r| !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str())))
+            .cloned()
+            .collect()
+    }
 }
 
 impl History {
@@ -33,7 +54,7 @@ impl History {
                 let text =
                     std::fs::read_to_string(outbox.join(p.to_string()).join("report.json")).ok()?;
                 match serde_json::from_str::<PastReport>(&text) {
-                    Ok(r) => Some((p, r.readings)),
+                    Ok(r) => Some((p, r.trusted())),
                     Err(e) => {
                         log::warn!("ignoring the {p} report for history: {e}");
                         None
@@ -112,11 +133,11 @@ pub fn check_history(
                             "上月累计{} + 本月完成{} = {}，但本月累计填了{}；请核对本月数和累计数",
                             fmt_num(before),
                             fmt_num(month),
-                            fmt_num(expected),
+                            display::figure(expected, &ind.unit),
                             fmt_num(now)
                         ),
                     )
-                    .values(fmt_num(expected), fmt_num(now)),
+                    .values(display::figure(expected, &ind.unit), fmt_num(now)),
                 );
             }
         }
@@ -147,7 +168,7 @@ pub fn check_history(
                         fmt_num(month), ind.unit, past.len(), fmt_num(highest)
                     ),
                 )
-                .values(format!("≤{}", fmt_num(highest * 4.0)), fmt_num(month)),
+                .values(format!("≤{}", display::figure(highest * 4.0, &ind.unit)), fmt_num(month)),
             );
         }
     }

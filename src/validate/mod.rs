@@ -9,7 +9,7 @@ mod values;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
 use crate::period::Period;
@@ -20,6 +20,15 @@ use crate::settings::Settings;
 pub use county::check_county_sums;
 pub use history::{History, check_history};
 pub use schedule::{due, elapsed_share, grew, met};
+
+/// Whether a finding puts its figure in doubt: an error on it, or a warning that it is implausible or in the
+/// wrong unit. Such a figure counts toward no total, progress or status until the unit corrects or confirms it.
+pub fn doubts(f: &Finding) -> bool {
+    !f.indicator.is_empty()
+        && (f.severity == Severity::Error
+            || (f.severity == Severity::Warning
+                && matches!(f.code, Code::ImplausibleValue | Code::UnitMismatch)))
+}
 
 /// One figure taken from a return, ready to consolidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

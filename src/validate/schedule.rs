@@ -1,7 +1,8 @@
 //! Checks against the plan: behind the pro-rata line, milestones overdue, implausible figures, targets met.
 
 use super::{Context, Reading, Role};
-use crate::finding::{Code, Finding};
+use crate::display;
+use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
 use crate::plan::model::{Comparator, Indicator, IndicatorKind, fmt_num};
@@ -40,6 +41,14 @@ pub fn met(indicator: &Indicator, value: f64, ctx: &Context<'_>) -> bool {
         Comparator::AtMost => value <= target.ceiling() + ctx.settings.sum_tolerance,
         _ => value + ctx.settings.sum_tolerance >= target.goal(),
     }
+}
+
+/// Whether a 备注 says the unit has checked an unusual figure and stands by it.
+fn confirmed(remark: &str) -> bool {
+    let r = crate::normalise::fold_text(remark);
+    ["已核实", "核实无误", "确认无误", "数据无误", "已确认"]
+        .iter()
+        .any(|w| r.contains(w))
 }
 
 pub(super) fn check(
@@ -86,12 +95,16 @@ pub(super) fn check(
                 here(
                     Code::ImplausibleValue,
                     cell,
-                    format!("比重{}%超过100%，不可能；请核对", fmt_num(value)),
+                    format!(
+                        "比重{}%超过100%，不可能；请核对",
+                        display::figure(value, &ind.unit)
+                    ),
                 )
-                .values("≤100", fmt_num(value)),
+                .values("≤100", display::figure(value, &ind.unit)),
             );
             continue;
         }
+        // Growth compares two figures as written: rounding could show them equal.
         if ind.kind == IndicatorKind::Growth {
             // Growth is judged against last year's figure, once the office has filled it in.
             if r.role == Role::City
@@ -131,27 +144,42 @@ pub(super) fn check(
         }
         let Some(target) = ind.target else { continue };
         if target.ceiling() > 0.0 && value > target.ceiling() * ctx.settings.implausible_factor {
+            // A unit that has checked the figure says so in 备注; from then on it counts, recorded as info.
+            let (severity, advice) = if confirmed(&r.remark) {
+                (Severity::Info, "单位已在备注中确认")
+            } else {
+                (
+                    Severity::Warning,
+                    "请核对单位和数字；如确实无误，请在备注中注明“已核实”",
+                )
+            };
             findings.push(
                 here(
                     Code::ImplausibleValue,
                     cell,
                     format!(
-                        "累计完成{}{}，是年度目标{}的{:.0}倍以上，明显异常；请核对单位和数字",
-                        fmt_num(value),
+                        "累计完成{}{}，是年度目标{}的{:.0}倍以上，明显异常；{advice}",
+                        display::figure(value, &ind.unit),
                         ind.unit,
                         ind.target_display(),
                         ctx.settings.implausible_factor
                     ),
                 )
+                .severity(severity)
                 .values(
                     format!(
                         "≤{}",
-                        fmt_num(target.ceiling() * ctx.settings.implausible_factor)
+                        display::figure(
+                            target.ceiling() * ctx.settings.implausible_factor,
+                            &ind.unit
+                        )
                     ),
-                    fmt_num(value),
+                    display::figure(value, &ind.unit),
                 ),
             );
-            continue;
+            if severity != Severity::Info {
+                continue;
+            }
         }
         if r.role != Role::City {
             continue;
@@ -163,12 +191,12 @@ pub(super) fn check(
                     cell,
                     format!(
                         "累计完成{}{}，已达到年度目标{}",
-                        fmt_num(value),
+                        display::figure(value, &ind.unit),
                         ind.unit,
                         ind.target_display()
                     ),
                 )
-                .values(ind.target_display(), fmt_num(value)),
+                .values(ind.target_display(), display::figure(value, &ind.unit)),
             );
             continue;
         }
@@ -191,10 +219,10 @@ pub(super) fn check(
                     cell,
                     format!(
                         "累计完成{}{}，低于按时序进度应完成的{}{}（年度目标{}的{:.0}%）；请加快进度并说明原因",
-                        fmt_num(value), ind.unit, fmt_num(expected), ind.unit, ind.target_display(), share * 100.0
+                        display::figure(value, &ind.unit), ind.unit, display::pro_rata(expected, &ind.unit), ind.unit, ind.target_display(), share * 100.0
                     ),
                 )
-                .values(fmt_num(expected), fmt_num(value)),
+                .values(display::pro_rata(expected, &ind.unit), display::figure(value, &ind.unit)),
             );
         }
     }

@@ -96,11 +96,15 @@ fn the_consolidated_workbook_shows_the_report() {
     assert_eq!(indicators.len(), r["indicators"].as_array().unwrap().len());
     for i in r["indicators"].as_array().unwrap() {
         let row = &indicators[i["code"].as_str().unwrap()];
+        // The sheet shows each figure with its unit's decimals (issue 11: % one decimal, 亿元 two).
+        let unit = i["unit"].as_str().unwrap();
         if let Some(city) = i["city"].as_f64() {
-            assert_eq!(row[7].as_f64(), Some(city), "{}", i["code"]);
+            let shown = huizong::display::round(city, unit);
+            assert_eq!(row[7].as_f64(), Some(shown), "{}", i["code"]);
         }
         if let Some(sum) = i["county_sum"].as_f64() {
-            assert_eq!(row[8].as_f64(), Some(sum), "{}", i["code"]);
+            let shown = huizong::display::round(sum, unit);
+            assert_eq!(row[8].as_f64(), Some(shown), "{}", i["code"]);
         }
     }
 

@@ -85,9 +85,13 @@ fn status_changes_nothing() {
     let before = snapshot(ws.path());
     let out = ws.ok(&["status", "--period", "2020-10"]);
     let text = util::stdout(&out);
-    assert!(text.contains("kjj") && text.contains("on_time"), "{text}");
+    // Units by name, standings in Chinese (issue 11).
     assert!(
-        text.contains("24 on time, 0 late, 0 missing, 0 rejected"),
+        text.contains("市科技局") && text.contains("按时报送"),
+        "{text}"
+    );
+    assert!(
+        text.contains("按时24家，逾期0家，未报0家，退回0家"),
         "{text}"
     );
     assert_eq!(snapshot(ws.path()), before);

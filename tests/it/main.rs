@@ -14,5 +14,6 @@ mod mail;
 mod notices;
 mod office;
 mod plan;
+mod trust;
 mod util;
 mod watch;

@@ -87,6 +87,11 @@ pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The command's stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The data pasted into a new workbook: no `_meta` sheet, no `填报单位` line, sheet renamed.
 pub fn strip_identity(xlsx: &[u8]) -> Vec<u8> {
     use calamine::{Reader, Xlsx};
