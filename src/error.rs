@@ -59,6 +59,9 @@ pub enum Error {
     /// Composing or delivering mail failed.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    /// The office mailbox could not be read.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
     /// A workbook could not be written.
     #[error("cannot write the workbook {path}: {message}")]
     Workbook {
@@ -85,6 +88,6 @@ impl Error {
                 | Error::BadPeriod(_)
                 | Error::Usage(_)
                 | Error::Settings { .. }
-        )
+        ) || matches!(self, Error::Fetch(e) if e.is_usage())
     }
 }

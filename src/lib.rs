@@ -3,7 +3,7 @@
 //! The data's journey, one module per stage:
 //! [`plan`] (the catalogue) → [`forms`] (blank returns) → [`ingest`] (scan, sniff, read) → [`normalise`]
 //! (raw cell → typed value) → [`validate`] (findings) → [`consolidate`] (tables and workbooks) → [`mail`].
-//! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
+//! [`fetch`] saves mailed returns into the inbox; [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
 //! keeps two processes off one workspace, [`watch`] runs periods as files land. [`demo`] and [`synthetic`] build
 //! sample workspaces; [`cli`] parses the command line.
 
@@ -13,6 +13,7 @@ pub mod cli;
 pub mod consolidate;
 pub mod demo;
 pub mod error;
+pub mod fetch;
 pub mod finding;
 pub mod forms;
 pub mod ingest;

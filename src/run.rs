@@ -141,13 +141,14 @@ fn assess_settled(
     );
 
     let (paths, ignored) = gather(ws, period, settle)?;
+    let arrivals = crate::fetch::state::Arrivals::load(ws);
     log::info!("reading {} files for {period}", paths.len());
     let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
     let mut candidates: Vec<Candidate> = paths
         .into_par_iter()
         .map(|(path, place)| {
-            let c = examine(path, place, &catalogue, &settings, period);
+            let c = examine(path, place, &catalogue, &settings, period, &arrivals);
             progress.inc(1);
             c
         })
@@ -177,6 +178,9 @@ fn assess_settled(
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
         {
             c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
+        } else if let Some(t) = arrivals.received(&c.name, &c.sha256) {
+            // Fetched from the mailbox: received when the mail arrived, not when fetch saved it.
+            c.mtime = t;
         }
         if c.place != Place::Inbox
             && let Some(name) = arrived_as.get(ws.relative(&c.path).to_string_lossy().as_ref())
@@ -583,6 +587,7 @@ fn examine(
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
+    arrivals: &crate::fetch::state::Arrivals,
 ) -> Result<Candidate, Error> {
     let name = path
         .file_name()
@@ -635,6 +640,10 @@ fn examine(
         }
     };
     c.sha256 = output::hex(&Sha256::digest(&bytes));
+    let sender_unit = arrivals.sender_unit(&c.name, &c.sha256, catalogue);
+    if c.unit_hint.is_empty() {
+        c.unit_hint = sender_unit.clone().unwrap_or_default();
+    }
     c.outcome = match crate::ingest::load(&bytes, settings) {
         Err(Refusal::Unreadable(why)) => Outcome::Refused(Code::UnreadableFile, why),
         Err(Refusal::Encrypted) => Outcome::Refused(
@@ -655,7 +664,13 @@ fn examine(
                     settings.max_rows
                 );
             }
-            match crate::ingest::parse::parse(&book, &c.name, catalogue, period) {
+            match crate::ingest::parse::parse_mailed(
+                &book,
+                &c.name,
+                sender_unit.as_deref(),
+                catalogue,
+                period,
+            ) {
                 Ok(p) => Outcome::Parsed(Box::new(p)),
                 Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
             }

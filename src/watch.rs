@@ -22,8 +22,14 @@ type Stamp = (u64, SystemTime);
 
 /// Watches the inbox until Ctrl-C (or SIGTERM); runs the period of each file that has become stable.
 ///
-/// `fallback` is the period for files that say none (unreadable, unidentified).
-pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outcome, Error> {
+/// `fallback` is the period for files that say none (unreadable, unidentified). With `fetch_every`, new mail
+/// is fetched from the office mailbox into the inbox at that interval.
+pub fn watch(
+    ws: &Workspace,
+    fallback: Period,
+    stable: Duration,
+    fetch_every: Option<Duration>,
+) -> Result<Outcome, Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
     let inbox = ws.inbox();
@@ -53,8 +59,20 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
 
     let mut seen: HashMap<PathBuf, (Stamp, Instant)> = HashMap::new();
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
+    let mut fetched: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
+        if let Some(every) = fetch_every
+            && fetched.is_none_or(|t| now.duration_since(t) >= every)
+        {
+            // A mailbox that cannot be reached now is tried again at the next poll; watch goes on.
+            match crate::fetch::fetch(ws) {
+                Ok(f) => print!("{}", crate::fetch::render(&f)),
+                Err(e) if e.is_usage() => return Err(e),
+                Err(e) => log::warn!("fetch failed: {e}"),
+            }
+            fetched = Some(now);
+        }
         let mut ready: Vec<PathBuf> = Vec::new();
         let entries = scan::scan(&inbox).map_err(Error::io(&inbox))?;
         let present: HashSet<PathBuf> = entries

@@ -22,6 +22,8 @@ pub enum Source {
     UnitLine,
     /// The file name.
     FileName,
+    /// The address the file was mailed from (`huizong fetch`), when the file itself names no unit.
+    Sender,
     /// Nothing said; the run's period was assumed.
     Assumed,
 }
@@ -116,6 +118,18 @@ pub fn parse(
     catalogue: &Catalogue,
     run_period: Period,
 ) -> Result<ParsedReturn, NotUsable> {
+    parse_mailed(book, file_name, None, catalogue, run_period)
+}
+
+/// [`parse`] for a file mailed by `sender_unit` (the unit whose address sent it): the sender identifies the
+/// unit when nothing in the file does.
+pub fn parse_mailed(
+    book: &RawBook,
+    file_name: &str,
+    sender_unit: Option<&str>,
+    catalogue: &Catalogue,
+    run_period: Period,
+) -> Result<ParsedReturn, NotUsable> {
     let year = catalogue.plan.year;
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
     let mut findings = Vec::new();
@@ -154,6 +168,11 @@ pub fn parse(
             u.code.clone(),
             format!("文件名：{file_name}"),
         ));
+    }
+    if units.is_empty()
+        && let Some(u) = sender_unit.and_then(|c| catalogue.unit(c))
+    {
+        units.push((Source::Sender, u.code.clone(), format!("发件人：{}", u.email)));
     }
     let Some((unit_source, unit, unit_said)) = units.first().cloned() else {
         let written = line.as_ref().map(|(n, _, _)| n.as_str()).unwrap_or("");

@@ -1,0 +1,174 @@
+//! One mail taken apart: who sent it, its subject, and each attachment with its name decoded.
+//!
+//! mail-parser decodes RFC 2047 and RFC 2231 names in UTF-8, GBK, GB2312 and GB18030. Some Chinese mail
+//! clients write the name as raw GBK bytes with no encoding at all; those are read here as GB18030.
+
+use std::sync::LazyLock;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use regex::bytes::Regex;
+
+/// A mail, taken apart.
+#[derive(Debug, Clone, Default)]
+pub struct Mail {
+    /// The sender's address (From), lower case.
+    pub sender: String,
+    /// The subject, decoded.
+    pub subject: String,
+    /// The Message-ID header.
+    pub message_id: String,
+    /// Every attachment, in the order the mail holds them.
+    pub attachments: Vec<Attachment>,
+}
+
+/// One attached file.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its position in the mail: `1`, `2`, … and `2.1` for the first attachment of a forwarded mail in part 2.
+    pub part: String,
+    /// Its name, decoded; a made-up one when the mail gives none.
+    pub name: String,
+    /// Its bytes, transfer encoding undone.
+    pub bytes: Vec<u8>,
+}
+
+/// Takes a raw message apart; `None` when it holds no mail at all.
+pub fn parse(raw: &[u8]) -> Option<Mail> {
+    let message = MessageParser::default().parse(raw)?;
+    if message.headers().is_empty() {
+        return None;
+    }
+    let mut mail = Mail {
+        sender: message
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(|a| a.trim().to_lowercase())
+            .unwrap_or_default(),
+        subject: message.subject().unwrap_or_default().trim().to_string(),
+        message_id: message.message_id().unwrap_or_default().to_string(),
+        attachments: Vec::new(),
+    };
+    collect(&message, raw, "", &mut mail.attachments);
+    Some(mail)
+}
+
+/// The decoded subject of a raw `Subject:` header value as an IMAP ENVELOPE gives it.
+pub fn decode_subject(raw: &[u8]) -> String {
+    let mut text = b"Subject: ".to_vec();
+    text.extend_from_slice(raw);
+    text.extend_from_slice(b"\r\n\r\n");
+    MessageParser::default()
+        .parse(&text)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned())
+}
+
+fn collect(message: &mail_parser::Message<'_>, raw: &[u8], prefix: &str, out: &mut Vec<Attachment>) {
+    for (i, part) in message.attachments().enumerate() {
+        let position = format!("{prefix}{}", i + 1);
+        // A forwarded mail attached whole: its attachments are the returns.
+        if let Some(inner) = part.message() {
+            let inner_raw = inner.raw_message();
+            let before = out.len();
+            collect(inner, inner_raw, &format!("{position}."), out);
+            if out.len() > before {
+                continue;
+            }
+        }
+        // A picture shown inside the text (a signature's logo) is not something the unit sent in.
+        let inline = part
+            .content_disposition()
+            .is_none_or(|d| d.ctype().eq_ignore_ascii_case("inline"));
+        let image = part
+            .content_type()
+            .is_some_and(|t| t.ctype().eq_ignore_ascii_case("image"));
+        if inline && image && part.content_id().is_some() {
+            continue;
+        }
+        let header = raw
+            .get(part.raw_header_offset() as usize..part.raw_body_offset() as usize)
+            .unwrap_or_default();
+        let name = raw_gbk_name(header)
+            .or_else(|| part.attachment_name().map(str::to_string))
+            .unwrap_or_else(|| unnamed(part, &position));
+        out.push(Attachment {
+            part: position,
+            name,
+            bytes: part.contents().to_vec(),
+        });
+    }
+}
+
+static RAW_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:^|[;\s])(?:file)?name\s*=\s*(?:"([^"\r\n]*)"|([^;\s"]+))"#).unwrap()
+});
+
+/// A name written as raw 8-bit GBK in the part's header (not RFC 2047 or 2231 encoded), decoded.
+fn raw_gbk_name(header: &[u8]) -> Option<String> {
+    if std::str::from_utf8(header).is_ok() {
+        return None;
+    }
+    let found = RAW_NAME.captures_iter(header).find_map(|c| {
+        let v = c.get(1).or_else(|| c.get(2))?.as_bytes();
+        (!v.is_ascii()).then_some(v)
+    })?;
+    let (text, _, bad) = encoding_rs::GB18030.decode(found);
+    (!bad).then(|| text.trim().to_string())
+}
+
+/// A name for an attachment the mail gives none: its position and the extension its type suggests.
+fn unnamed(part: &mail_parser::MessagePart<'_>, position: &str) -> String {
+    let ext = match part
+        .content_type()
+        .map(|t| t.subtype().unwrap_or_default().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("vnd.openxmlformats-officedocument.spreadsheetml.sheet") => "xlsx",
+        Some("vnd.ms-excel") => "xls",
+        Some("vnd.oasis.opendocument.spreadsheet") => "ods",
+        Some("zip" | "x-zip-compressed") => "zip",
+        Some("rfc822") => "eml",
+        _ => "bin",
+    };
+    format!("附件{position}.{ext}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_gbk_names_are_decoded() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("陇西县10月报表.xlsx");
+        let mut header = b"Content-Type: application/octet-stream;\r\n name=\"".to_vec();
+        header.extend_from_slice(&gbk);
+        header.extend_from_slice(b"\"\r\n");
+        assert_eq!(
+            raw_gbk_name(&header).as_deref(),
+            Some("陇西县10月报表.xlsx")
+        );
+        assert_eq!(raw_gbk_name(b"Content-Type: x; name=\"a.xlsx\"\r\n"), None);
+    }
+
+    #[test]
+    fn encoded_names_and_subjects_are_decoded() {
+        let raw = "From: =?GBK?B?wsDO98/Y?= <LX@Dingxi.example.org>\r\n\
+            Subject: =?GB2312?B?MTDUwrGose0=?=\r\n\
+            Message-ID: <m1@x>\r\n\
+            MIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+            --b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+            --b\r\nContent-Type: application/octet-stream\r\n\
+            Content-Disposition: attachment; filename*=gb18030''%C2%A4%CE%F7%CF%D8.xlsx\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n\
+            --b--\r\n";
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.sender, "lx@dingxi.example.org");
+        assert_eq!(mail.subject, "10月报表");
+        assert_eq!(mail.attachments.len(), 1);
+        assert_eq!(mail.attachments[0].name, "陇西县.xlsx");
+        assert_eq!(mail.attachments[0].bytes, [0, 1, 2]);
+        assert_eq!(decode_subject(b"=?GBK?B?MTDUwrGose0=?="), "10月报表");
+    }
+}
