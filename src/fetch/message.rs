@@ -101,7 +101,7 @@ fn collect(message: &mail_parser::Message<'_>, raw: &[u8], prefix: &str, out: &m
 }
 
 static RAW_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:^|[;\s])(?:file)?name\s*=\s*(?:"([^"\r\n]*)"|([^;\s"]+))"#).unwrap()
+    Regex::new(r#"(?i-u)(?:^|[;\s])(?:file)?name\s*=\s*(?:"([^"\r\n]*)"|([^;\s"]+))"#).unwrap()
 });
 
 /// A name written as raw 8-bit GBK in the part's header (not RFC 2047 or 2231 encoded), decoded.

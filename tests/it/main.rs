@@ -6,6 +6,7 @@ mod corpus;
 mod cycle;
 mod demo;
 mod docs;
+mod fetch;
 mod forms;
 mod history;
 mod ingest;
