@@ -209,7 +209,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         } => {
             let fallback = period.unwrap_or_else(last_month);
             let poll = if fetch {
-                Some(crate::settings::Settings::load(&ws.settings_path())?.imap.poll)
+                Some(
+                    crate::settings::Settings::load(&ws.settings_path())?
+                        .imap
+                        .poll,
+                )
             } else {
                 None
             };

@@ -64,7 +64,12 @@ pub fn decode_subject(raw: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned())
 }
 
-fn collect(message: &mail_parser::Message<'_>, raw: &[u8], prefix: &str, out: &mut Vec<Attachment>) {
+fn collect(
+    message: &mail_parser::Message<'_>,
+    raw: &[u8],
+    prefix: &str,
+    out: &mut Vec<Attachment>,
+) {
     for (i, part) in message.attachments().enumerate() {
         let position = format!("{prefix}{}", i + 1);
         // A forwarded mail attached whole: its attachments are the returns.

@@ -162,12 +162,8 @@ pub fn fetch(ws: &Workspace) -> Result<Fetched, Error> {
 
     let mut session = session::Session::open(imap, &password)?;
     let uidvalidity = session.uidvalidity;
-    let listed = session.list(imap.since)?;
+    let new = session.list(imap.since, |uid| !state.is_done(&mailbox, uidvalidity, uid))?;
     let mut out = Fetched::default();
-    let new: Vec<session::Listed> = listed
-        .into_iter()
-        .filter(|l| !state.is_done(&mailbox, uidvalidity, l.uid))
-        .collect();
     for listed in new {
         out.messages += 1;
         let skip = |why: String| Skipped {
@@ -227,12 +223,7 @@ pub fn fetch(ws: &Workspace) -> Result<Fetched, Error> {
     }
     session.close();
     for s in &out.skipped {
-        log::warn!(
-            "message UID {} ({:?}) skipped: {}",
-            s.uid,
-            s.subject,
-            s.why
-        );
+        log::warn!("message UID {} ({:?}) skipped: {}", s.uid, s.subject, s.why);
     }
     Ok(out)
 }
@@ -274,7 +265,10 @@ fn unpack(
         .join("outbox")
         .join("fetch")
         .join("zips")
-        .join(format!("{}-{}-{}", base.uidvalidity, base.uid, attachment.part))
+        .join(format!(
+            "{}-{}-{}",
+            base.uidvalidity, base.uid, attachment.part
+        ))
         .join(crate::ledger::safe_name(&attachment.name));
     crate::output::write_atomic(&kept, &attachment.bytes)?;
     out.unpacked.push(kept);
@@ -462,12 +456,13 @@ pub fn render(f: &Fetched) -> String {
         ));
     }
     for (uid, sender, subject) in &f.empty {
-        out.push_str(&format!(
-            "no-attachment\tUID {uid}\t{sender}\t{subject}\n"
-        ));
+        out.push_str(&format!("no-attachment\tUID {uid}\t{sender}\t{subject}\n"));
     }
     for s in &f.skipped {
-        out.push_str(&format!("skipped\tUID {}\t{}\t{}\n", s.uid, s.subject, s.why));
+        out.push_str(&format!(
+            "skipped\tUID {}\t{}\t{}\n",
+            s.uid, s.subject, s.why
+        ));
     }
     let returns = f.saved.iter().filter(|s| s.kind == Kind::Return).count();
     out.push_str(&format!(

@@ -47,13 +47,14 @@ impl Session {
             .tls_kind(TlsKind::Rust)
             .connect()
             .map_err(connect)?;
-        let mut inner = client
-            .login(&settings.user, password)
-            .map_err(|(e, _)| FetchError::Login {
-                host: settings.host.clone(),
-                user: settings.user.clone(),
-                message: e.to_string(),
-            })?;
+        let mut inner =
+            client
+                .login(&settings.user, password)
+                .map_err(|(e, _)| FetchError::Login {
+                    host: settings.host.clone(),
+                    user: settings.user.clone(),
+                    message: e.to_string(),
+                })?;
         let mailbox = inner
             .examine(&settings.folder)
             .map_err(|e| FetchError::Folder {
@@ -74,14 +75,19 @@ impl Session {
         }
     }
 
-    /// Every message in the folder that arrived on or after `since` (all of them without it), oldest first.
-    pub fn list(&mut self, since: Option<jiff::civil::Date>) -> Result<Vec<Listed>, FetchError> {
+    /// The messages in the folder that arrived on or after `since` (all of them without it) and that `wanted`
+    /// keeps, in UID order.
+    pub fn list(
+        &mut self,
+        since: Option<jiff::civil::Date>,
+        wanted: impl Fn(u32) -> bool,
+    ) -> Result<Vec<Listed>, FetchError> {
         let query = match since {
             Some(d) => format!("SINCE {}", d.strftime("%-d-%b-%Y")),
             None => "ALL".to_string(),
         };
         let uids = self.inner.uid_search(&query).map_err(self.broke())?;
-        let mut uids: Vec<u32> = uids.into_iter().collect();
+        let mut uids: Vec<u32> = uids.into_iter().filter(|u| wanted(*u)).collect();
         uids.sort_unstable();
         let mut out = Vec::with_capacity(uids.len());
         // In batches, so that a folder of years of mail is not one enormous response.

@@ -172,7 +172,11 @@ pub fn parse_mailed(
     if units.is_empty()
         && let Some(u) = sender_unit.and_then(|c| catalogue.unit(c))
     {
-        units.push((Source::Sender, u.code.clone(), format!("发件人：{}", u.email)));
+        units.push((
+            Source::Sender,
+            u.code.clone(),
+            format!("发件人：{}", u.email),
+        ));
     }
     let Some((unit_source, unit, unit_said)) = units.first().cloned() else {
         let written = line.as_ref().map(|(n, _, _)| n.as_str()).unwrap_or("");

@@ -32,7 +32,8 @@ fn system_user(name: &str) -> Option<(u32, u32)> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        (f.first() == Some(&name)).then(|| Some((f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?)))?
+        (f.first() == Some(&name))
+            .then(|| Some((f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?)))?
     })
 }
 
@@ -126,7 +127,11 @@ impl Dovecot {
             .maildir()
             .join("cur")
             // Dovecot numbers new files in name order: the names keep the order of delivery.
-            .join(format!("{}.M{}P1.test:2,", 1_600_000_000 + self.delivered, self.delivered));
+            .join(format!(
+                "{}.M{}P1.test:2,",
+                1_600_000_000 + self.delivered,
+                self.delivered
+            ));
         std::fs::write(&path, raw).unwrap();
         let f = std::fs::File::options().write(true).open(&path).unwrap();
         f.set_modified(std::time::SystemTime::try_from(arrived).unwrap())
@@ -210,7 +215,11 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -316,7 +325,12 @@ fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
                 &rfc2047_gbk("陇西县10月报表"),
                 "m1",
                 &[(
-                    [b"filename=\"".as_slice(), &rfc2047_gbk("陇西县2020年10月进展.xlsx"), b"\""].concat(),
+                    [
+                        b"filename=\"".as_slice(),
+                        &rfc2047_gbk("陇西县2020年10月进展.xlsx"),
+                        b"\"",
+                    ]
+                    .concat(),
                     &longxi,
                 )],
             ),
@@ -363,7 +377,10 @@ fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
             mail("jyj@dingxi.example.org", b"jyj", "m6", &[(gbk_param, &jyj)]),
             "2020-11-05T11:00",
         ),
-        (b"\x00\x01garbage without any header\r\n".to_vec(), "2020-11-04T12:00"),
+        (
+            b"\x00\x01garbage without any header\r\n".to_vec(),
+            "2020-11-04T12:00",
+        ),
     ];
     for (raw, at) in &messages {
         server.deliver(raw, china(at));
@@ -412,7 +429,10 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
         out.contains("saved\treturn\t陇西县2020年10月进展.xlsx\tUID 1\t2020-11-03 10:00\tlongxi@dingxi.example.org\t陇西县10月报表\n"),
         "{out}"
     );
-    assert!(out.contains("saved\tnot-a-return\t情况说明.pdf\tUID 2\t"), "{out}");
+    assert!(
+        out.contains("saved\tnot-a-return\t情况说明.pdf\tUID 2\t"),
+        "{out}"
+    );
     assert!(
         out.contains("no-attachment\tUID 3\tweiyuan@dingxi.example.org\treport\n"),
         "{out}"
@@ -446,7 +466,12 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
             let s = |k: &str| f[k].as_str().unwrap().to_string();
             (
                 s("name"),
-                (s("unit"), s("disposition"), s("received"), f["late"].as_bool().unwrap()),
+                (
+                    s("unit"),
+                    s("disposition"),
+                    s("received"),
+                    f["late"].as_bool().unwrap(),
+                ),
             )
         })
         .collect();
@@ -456,13 +481,34 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
     assert_eq!(
         files,
         BTreeMap::from([
-            ("陇西县2020年10月进展.xlsx".to_string(), row("longxi", "accepted", "2020-11-03T10:00", false)),
-            ("通渭县10月报表.xlsx".to_string(), row("tongwei", "accepted", "2020-11-09T08:30", true)),
-            ("情况说明.pdf".to_string(), row("tongwei", "rejected", "2020-11-09T08:30", false)),
-            ("市科技局.xlsx".to_string(), row("kjj", "accepted", "2020-11-04T16:20", false)),
-            ("市发展改革委.xlsx".to_string(), row("fgw", "accepted", "2020-11-04T16:20", false)),
-            ("progress.xlsx".to_string(), row("gxj", "accepted", "2020-11-05T23:50", false)),
-            ("市教育局十月.xlsx".to_string(), row("jyj", "accepted", "2020-11-05T11:00", false)),
+            (
+                "陇西县2020年10月进展.xlsx".to_string(),
+                row("longxi", "accepted", "2020-11-03T10:00", false)
+            ),
+            (
+                "通渭县10月报表.xlsx".to_string(),
+                row("tongwei", "accepted", "2020-11-09T08:30", true)
+            ),
+            (
+                "情况说明.pdf".to_string(),
+                row("tongwei", "rejected", "2020-11-09T08:30", false)
+            ),
+            (
+                "市科技局.xlsx".to_string(),
+                row("kjj", "accepted", "2020-11-04T16:20", false)
+            ),
+            (
+                "市发展改革委.xlsx".to_string(),
+                row("fgw", "accepted", "2020-11-04T16:20", false)
+            ),
+            (
+                "progress.xlsx".to_string(),
+                row("gxj", "accepted", "2020-11-05T23:50", false)
+            ),
+            (
+                "市教育局十月.xlsx".to_string(),
+                row("jyj", "accepted", "2020-11-05T11:00", false)
+            ),
         ]),
         "{out}"
     );
@@ -470,12 +516,22 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
     let late: Vec<_> = problems.iter().filter(|p| p.0 == "LATE_RETURN").collect();
     assert_eq!(
         late,
-        [&("LATE_RETURN".to_string(), "tongwei".to_string(), String::new())]
+        [&(
+            "LATE_RETURN".to_string(),
+            "tongwei".to_string(),
+            String::new()
+        )]
     );
-    assert!(problems.contains(&("MISSING_RETURN".to_string(), "weiyuan".to_string(), String::new())));
+    assert!(problems.contains(&(
+        "MISSING_RETURN".to_string(),
+        "weiyuan".to_string(),
+        String::new()
+    )));
     for unit in ["longxi", "kjj", "fgw", "gxj", "jyj"] {
         assert!(
-            !problems.iter().any(|p| p.1 == unit && p.0 == "MISSING_RETURN"),
+            !problems
+                .iter()
+                .any(|p| p.1 == unit && p.0 == "MISSING_RETURN"),
             "{unit}: {problems:?}"
         );
     }
