@@ -61,9 +61,9 @@ pub fn watch(
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
     let mut fetched: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
-        let now = Instant::now();
+        // Fetched files are stamped as they land, before the clock that times their stability is read.
         if let Some(every) = fetch_every
-            && fetched.is_none_or(|t| now.duration_since(t) >= every)
+            && fetched.is_none_or(|t| t.elapsed() >= every)
         {
             // A mailbox that cannot be reached now is tried again at the next poll; watch goes on.
             match crate::fetch::fetch(ws) {
@@ -71,8 +71,9 @@ pub fn watch(
                 Err(e) if e.is_usage() => return Err(e),
                 Err(e) => log::warn!("fetch failed: {e}"),
             }
-            fetched = Some(now);
+            fetched = Some(Instant::now());
         }
+        let now = Instant::now();
         let mut ready: Vec<PathBuf> = Vec::new();
         let entries = scan::scan(&inbox).map_err(Error::io(&inbox))?;
         let present: HashSet<PathBuf> = entries

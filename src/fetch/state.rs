@@ -203,7 +203,9 @@ impl Arrivals {
     pub fn load(ws: &crate::workspace::Workspace) -> Arrivals {
         let mut arrivals = Arrivals::default();
         for record in read(&journal_path(ws)) {
-            if let Record::Saved(item) = record {
+            // A `saving` line counts too: a fetch killed just after the file went in has not written `saved`
+            // yet, and the content hash ties the file to its mail all the same.
+            if let Record::Saving(item) | Record::Saved(item) = record {
                 // The earliest arrival of the same bytes counts, as the ledger counts first sight.
                 let earlier = |old: &Item| old.received <= item.received;
                 if !arrivals.by_content.get(&item.sha256).is_some_and(earlier) {

@@ -293,6 +293,36 @@ fn ret(unit: &str) -> Vec<u8> {
     filled_return(&catalogue, &Settings::default(), oct(), unit, &[]).unwrap()
 }
 
+/// A zip as Windows' own zip tool writes one: names in GBK, without the UTF-8 flag. The zip crate writes only
+/// UTF-8 names, so each ASCII placeholder of the same byte length is replaced in both headers that hold it.
+fn windows_zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut placeholders = Vec::new();
+    let named: Vec<(String, &[u8])> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (name, bytes))| {
+            let real = gbk(name);
+            let fake: String = format!("{i}{}", "_".repeat(real.len() - 1));
+            placeholders.push((fake.clone().into_bytes(), real));
+            (fake, *bytes)
+        })
+        .collect();
+    let mut z = zip_of(
+        &named
+            .iter()
+            .map(|(n, b)| (n.as_str(), *b))
+            .collect::<Vec<_>>(),
+    );
+    for (fake, real) in placeholders {
+        let mut at = 0;
+        while let Some(pos) = z[at..].windows(fake.len()).position(|w| w == fake) {
+            z[at + pos..at + pos + fake.len()].copy_from_slice(&real);
+            at += pos + fake.len();
+        }
+    }
+    z
+}
+
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in files {
@@ -359,7 +389,7 @@ fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
                 "m4",
                 &[(
                     b"filename=\"10yue.zip\"".to_vec(),
-                    &zip_of(&[("市科技局.xlsx", &kjj), ("报表/市发展改革委.xlsx", &fgw)]),
+                    &windows_zip(&[("市科技局.xlsx", &kjj), ("报表/市发展改革委.xlsx", &fgw)]),
                 )],
             ),
             "2020-11-04T16:20",
@@ -453,7 +483,8 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
     assert_eq!(inbox(&ws), expected);
     assert_eq!(server.snapshot(), before, "fetch changed the mailbox");
 
-    let out = ok(&ws, &["run", "--period", "2020-10"]);
+    let out = ok(&ws, &["run", "--period", "2020-10", "--fetch"]);
+    assert!(out.contains("收取新邮件1封：保存文件0个"), "{out}");
     let report: Json = serde_json::from_slice(
         &std::fs::read(ws.path().join("outbox/2020-10/report.json")).unwrap(),
     )
@@ -547,6 +578,7 @@ fn fetch_killed_at_any_moment_saves_each_attachment_once() {
     let expected = october_mail(&mut server);
     // Kill fetch at ever later moments; whatever it had done, the next one carries on.
     let mut completed = false;
+    let mut partial = 0;
     for step in 0..40u64 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_huizong"))
             .arg("--root")
@@ -561,7 +593,12 @@ fn fetch_killed_at_any_moment_saves_each_attachment_once() {
         let _ = child.kill();
         let status = child.wait().unwrap();
         completed |= status.success();
+        let saved = inbox(&ws).keys().filter(|n| !n.starts_with('.')).count();
+        if (1..expected.len()).contains(&saved) && !completed {
+            partial += 1;
+        }
     }
+    assert!(partial > 0, "no kill landed while fetch was half done");
     let out = ok(&ws, &["fetch"]);
     let visible: BTreeMap<String, Vec<u8>> = inbox(&ws)
         .into_iter()
@@ -610,4 +647,62 @@ fn plain_imap_is_refused_beyond_this_machine() {
     let out = huizong(&ws, &["fetch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no mailbox is set up"));
+}
+
+#[test]
+fn watch_fetches_mail_and_files_it_by_arrival() {
+    let Some(mut server) = Dovecot::start() else {
+        return;
+    };
+    let ws = Workspace::new();
+    server.configure(&ws, "");
+    server.deliver(
+        &mail(
+            "longxi@dingxi.example.org",
+            b"late",
+            "w1",
+            &[(b"filename=\"longxi.xlsx\"".to_vec(), &ret("longxi"))],
+        ),
+        china("2020-11-07T09:15"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_huizong"))
+        .arg("--root")
+        .arg(ws.path())
+        .args([
+            "watch",
+            "--period",
+            "2020-10",
+            "--stable-seconds",
+            "1",
+            "--fetch",
+        ])
+        .env("HUIZONG_IMAP_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let report = ws.path().join("outbox/2020-10/report.json");
+    let started = Instant::now();
+    while !ws
+        .path()
+        .join("outbox/2020-10/accepted/longxi.xlsx")
+        .exists()
+    {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "watch --fetch did not file the mailed return:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let report: Json = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    let file = &report["files"][0];
+    assert_eq!(file["name"], "longxi.xlsx");
+    assert_eq!(file["received"], china("2020-11-07T09:15").to_string());
+    assert_eq!(file["late"], true);
 }
