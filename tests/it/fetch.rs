@@ -23,6 +23,8 @@ struct Dovecot {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    /// The TLS port (0: none).
+    imaps_port: u16,
     owner: (u32, u32),
     delivered: u32,
 }
@@ -48,6 +50,11 @@ fn missing(what: &str) -> Option<Dovecot> {
 impl Dovecot {
     /// Starts Dovecot from tests/support/dovecot.conf; `None` (with a notice) when it cannot run here.
     fn start() -> Option<Dovecot> {
+        Dovecot::start_with(None)
+    }
+
+    /// [`Dovecot::start`], with `tls` (certificate and key, PEM): TLS on a second port and STARTTLS required.
+    fn start_with(tls: Option<(&str, &str)>) -> Option<Dovecot> {
         let Some(exe) = ["/usr/sbin/dovecot", "/usr/bin/dovecot"]
             .into_iter()
             .map(PathBuf::from)
@@ -65,17 +72,29 @@ impl Dovecot {
         let dir = tempfile::tempdir().unwrap();
         // imap-login runs as dovenull and the mail process as dovecot: both must reach into the folder.
         chmod(dir.path(), 0o755);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let free = || {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let port = free();
+        let imaps_port = if tls.is_some() { free() } else { 0 };
         let d = dir.path().display().to_string();
-        let conf = std::fs::read_to_string(util::repo().join("tests/support/dovecot.conf"))
+        let mut conf = std::fs::read_to_string(util::repo().join("tests/support/dovecot.conf"))
             .unwrap()
             .replace("{DIR}", &d)
             .replace("{PORT}", &port.to_string())
+            .replace("{IMAPS_PORT}", &imaps_port.to_string())
             .replace("{UID}", &owner.0.to_string());
+        if let Some((cert, key)) = tls {
+            std::fs::write(dir.path().join("cert.pem"), cert).unwrap();
+            std::fs::write(dir.path().join("key.pem"), key).unwrap();
+            conf.push_str(&format!(
+                "ssl = required\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n"
+            ));
+        }
         std::fs::write(dir.path().join("dovecot.conf"), conf).unwrap();
         std::fs::write(
             dir.path().join("users"),
@@ -99,7 +118,9 @@ impl Dovecot {
             .spawn()
             .unwrap();
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", port)).is_err()
+            || (imaps_port != 0 && TcpStream::connect(("127.0.0.1", imaps_port)).is_err())
+        {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "dovecot did not start: {}",
@@ -111,6 +132,7 @@ impl Dovecot {
             child,
             dir,
             port,
+            imaps_port,
             owner,
             delivered: 0,
         })
@@ -154,12 +176,12 @@ impl Dovecot {
         out
     }
 
-    /// Points the workspace at this server.
-    fn configure(&self, ws: &Workspace, extra: &str) {
+    /// Points the workspace at this server, in plain text; `extra` goes before `[imap]`, `imap` into it.
+    fn configure(&self, ws: &Workspace, extra: &str, imap: &str) {
         std::fs::write(
             ws.path().join("huizong.toml"),
             format!(
-                "{extra}\n[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nuser = \"office\"\n",
+                "{extra}\n[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nuser = \"office\"\n{imap}\n",
                 self.port
             ),
         )
@@ -449,7 +471,7 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
         return;
     };
     let ws = Workspace::new();
-    server.configure(&ws, "");
+    server.configure(&ws, "", "");
     let expected = october_mail(&mut server);
     let before = server.snapshot();
 
@@ -574,7 +596,7 @@ fn fetch_killed_at_any_moment_saves_each_attachment_once() {
         return;
     };
     let ws = Workspace::new();
-    server.configure(&ws, "");
+    server.configure(&ws, "", "");
     let expected = october_mail(&mut server);
     // Kill fetch at ever later moments; whatever it had done, the next one carries on.
     let mut completed = false;
@@ -615,11 +637,21 @@ fn fetch_killed_at_any_moment_saves_each_attachment_once() {
 
 #[test]
 fn fetch_waits_for_the_workspace_lock() {
-    let Some(server) = Dovecot::start() else {
+    let Some(mut server) = Dovecot::start() else {
         return;
     };
     let ws = Workspace::new();
-    server.configure(&ws, "lock_wait_seconds = 0");
+    server.configure(&ws, "lock_wait_seconds = 0", "since = \"2020-10-01\"");
+    // Mail from before `since` is not read.
+    server.deliver(
+        &mail(
+            "longxi@dingxi.example.org",
+            b"September",
+            "old",
+            &[(b"filename=\"longxi-9.xlsx\"".to_vec(), &ret("longxi"))],
+        ),
+        china("2020-09-28T10:00"),
+    );
     let lock = std::fs::File::create(ws.path().join("outbox/.lock")).unwrap();
     lock.try_lock().unwrap();
     let out = huizong(&ws, &["fetch"]);
@@ -627,7 +659,9 @@ fn fetch_waits_for_the_workspace_lock() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is busy"), "{err}");
     drop(lock);
-    assert!(ok(&ws, &["fetch"]).contains("收取新邮件0封"));
+    let out = ok(&ws, &["fetch"]);
+    assert!(out.starts_with("收取新邮件0封"), "{out}");
+    assert!(inbox(&ws).is_empty());
 }
 
 #[test]
@@ -659,7 +693,7 @@ fn watch_fetches_mail_and_files_it_by_arrival() {
         return;
     };
     let ws = Workspace::new();
-    server.configure(&ws, "");
+    server.configure(&ws, "", "");
     server.deliver(
         &mail(
             "longxi@dingxi.example.org",
@@ -709,4 +743,79 @@ fn watch_fetches_mail_and_files_it_by_arrival() {
     assert_eq!(file["name"], "longxi.xlsx");
     assert_eq!(file["received"], china("2020-11-07T09:15").to_string());
     assert_eq!(file["late"], true);
+}
+
+/// A test CA and a certificate for 127.0.0.1 signed by it: (CA, certificate, key), PEM.
+fn test_ca() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "huizong test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn fetch_over_tls_and_starttls_trusts_only_known_certificates() {
+    let (ca, cert, key) = test_ca();
+    let Some(mut server) = Dovecot::start_with(Some((&cert, &key))) else {
+        return;
+    };
+    server.deliver(
+        &mail(
+            "longxi@dingxi.example.org",
+            b"tls",
+            "t1",
+            &[(b"filename=\"longxi.xlsx\"".to_vec(), &ret("longxi"))],
+        ),
+        china("2020-11-03T10:00"),
+    );
+    let ca_file = server.dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    for (security, port) in [("tls", server.imaps_port), ("starttls", server.port)] {
+        let ws = Workspace::new();
+        std::fs::write(
+            ws.path().join("huizong.toml"),
+            format!(
+                "[imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\nuser = \"office\"\n"
+            ),
+        )
+        .unwrap();
+        let fetch = |trust: &Path| {
+            Command::new(env!("CARGO_BIN_EXE_huizong"))
+                .arg("--root")
+                .arg(ws.path())
+                .arg("fetch")
+                .env("HUIZONG_IMAP_PASSWORD", PASSWORD)
+                .env("SSL_CERT_FILE", trust)
+                .env_remove("SSL_CERT_DIR")
+                .output()
+                .unwrap()
+        };
+        // A certificate from a CA the machine does not trust is refused before the password is sent.
+        let refused = fetch(&server.dir.path().join("cert.pem"));
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{security}: {err}");
+        assert!(
+            err.contains("cannot connect to the IMAP server 127.0.0.1"),
+            "{security}: {err}"
+        );
+        let out = fetch(&ca_file);
+        util::assert_success(&out, &["fetch", security]);
+        assert!(
+            util::stdout(&out).contains("saved\treturn\tlongxi.xlsx\tUID 1\t2020-11-03 10:00"),
+            "{security}: {}",
+            util::stdout(&out)
+        );
+    }
 }
