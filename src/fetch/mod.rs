@@ -487,3 +487,64 @@ fn china_time(rfc3339: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zips_are_unpacked_under_the_ingest_guards() {
+        use std::io::Write;
+        let zip_of = |n: usize| {
+            let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            for i in 0..n {
+                z.start_file(
+                    format!("dir/{i}.xlsx"),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+                z.write_all(b"x").unwrap();
+            }
+            z.finish().unwrap().into_inner()
+        };
+        let files = unzip(&zip_of(2), &Settings::default()).unwrap();
+        assert_eq!(
+            files,
+            [
+                (0, "0.xlsx".to_string(), b"x".to_vec()),
+                (1, "1.xlsx".to_string(), b"x".to_vec())
+            ]
+        );
+        assert!(matches!(
+            unzip(&zip_of(2_001), &Settings::default()),
+            Err(Refusal::TooLarge(why)) if why == "压缩包内有2001个条目，超过上限2000个"
+        ));
+        let small = Settings {
+            max_unpacked_bytes: 1,
+            ..Settings::default()
+        };
+        assert!(matches!(
+            unzip(&zip_of(2), &small),
+            Err(Refusal::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        assert_eq!(
+            FetchError::NoPassword {
+                user: "fzb".to_string()
+            }
+            .to_string(),
+            "HUIZONG_IMAP_PASSWORD is not set: put the password of the mailbox user fzb in that environment variable (it is never read from a file)"
+        );
+        assert_eq!(
+            FetchError::Folder {
+                folder: "报表".to_string(),
+                message: "Mailbox doesn't exist".to_string()
+            }
+            .to_string(),
+            "cannot open the mail folder \"报表\" read-only: Mailbox doesn't exist; check imap.folder"
+        );
+    }
+}

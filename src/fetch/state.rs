@@ -252,3 +252,61 @@ impl Arrivals {
 pub fn journal_path(ws: &crate::workspace::Workspace) -> std::path::PathBuf {
     ws.root.join("outbox").join("fetch").join("state.jsonl")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(uid: u32, part: &str, name: &str) -> Item {
+        Item {
+            mailbox: "office@127.0.0.1/INBOX".to_string(),
+            uidvalidity: 7,
+            uid,
+            part: part.to_string(),
+            message_id: format!("m{uid}@x"),
+            received: "2020-11-03T02:00:00Z".to_string(),
+            sender: "longxi@dingxi.example.org".to_string(),
+            subject: "10月报表".to_string(),
+            original: name.to_string(),
+            name: name.to_string(),
+            sha256: format!("sha-{uid}-{part}"),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn the_journal_survives_a_torn_line_and_remembers_what_was_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fetch/state.jsonl");
+        let mut state = State::load(&path);
+        let (a, b) = (item(1, "1", "a.xlsx"), item(1, "2", "b.xlsx"));
+        state.saving(&a).unwrap();
+        state.saved(&a).unwrap();
+        state.saving(&b).unwrap();
+        // A fetch killed while writing the next line.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"{\"kind\":\"saved\",\"mail").unwrap();
+
+        let mut state = State::load(&path);
+        assert!(state.is_saved(&a));
+        assert!(!state.is_saved(&b));
+        assert_eq!(state.pending(&b), Some(&b));
+        assert!(!state.is_done(&a.mailbox, 7, 1));
+        state.saved(&b).unwrap();
+        state.done(&a.mailbox, 7, 1).unwrap();
+
+        let state = State::load(&path);
+        assert!(state.is_saved(&b) && state.pending(&b).is_none());
+        assert!(state.is_done(&a.mailbox, 7, 1));
+        // The same mail under a new UIDVALIDITY is recognised by its Message-ID and content.
+        let renumbered = Item {
+            uidvalidity: 8,
+            uid: 40,
+            ..a.clone()
+        };
+        assert!(state.is_saved(&renumbered));
+    }
+}
