@@ -3,9 +3,10 @@
 //! The data's journey, one module per stage:
 //! [`plan`] (the catalogue) → [`forms`] (blank returns) → [`ingest`] (scan, sniff, read) → [`normalise`]
 //! (raw cell → typed value) → [`validate`] (findings) → [`consolidate`] (tables and workbooks) → [`mail`].
-//! [`fetch`] saves mailed returns into the inbox; [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
-//! keeps two processes off one workspace, [`watch`] runs periods as files land. [`demo`] and [`synthetic`] build
-//! sample workspaces; [`cli`] parses the command line.
+//! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
+//! keeps two processes off one workspace, [`watch`] runs periods as files land, [`fetch`] saves the returns
+//! mailed to the office into the inbox. [`demo`] and [`synthetic`] build sample workspaces; [`cli`] parses the
+//! command line.
 
 #![warn(missing_docs)]
 
