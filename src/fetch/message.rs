@@ -95,6 +95,8 @@ fn collect(
             .get(part.raw_header_offset() as usize..part.raw_body_offset() as usize)
             .unwrap_or_default();
         let name = raw_gbk_name(header)
+            .or_else(|| joined_encoded_name(header))
+            .or_else(|| continued_name(header))
             .or_else(|| part.attachment_name().map(str::to_string))
             .unwrap_or_else(|| unnamed(part, &position));
         out.push(Attachment {
@@ -119,6 +121,121 @@ fn raw_gbk_name(header: &[u8]) -> Option<String> {
         (!v.is_ascii()).then_some(v)
     })?;
     let (text, _, bad) = encoding_rs::GB18030.decode(found);
+    (!bad).then(|| text.trim().to_string())
+}
+
+static QUOTED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i-u)(?:^|[;\s])(?:file)?name\s*=\s*(?:"([^"]*)"|([^;"]+))"#).unwrap()
+});
+static ENCODED_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=").unwrap());
+
+/// A name written as several RFC 2047 encoded words, decoded as one: Chinese clients cut long names into words
+/// at byte boundaries, splitting a character between two words, which a word-by-word decoder garbles.
+fn joined_encoded_name(header: &[u8]) -> Option<String> {
+    let value = QUOTED_NAME.captures_iter(header).find_map(|c| {
+        let v = c.get(1).or_else(|| c.get(2))?.as_bytes();
+        (ENCODED_WORD.find_iter(v).count() > 1).then_some(v)
+    })?;
+    let mut text = String::new();
+    let mut run: Option<(&'static encoding_rs::Encoding, Vec<u8>)> = None;
+    let mut rest = value;
+    while !rest.is_empty() {
+        let Some(word) = ENCODED_WORD.captures(rest) else {
+            break;
+        };
+        let whole = word.get(0)?;
+        // Only white space may stand between the words of one name.
+        let between = &rest[..whole.start()];
+        if !between.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let label = word[1].split(|b| *b == b'*').next().unwrap_or_default();
+        let encoding = encoding_rs::Encoding::for_label(label)?;
+        let bytes = if word[2].eq_ignore_ascii_case(b"b") {
+            mail_parser::decoders::base64::base64_decode(&word[3])?
+        } else {
+            let spaced: Vec<u8> = word[3]
+                .iter()
+                .map(|b| if *b == b'_' { b' ' } else { *b })
+                .collect();
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(&spaced)?
+        };
+        match &mut run {
+            Some((e, acc)) if *e == encoding => acc.extend_from_slice(&bytes),
+            _ => {
+                if let Some((e, acc)) = run.take() {
+                    text.push_str(&e.decode_without_bom_handling(&acc).0);
+                }
+                run = Some((encoding, bytes));
+            }
+        }
+        rest = &rest[whole.end()..];
+    }
+    if !rest.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let (e, acc) = run?;
+    text.push_str(&e.decode_without_bom_handling(&acc).0);
+    Some(text.trim().to_string())
+}
+
+static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i-u)(?:^|[;\s])((?:file)?name)\*(\d{1,3})(\*?)\s*=\s*(?:"([^"]*)"|([^;\s"]+))"#)
+        .unwrap()
+});
+
+/// A name in RFC 2231 continuations (`filename*0*=utf-8''…; filename*1*=…`), joined before it is decoded:
+/// Outlook cuts long names at byte boundaries, splitting a character between two pieces.
+fn continued_name(header: &[u8]) -> Option<String> {
+    let mut pieces: Vec<(bool, u32, bool, &[u8])> = CONTINUATION
+        .captures_iter(header)
+        .filter_map(|c| {
+            let file = c[1].len() > 4;
+            let index = std::str::from_utf8(&c[2]).ok()?.parse().ok()?;
+            let value = c.get(4).or_else(|| c.get(5))?.as_bytes();
+            Some((file, index, !c[3].is_empty(), value))
+        })
+        .collect();
+    // filename*N (Content-Disposition) before name*N (Content-Type).
+    let file = pieces.iter().any(|p| p.0);
+    pieces.retain(|p| p.0 == file);
+    pieces.sort_by_key(|p| p.1);
+    if pieces.len() < 2 || pieces[0].1 != 0 {
+        return None;
+    }
+    let mut encoding = encoding_rs::UTF_8;
+    let mut bytes = Vec::new();
+    for (_, index, extended, value) in pieces {
+        let mut value = value;
+        if index == 0 && extended {
+            // charset'language'text
+            let mut parts = value.splitn(3, |b| *b == b'\'');
+            let label = parts.next()?;
+            let _language = parts.next()?;
+            value = parts.next()?;
+            encoding = encoding_rs::Encoding::for_label(label).unwrap_or(encoding_rs::UTF_8);
+        }
+        if extended {
+            let mut i = 0;
+            while i < value.len() {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (value[i], value.get(i + 1), value.get(i + 2)) {
+                    (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                        bytes.push((hex(h)? * 16 + hex(l)?) as u8);
+                        i += 3;
+                    }
+                    (b, _, _) => {
+                        bytes.push(b);
+                        i += 1;
+                    }
+                }
+            }
+        } else {
+            bytes.extend_from_slice(value);
+        }
+    }
+    let (text, _, bad) = encoding.decode(&bytes);
     (!bad).then(|| text.trim().to_string())
 }
 
@@ -154,6 +271,38 @@ mod tests {
             Some("陇西县10月报表.xlsx")
         );
         assert_eq!(raw_gbk_name(b"Content-Type: x; name=\"a.xlsx\"\r\n"), None);
+    }
+
+    fn one_attachment(disposition: &str) -> String {
+        let raw = format!(
+            "From: a@b.c\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: application/vnd.ms-excel\r\n\
+             Content-Disposition: attachment;\r\n {disposition}\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n"
+        );
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.attachments.len(), 1, "{disposition}");
+        mail.attachments[0].name.clone()
+    }
+
+    #[test]
+    fn long_names_split_across_encoded_words_and_continuations_are_joined() {
+        let name = "定西市安定区2020年10月份创新助力拓存创增进展情况统计表（最终版）.xlsx";
+        // Foxmail and Coremail: one GBK character cut between two encoded words.
+        assert_eq!(
+            one_attachment(
+                "filename=\"=?GBK?B?tqjO98rQsLK2qMf4MjAyMMTqMTDUwrfdtLTQwtb6wQ==?=\r\n =?GBK?B?ps3YtOa0tNT2vfjVucfpv/bNs7zGse2jqNfu1tWw5qOpLnhsc3g=?=\""
+            ),
+            name
+        );
+        // Outlook: RFC 2231 continuations, one UTF-8 character cut between two of them.
+        let pct: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+        let (a, b) = pct.split_at(7 * 3 + 1 - 1);
+        assert_eq!(
+            one_attachment(&format!("filename*0*=utf-8''{a};\r\n filename*1*={b}")),
+            name
+        );
     }
 
     #[test]
