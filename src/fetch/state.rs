@@ -238,14 +238,38 @@ impl Arrivals {
         std::time::SystemTime::try_from(t).ok()
     }
 
-    /// The reporting unit whose address (as the plan gives it) sent the file, if any.
+    /// The reporting unit the file's mail came from: the one whose address (as the plan gives it) sent it, else
+    /// the one unit the subject names (a clerk writing from a personal mailbox: “陇西县10月进展”).
     pub fn sender_unit(&self, name: &str, sha256: &str, catalogue: &Catalogue) -> Option<String> {
-        let sender = &self.get(name, sha256)?.sender;
-        catalogue
+        let item = self.get(name, sha256)?;
+        let sender = item.sender.trim();
+        let by_address = catalogue
             .reporting_units()
-            .find(|u| !sender.is_empty() && u.email.trim().eq_ignore_ascii_case(sender.trim()))
+            .find(|u| !sender.is_empty() && u.email.trim().eq_ignore_ascii_case(sender));
+        by_address
+            .or_else(|| only_unit_named_in(&item.subject, catalogue))
             .map(|u| u.code.clone())
     }
+}
+
+/// The unit `subject` names, when it names exactly one (a mail forwarding several units' returns names none).
+fn only_unit_named_in<'c>(
+    subject: &str,
+    catalogue: &'c Catalogue,
+) -> Option<&'c crate::plan::model::Unit> {
+    let unit = catalogue.unit_named_in(subject)?;
+    let mut names: Vec<String> = std::iter::once(&unit.name)
+        .chain(&unit.aliases)
+        .map(|n| crate::normalise::fold_text(n))
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut rest = crate::normalise::fold_text(subject);
+    for n in &names {
+        rest = rest.replace(n.as_str(), " ");
+    }
+    let reporting = catalogue.reporting_units().any(|u| u.code == unit.code);
+    (reporting && catalogue.unit_named_in(&rest).is_none()).then_some(unit)
 }
 
 /// `outbox/fetch/state.jsonl`.
@@ -272,6 +296,35 @@ mod tests {
             sha256: format!("sha-{uid}-{part}"),
             size: 1,
         }
+    }
+
+    #[test]
+    fn the_sender_or_the_one_unit_a_subject_names_identifies_the_mail() {
+        let c = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let arrivals = |sender: &str, subject: &str| {
+            let mut a = Arrivals::default();
+            let it = Item {
+                sender: sender.to_string(),
+                subject: subject.to_string(),
+                ..item(1, "1", "表.xlsx")
+            };
+            a.by_content.insert(it.sha256.clone(), it);
+            a.sender_unit("表.xlsx", "sha-1-1", &c)
+        };
+        assert_eq!(
+            arrivals("KJJ@dingxi.example.org", "陇西县").as_deref(),
+            Some("kjj")
+        );
+        assert_eq!(
+            arrivals("clerk@qq.com", "陇西县10月进展").as_deref(),
+            Some("longxi")
+        );
+        assert_eq!(
+            arrivals("clerk@qq.com", "转发：市科技局报表").as_deref(),
+            Some("kjj")
+        );
+        assert_eq!(arrivals("clerk@qq.com", "陇西县、渭源县10月报表"), None);
+        assert_eq!(arrivals("clerk@qq.com", "10月报表"), None);
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub enum Source {
     UnitLine,
     /// The file name.
     FileName,
-    /// The address the file was mailed from (`huizong fetch`), when the file itself names no unit.
+    /// The mail the file came in (`huizong fetch`): its sender's address, else the one unit its subject names;
+    /// used only when the file itself names no unit.
     Sender,
     /// Nothing said; the run's period was assumed.
     Assumed,
@@ -175,7 +176,7 @@ pub fn parse_mailed(
         units.push((
             Source::Sender,
             u.code.clone(),
-            format!("发件人：{}", u.email),
+            format!("报送邮件：{}", u.name),
         ));
     }
     let Some((unit_source, unit, unit_said)) = units.first().cloned() else {

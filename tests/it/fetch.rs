@@ -356,16 +356,18 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 /// The office's October mail: on time, late, GBK names three ways, two attachments, none, a zip of two
-/// returns, a return naming no unit, and a message that is no mail at all. (name in inbox, bytes) expected.
+/// returns, a return naming no unit from a unit's address, a message that is no mail at all, and a return
+/// naming no unit from a personal address whose subject names the unit. (name in inbox, bytes) expected.
 fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
     let pdf = b"%PDF-1.4\n% a note, not a return\n".to_vec();
-    let (longxi, tongwei, kjj, fgw, gxj, jyj) = (
+    let (longxi, tongwei, kjj, fgw, gxj, jyj, czj) = (
         ret("longxi"),
         ret("tongwei"),
         ret("kjj"),
         ret("fgw"),
         util::strip_identity(&ret("gxj")),
         ret("jyj"),
+        util::strip_identity(&ret("czj")),
     );
     let mut gbk_param = b"filename=\"".to_vec();
     gbk_param.extend_from_slice(&gbk("市教育局十月.xlsx"));
@@ -433,6 +435,15 @@ fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
             b"\x00\x01garbage without any header\r\n".to_vec(),
             "2020-11-04T12:00",
         ),
+        (
+            mail(
+                "clerk1985@qq.example.com",
+                &rfc2047_gbk("市财政局10月进展"),
+                "m8",
+                &[(b"filename=\"jinzhan.xlsx\"".to_vec(), &czj)],
+            ),
+            "2020-11-06T08:00",
+        ),
     ];
     for (raw, at) in &messages {
         server.deliver(raw, china(at));
@@ -445,6 +456,7 @@ fn october_mail(server: &mut Dovecot) -> BTreeMap<String, Vec<u8>> {
         ("市发展改革委.xlsx", fgw),
         ("progress.xlsx", gxj),
         ("市教育局十月.xlsx", jyj),
+        ("jinzhan.xlsx", czj),
     ]
     .into_iter()
     .map(|(n, b)| (n.to_string(), b))
@@ -491,7 +503,7 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
     );
     assert!(out.contains("skipped\tUID 7\t"), "{out}");
     assert!(
-        out.ends_with("收取新邮件7封：保存文件7个（报表6个，其他1个），无附件1封，跳过1封\n"),
+        out.ends_with("收取新邮件8封：保存文件8个（报表7个，其他1个），无附件1封，跳过1封\n"),
         "{out}"
     );
     assert!(ws.path().join("outbox/fetch/zips/").is_dir());
@@ -562,6 +574,10 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
                 "市教育局十月.xlsx".to_string(),
                 row("jyj", "accepted", "2020-11-05T11:00", false)
             ),
+            (
+                "jinzhan.xlsx".to_string(),
+                row("czj", "accepted", "2020-11-06T08:00", true)
+            ),
         ]),
         "{out}"
     );
@@ -569,11 +585,14 @@ fn mailed_returns_are_judged_by_arrival_and_fetched_once() {
     let late: Vec<_> = problems.iter().filter(|p| p.0 == "LATE_RETURN").collect();
     assert_eq!(
         late,
-        [&(
-            "LATE_RETURN".to_string(),
-            "tongwei".to_string(),
-            String::new()
-        )]
+        [
+            &("LATE_RETURN".to_string(), "czj".to_string(), String::new()),
+            &(
+                "LATE_RETURN".to_string(),
+                "tongwei".to_string(),
+                String::new()
+            )
+        ]
     );
     assert!(problems.contains(&(
         "MISSING_RETURN".to_string(),
