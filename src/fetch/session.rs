@@ -55,12 +55,13 @@ impl Session {
                     user: settings.user.clone(),
                     message: e.to_string(),
                 })?;
-        let mailbox = inner
-            .examine(&settings.folder)
-            .map_err(|e| FetchError::Folder {
-                folder: settings.folder.clone(),
-                message: e.to_string(),
-            })?;
+        let mailbox =
+            inner
+                .examine(folder_name(&settings.folder))
+                .map_err(|e| FetchError::Folder {
+                    folder: settings.folder.clone(),
+                    message: e.to_string(),
+                })?;
         Ok(Session {
             inner,
             host: settings.host.clone(),
@@ -141,5 +142,59 @@ impl Session {
     /// Says goodbye; a server that has gone away meanwhile is no error.
     pub fn close(mut self) {
         let _ = self.inner.logout();
+    }
+}
+
+/// A folder name as IMAP spells it: non-ASCII names in modified UTF-7 (RFC 3501 5.1.3), so that “报表” is
+/// sent as `&YqWIaA-`. An ASCII name is sent as written, which also lets a name already so spelled through.
+pub fn folder_name(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_string();
+    }
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    let mut out = String::new();
+    let mut pending: Vec<u16> = Vec::new();
+    let flush = |pending: &mut Vec<u16>, out: &mut String| {
+        if pending.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out.push('-');
+        pending.clear();
+    };
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut pending, &mut out);
+            out.push(c);
+            if c == '&' {
+                out.push('-');
+            }
+        } else {
+            pending.extend(c.encode_utf16(&mut [0; 2]).iter());
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_folder_names_are_spelled_in_modified_utf7() {
+        assert_eq!(super::folder_name("报表"), "&YqWIaA-");
+        assert_eq!(super::folder_name("收件箱/报表"), "&ZTZO9nux-/&YqWIaA-");
+        assert_eq!(super::folder_name("A&B报表"), "A&-B&YqWIaA-");
+        assert_eq!(super::folder_name("INBOX"), "INBOX");
+        assert_eq!(super::folder_name("&YqWIaA-"), "&YqWIaA-");
     }
 }

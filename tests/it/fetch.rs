@@ -144,9 +144,22 @@ impl Dovecot {
 
     /// Drops a message into the Maildir as arrived at `arrived` (its INTERNALDATE is the file's time).
     fn deliver(&mut self, raw: &[u8], arrived: jiff::Timestamp) {
+        self.deliver_in(self.maildir(), raw, arrived);
+    }
+
+    /// [`Dovecot::deliver`] into a subfolder, named as Dovecot's Maildir++ names it on disk (modified UTF-7).
+    fn deliver_to(&mut self, folder: &str, raw: &[u8], arrived: jiff::Timestamp) {
+        let dir = self.maildir().join(format!(".{folder}"));
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        chown_tree(&dir, self.owner);
+        self.deliver_in(dir, raw, arrived);
+    }
+
+    fn deliver_in(&mut self, maildir: PathBuf, raw: &[u8], arrived: jiff::Timestamp) {
         self.delivered += 1;
-        let path = self
-            .maildir()
+        let path = maildir
             .join("cur")
             // Dovecot numbers new files in name order: the names keep the order of delivery.
             .join(format!(
@@ -655,22 +668,32 @@ fn fetch_killed_at_any_moment_saves_each_attachment_once() {
 }
 
 #[test]
-fn fetch_waits_for_the_workspace_lock() {
+fn fetch_waits_for_the_workspace_lock_and_reads_one_folder_since_a_day() {
     let Some(mut server) = Dovecot::start() else {
         return;
     };
     let ws = Workspace::new();
-    server.configure(&ws, "lock_wait_seconds = 0", "since = \"2020-10-01\"");
-    // Mail from before `since` is not read.
-    server.deliver(
-        &mail(
-            "longxi@dingxi.example.org",
-            b"September",
-            "old",
-            &[(b"filename=\"longxi-9.xlsx\"".to_vec(), &ret("longxi"))],
-        ),
-        china("2020-09-28T10:00"),
+    server.configure(
+        &ws,
+        "lock_wait_seconds = 0",
+        "folder = \"报表\"\nsince = \"2020-10-01\"",
     );
+    // The folder 报表 (a mail rule files returns there); mail from before `since` is not read.
+    for (id, at) in [("old", "2020-09-28T10:00"), ("new", "2020-11-02T10:00")] {
+        server.deliver_to(
+            "&YqWIaA-",
+            &mail(
+                "longxi@dingxi.example.org",
+                id.as_bytes(),
+                id,
+                &[(
+                    format!("filename=\"longxi-{id}.xlsx\"").into_bytes(),
+                    &ret("longxi"),
+                )],
+            ),
+            china(at),
+        );
+    }
     let lock = std::fs::File::create(ws.path().join("outbox/.lock")).unwrap();
     lock.try_lock().unwrap();
     let out = huizong(&ws, &["fetch"]);
@@ -679,8 +702,14 @@ fn fetch_waits_for_the_workspace_lock() {
     assert!(err.contains("is busy"), "{err}");
     drop(lock);
     let out = ok(&ws, &["fetch"]);
-    assert!(out.starts_with("收取新邮件0封"), "{out}");
-    assert!(inbox(&ws).is_empty());
+    assert!(
+        out.ends_with("收取新邮件1封：保存文件1个（报表1个，其他0个），无附件0封，跳过0封\n"),
+        "{out}"
+    );
+    assert_eq!(
+        inbox(&ws).into_keys().collect::<Vec<_>>(),
+        ["longxi-new.xlsx"]
+    );
 }
 
 #[test]
