@@ -3,7 +3,10 @@
 //! Only EXAMINE, UID SEARCH and UID FETCH of `BODY.PEEK[]` are sent: nothing that deletes, moves or flags
 //! mail, not even the \Seen flag a plain `BODY[]` would set.
 
-use imap::{ClientBuilder, ConnectionMode, TlsKind};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use imap::{Client, Connection};
 
 use super::FetchError;
 use crate::settings::{Imap, Security};
@@ -32,21 +35,11 @@ pub struct Listed {
 impl Session {
     /// Connects, logs in as `settings.user` and opens `settings.folder` with EXAMINE.
     pub fn open(settings: &Imap, password: &str) -> Result<Session, FetchError> {
-        let connect = |e: imap::Error| FetchError::Connect {
+        let client = connect(settings).map_err(|message| FetchError::Connect {
             host: settings.host.clone(),
             port: settings.port,
-            message: e.to_string(),
-        };
-        let mode = match settings.security {
-            Security::None => ConnectionMode::Plaintext,
-            Security::StartTls => ConnectionMode::StartTls,
-            Security::Tls => ConnectionMode::Tls,
-        };
-        let client = ClientBuilder::new(settings.host.as_str(), settings.port)
-            .mode(mode)
-            .tls_kind(TlsKind::Rust)
-            .connect()
-            .map_err(connect)?;
+            message,
+        })?;
         let mut inner =
             client
                 .login(&settings.user, password)
@@ -142,6 +135,84 @@ impl Session {
     /// Says goodbye; a server that has gone away meanwhile is no error.
     pub fn close(mut self) {
         let _ = self.inner.logout();
+    }
+}
+
+/// How long a connection may take, and a server may stay silent, before fetch gives up: a hung server must not
+/// hold the workspace lock for ever.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Opens the connection (plain, TLS, or plain upgraded with STARTTLS) and reads the greeting. The socket is
+/// made here rather than by the imap crate's builder so that it gets time limits.
+fn connect(settings: &Imap) -> Result<Client<Connection>, String> {
+    let host = settings.host.as_str();
+    let addr = (host, settings.port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or_else(|| format!("{host} has no address"))?;
+    let tcp = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(TIMEOUT))
+        .and_then(|()| tcp.set_write_timeout(Some(TIMEOUT)))
+        .map_err(|e| e.to_string())?;
+    let tls = |tcp: TcpStream| -> Result<Connection, String> {
+        let connector = rustls_connector::RustlsConnectorConfig::new_with_native_certs()
+            .map_err(|e| format!("cannot load the trusted certificates: {e}"))?
+            .connector_with_no_client_auth();
+        let stream = connector.connect(host, tcp).map_err(|e| e.to_string())?;
+        Ok(Box::new(stream))
+    };
+    let greet = |mut client: Client<Connection>| -> Result<Client<Connection>, String> {
+        client.read_greeting().map_err(|e| e.to_string())?;
+        Ok(client)
+    };
+    match settings.security {
+        Security::None => greet(Client::new(Box::new(tcp))),
+        Security::Tls => greet(Client::new(tls(tcp)?)),
+        Security::StartTls => {
+            starttls(&tcp)?;
+            let mut client = Client::new(tls(tcp)?);
+            client.greeting_read = true;
+            Ok(client)
+        }
+    }
+}
+
+/// The plain-text part of a STARTTLS connection: the greeting, then the STARTTLS command and its answer, a line
+/// at a time (nothing past the answer may be read: the TLS handshake follows on the same socket).
+fn starttls(tcp: &TcpStream) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let line = || -> Result<String, String> {
+        let mut bytes = Vec::new();
+        let mut byte = [0u8];
+        while !bytes.ends_with(b"\r\n") {
+            if bytes.len() > 64 * 1024 {
+                return Err("the server sent an endless line".to_string());
+            }
+            match (&*tcp).read(&mut byte) {
+                Ok(0) => return Err("the server closed the connection".to_string()),
+                Ok(_) => bytes.push(byte[0]),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(String::from_utf8_lossy(&bytes).trim_end().to_string())
+    };
+    let greeting = line()?;
+    if !greeting.starts_with("* OK") {
+        return Err(format!("unexpected greeting {greeting:?}"));
+    }
+    (&*tcp)
+        .write_all(b"h1 STARTTLS\r\n")
+        .map_err(|e| e.to_string())?;
+    loop {
+        let answer = line()?;
+        if let Some(status) = answer.strip_prefix("h1 ") {
+            return if status.to_ascii_uppercase().starts_with("OK") {
+                Ok(())
+            } else {
+                Err(format!("the server refused STARTTLS: {status}"))
+            };
+        }
     }
 }
 
