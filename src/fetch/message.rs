@@ -64,6 +64,9 @@ pub fn decode_subject(raw: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned())
 }
 
+/// How deep forwarded mails inside forwarded mails are opened; deeper ones are saved whole.
+const MAX_DEPTH: usize = 4;
+
 fn collect(
     message: &mail_parser::Message<'_>,
     raw: &[u8],
@@ -73,7 +76,10 @@ fn collect(
     for (i, part) in message.attachments().enumerate() {
         let position = format!("{prefix}{}", i + 1);
         // A forwarded mail attached whole: its attachments are the returns.
-        if let Some(inner) = part.message() {
+        if let Some(inner) = part
+            .message()
+            .filter(|_| prefix.matches('.').count() < MAX_DEPTH)
+        {
             let inner_raw = inner.raw_message();
             let before = out.len();
             collect(inner, inner_raw, &format!("{position}."), out);
@@ -303,6 +309,31 @@ mod tests {
             one_attachment(&format!("filename*0*=utf-8''{a};\r\n filename*1*={b}")),
             name
         );
+    }
+
+    #[test]
+    fn a_forwarded_mail_gives_its_attachments_and_signature_logos_are_left_out() {
+        let raw = "From: office@x.org\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n\
+            --o\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\n\
+            --r\r\nContent-Type: text/html\r\n\r\n<img src=\"cid:logo\">\r\n\
+            --r\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-ID: <logo>\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--r--\r\n\
+            --o\r\nContent-Type: message/rfc822\r\n\r\n\
+            From: longxi@dingxi.example.org\r\nSubject: 10\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n\
+            --i\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+            --i\r\nContent-Type: application/octet-stream\r\n\
+            Content-Disposition: attachment; filename=\"longxi.xlsx\"\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--i--\r\n\
+            --o--\r\n";
+        let mail = parse(raw.as_bytes()).unwrap();
+        let found: Vec<(&str, &str)> = mail
+            .attachments
+            .iter()
+            .map(|a| (a.part.as_str(), a.name.as_str()))
+            .collect();
+        assert_eq!(found, [("2.1", "longxi.xlsx")]);
     }
 
     #[test]
