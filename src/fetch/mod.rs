@@ -245,7 +245,10 @@ fn unpack(
         };
         vec![(item, attachment.bytes.clone())]
     };
-    if !attachment.name.to_lowercase().ends_with(".zip") {
+    // A workbook is a zip package too: one renamed to .zip is a return, not an archive to unpack.
+    if !attachment.name.to_lowercase().ends_with(".zip")
+        || sniff::sniff(&attachment.bytes, settings).is_ok()
+    {
         return Ok(whole());
     }
     let files = match unzip(&attachment.bytes, settings) {
@@ -527,6 +530,42 @@ mod tests {
             unzip(&zip_of(2), &small),
             Err(Refusal::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn a_workbook_renamed_to_zip_is_saved_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path());
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .write_string(0, 0, "填报单位：陇西县")
+            .unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let attachment = Attachment {
+            part: "2".to_string(),
+            name: "陇西县报表.zip".to_string(),
+            bytes: bytes.clone(),
+        };
+        let base = Item {
+            mailbox: "m".to_string(),
+            uidvalidity: 1,
+            uid: 3,
+            part: String::new(),
+            message_id: String::new(),
+            received: String::new(),
+            sender: String::new(),
+            subject: String::new(),
+            original: String::new(),
+            name: String::new(),
+            sha256: String::new(),
+            size: 0,
+        };
+        let mut out = Fetched::default();
+        let files = unpack(&ws, &Settings::default(), &base, &attachment, &mut out).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0.original, "陇西县报表.zip");
+        assert_eq!(files[0].1, bytes);
+        assert!(out.unpacked.is_empty());
     }
 
     #[test]
