@@ -30,6 +30,9 @@ pub struct Attachment {
     pub name: String,
     /// Its bytes, transfer encoding undone.
     pub bytes: Vec<u8>,
+    /// For an attachment of a forwarded mail, that mail's sender: the unit, where the outer sender is a
+    /// colleague who forwarded it.
+    pub forwarded_from: Option<String>,
 }
 
 /// Takes a raw message apart; `None` when it holds no mail at all.
@@ -39,18 +42,22 @@ pub fn parse(raw: &[u8]) -> Option<Mail> {
         return None;
     }
     let mut mail = Mail {
-        sender: message
-            .from()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .map(|a| a.trim().to_lowercase())
-            .unwrap_or_default(),
+        sender: sender(&message),
         subject: message.subject().unwrap_or_default().trim().to_string(),
         message_id: message.message_id().unwrap_or_default().to_string(),
         attachments: Vec::new(),
     };
     collect(&message, raw, "", &mut mail.attachments);
     Some(mail)
+}
+
+fn sender(message: &mail_parser::Message<'_>) -> String {
+    message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim().to_lowercase())
+        .unwrap_or_default()
 }
 
 /// The decoded subject of a raw `Subject:` header value as an IMAP ENVELOPE gives it.
@@ -84,6 +91,10 @@ fn collect(
             let before = out.len();
             collect(inner, inner_raw, &format!("{position}."), out);
             if out.len() > before {
+                let from = sender(inner);
+                for a in &mut out[before..] {
+                    a.forwarded_from.get_or_insert_with(|| from.clone());
+                }
                 continue;
             }
         }
@@ -109,6 +120,7 @@ fn collect(
             part: position,
             name,
             bytes: part.contents().to_vec(),
+            forwarded_from: None,
         });
     }
 }
@@ -334,6 +346,10 @@ mod tests {
             .map(|a| (a.part.as_str(), a.name.as_str()))
             .collect();
         assert_eq!(found, [("2.1", "longxi.xlsx")]);
+        assert_eq!(
+            mail.attachments[0].forwarded_from.as_deref(),
+            Some("longxi@dingxi.example.org")
+        );
     }
 
     #[test]

@@ -237,6 +237,14 @@ fn unpack(
     attachment: &Attachment,
     out: &mut Fetched,
 ) -> Result<Vec<(Item, Vec<u8>)>, Error> {
+    let base = &Item {
+        sender: attachment
+            .forwarded_from
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| base.sender.clone()),
+        ..base.clone()
+    };
     let whole = || {
         let item = Item {
             part: attachment.part.clone(),
@@ -545,6 +553,7 @@ mod tests {
             part: "2".to_string(),
             name: "陇西县报表.zip".to_string(),
             bytes: bytes.clone(),
+            forwarded_from: None,
         };
         let base = Item {
             mailbox: "m".to_string(),

@@ -29,7 +29,7 @@ pub struct Item {
     pub message_id: String,
     /// When the message arrived at the server (its INTERNALDATE, RFC 3339).
     pub received: String,
-    /// The sender's address.
+    /// The sender's address (for an attachment of a forwarded mail, that mail's sender).
     pub sender: String,
     /// The message's subject.
     pub subject: String,
