@@ -63,6 +63,8 @@ enum Record {
 #[derive(Debug, Default)]
 pub struct State {
     path: std::path::PathBuf,
+    /// The journal ends in a torn line (a fetch killed mid-write): the next line starts on a fresh one.
+    torn: bool,
     done: HashSet<(String, u32, u32)>,
     saved: HashSet<(String, u32, u32, String)>,
     /// Message-ID, part and content of every saved item: the same mail under a new UIDVALIDITY.
@@ -75,6 +77,7 @@ impl State {
     pub fn load(path: &Path) -> State {
         let mut state = State {
             path: path.to_path_buf(),
+            torn: std::fs::read(path).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n")),
             ..State::default()
         };
         for record in read(path) {
@@ -159,7 +162,7 @@ impl State {
         let mut text = serde_json::to_string(&record).expect("journal lines serialise");
         text.push('\n');
         // A fetch killed mid-line leaves a torn last line; start on a fresh line so that only it is lost.
-        if std::fs::read(&path).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n")) {
+        if self.torn {
             text.insert(0, '\n');
         }
         let mut f = std::fs::OpenOptions::new()
@@ -169,6 +172,7 @@ impl State {
             .map_err(Error::io(&path))?;
         f.write_all(text.as_bytes()).map_err(Error::io(&path))?;
         f.sync_all().map_err(Error::io(&path))?;
+        self.torn = false;
         self.note(record);
         Ok(())
     }
