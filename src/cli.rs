@@ -52,7 +52,13 @@ pub enum Command {
         /// With --mail: deliver it over SMTP too.
         #[arg(long, requires = "mail")]
         send: bool,
+        /// First save new mail's attachments from the office mailbox into inbox/ (as `huizong fetch`).
+        #[arg(long)]
+        fetch: bool,
     },
+    /// Save the attachments of new mail in the office mailbox ([imap] settings) into inbox/; the mailbox is
+    /// only read, never changed.
+    Fetch,
     /// Compose the period's mail into outbox/<period>/mail/*.eml; with --send, deliver it over SMTP.
     Mail {
         /// The reporting month, YYYY-MM.
@@ -70,6 +76,9 @@ pub enum Command {
         /// Seconds a file's size and time must stay unchanged before it is read.
         #[arg(long, default_value_t = 3)]
         stable_seconds: u64,
+        /// Also fetch new mail from the office mailbox, every imap.poll_minutes.
+        #[arg(long)]
+        fetch: bool,
     },
     /// Print each expected unit's standing for a period (on time, late, missing, rejected); changes nothing.
     Status {
@@ -148,6 +157,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             | Command::Watch { .. }
             | Command::Status { .. }
             | Command::Forms { .. }
+            | Command::Fetch
     ) {
         ws.check()?;
     }
@@ -213,11 +223,23 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Success)
         }
         Command::Mail { period, send } => crate::mail::run(&ws, period, send),
-        Command::Run { period, mail, send } => {
+        Command::Fetch => {
+            print!("{}", crate::fetch::render(&crate::fetch::fetch(&ws)?));
+            Ok(Outcome::Success)
+        }
+        Command::Run {
+            period,
+            mail,
+            send,
+            fetch,
+        } => {
             if send {
                 // A login that cannot work is a configuration error, found before the run rather than after.
                 let settings = crate::settings::Settings::load(&ws.settings_path())?;
                 crate::mail::send::check_login(&ws, &settings)?;
+            }
+            if fetch {
+                print!("{}", crate::fetch::render(&crate::fetch::fetch(&ws)?));
             }
             let result = crate::run::run(&ws, period)?;
             print!(
@@ -243,12 +265,23 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Watch {
             period,
             stable_seconds,
+            fetch,
         } => {
             let fallback = period.unwrap_or_else(last_month);
+            let poll = if fetch {
+                Some(
+                    crate::settings::Settings::load(&ws.settings_path())?
+                        .imap
+                        .poll,
+                )
+            } else {
+                None
+            };
             crate::watch::watch(
                 &ws,
                 fallback,
                 std::time::Duration::from_secs(stable_seconds),
+                poll,
             )
         }
         Command::Status { period } => {

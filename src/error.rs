@@ -78,6 +78,9 @@ pub enum Error {
     /// other one imports, imports none of them (`impl From<MailError> for Error` lives in `mail::send`).
     #[error(transparent)]
     Mail(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The office mailbox could not be read; boxed for the same reason (`From<FetchError>` lives in `fetch`).
+    #[error(transparent)]
+    Fetch(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A workbook could not be written.
     #[error("cannot write the workbook {path}: {message}")]
     Workbook {

@@ -4,8 +4,9 @@
 //! [`plan`] (the catalogue) → [`forms`] (blank returns) → [`ingest`] (scan, sniff, read) → [`normalise`]
 //! (raw cell → typed value) → [`validate`] (findings) → [`consolidate`] (tables and workbooks) → [`mail`].
 //! [`run`] puts the stages in order for one period; [`ledger`] records and moves every file received, [`lock`]
-//! keeps two processes off one workspace, [`watch`] runs periods as files land. [`demo`] and [`synthetic`] build
-//! sample workspaces; [`cli`] parses the command line.
+//! keeps two processes off one workspace, [`watch`] runs periods as files land, [`fetch`] saves the returns
+//! mailed to the office into the inbox. [`demo`] and [`synthetic`] build sample workspaces; [`cli`] parses the
+//! command line.
 
 #![warn(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod consolidate;
 pub mod demo;
 pub mod display;
 pub mod error;
+pub mod fetch;
 pub mod finding;
 pub mod forms;
 pub mod ingest;

@@ -122,13 +122,14 @@ fn assess_settled(
         files: paths,
         ignored,
     } = gather::gather(ws, period, settle)?;
+    let arrivals = crate::fetch::state::Arrivals::load(ws);
     log::info!("reading {} files for {period}", paths.len());
     let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
     let mut candidates: Vec<Candidate> = paths
         .into_par_iter()
         .map(|(path, place, base)| {
-            let c = gather::examine(path, place, &base, &catalogue, &settings, period);
+            let c = gather::examine(path, place, &base, &catalogue, &settings, period, &arrivals);
             progress.inc(1);
             c
         })
@@ -149,7 +150,9 @@ fn assess_settled(
         settings: &settings,
         period,
     };
-    let dispositions = decide(&candidates, period, |t| local_time(&timestamp(t), &settings));
+    let dispositions = decide(&candidates, period, |t| {
+        local_time(&timestamp(t), &settings)
+    });
     let checked: Vec<Option<CheckedReturn>> = candidates
         .par_iter()
         .zip(&dispositions)

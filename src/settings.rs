@@ -27,6 +27,8 @@ struct RawSettings {
     mail: RawMail,
     #[serde(default)]
     smtp: RawSmtp,
+    #[serde(default)]
+    imap: RawImap,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,7 +50,19 @@ struct RawSmtp {
     total_timeout_seconds: Option<u64>,
 }
 
-/// How the SMTP connection is secured.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImap {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<String>,
+    user: Option<String>,
+    folder: Option<String>,
+    since: Option<String>,
+    poll_minutes: Option<u64>,
+}
+
+/// How the SMTP or IMAP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
     /// Plain text: only for a server on 127.0.0.1.
@@ -159,6 +173,25 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The office mailbox `huizong fetch` reads; the password only ever comes from `HUIZONG_IMAP_PASSWORD`.
+#[derive(Debug, Clone)]
+pub struct Imap {
+    /// Server host name; fetch is not set up while it is empty.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// none (loopback only), starttls or tls.
+    pub security: Security,
+    /// Login name.
+    pub user: String,
+    /// The folder read (EXAMINE, never changed).
+    pub folder: String,
+    /// Messages that arrived before this day are not read.
+    pub since: Option<jiff::civil::Date>,
+    /// How often `watch --fetch` looks at the mailbox.
+    pub poll: std::time::Duration,
+}
+
 /// Checked settings with every default filled in.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -192,6 +225,49 @@ pub struct Settings {
     pub leadership: Vec<String>,
     /// How mail is delivered.
     pub smtp: Smtp,
+    /// The mailbox returns are fetched from.
+    pub imap: Imap,
+}
+
+fn imap(raw: RawImap, d: Imap) -> Result<Imap, String> {
+    let security = match raw.security {
+        None => d.security,
+        Some(s) => Security::parse(&s)
+            .ok_or_else(|| format!("imap.security = {s:?} must be none, starttls or tls"))?,
+    };
+    let host = raw.host.unwrap_or(d.host);
+    // A password sent in the clear may only travel inside this machine.
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if security == Security::None && !host.is_empty() && !loopback {
+        return Err(format!(
+            "imap.security = \"none\" sends the password in the clear and is allowed only for a server on this machine (127.0.0.1), not {host:?}; use \"tls\" (port 993) or \"starttls\" (port 143)"
+        ));
+    }
+    let since = match raw.since {
+        None => d.since,
+        Some(s) => Some(s.parse::<jiff::civil::Date>().map_err(|_| {
+            format!("imap.since = {s:?} is not a date; write it as YYYY-MM-DD, e.g. 2020-11-01")
+        })?),
+    };
+    let poll_minutes = raw.poll_minutes.unwrap_or(d.poll.as_secs() / 60);
+    if poll_minutes == 0 {
+        return Err("imap.poll_minutes must be at least 1".to_string());
+    }
+    Ok(Imap {
+        host,
+        port: raw.port.unwrap_or(match security {
+            Security::None | Security::StartTls => 143,
+            Security::Tls => 993,
+        }),
+        security,
+        user: raw.user.unwrap_or(d.user),
+        folder: raw.folder.unwrap_or(d.folder),
+        since,
+        poll: std::time::Duration::from_secs(poll_minutes * 60),
+    })
 }
 
 fn smtp(raw: RawSmtp, d: Smtp) -> Result<Smtp, Invalid> {
@@ -271,6 +347,15 @@ impl Default for Settings {
                 ca_file: None,
                 timeout: std::time::Duration::from_secs(30),
                 total_timeout: std::time::Duration::from_secs(600),
+            },
+            imap: Imap {
+                host: String::new(),
+                port: 993,
+                security: Security::Tls,
+                user: String::new(),
+                folder: "INBOX".to_string(),
+                since: None,
+                poll: std::time::Duration::from_secs(5 * 60),
             },
         }
     }
@@ -370,6 +455,7 @@ impl Settings {
             timezone,
             leadership: raw.mail.leadership.unwrap_or(d.leadership),
             smtp: smtp(raw.smtp, d.smtp)?,
+            imap: imap(raw.imap, d.imap).map_err(|m| invalid("imap", m))?,
         };
         if !(1..=28).contains(&s.deadline_day) {
             return Err(invalid(

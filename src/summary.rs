@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use crate::consolidate::model::{Disposition, Report};
-use crate::finding::Code;
 use crate::display;
+use crate::finding::Code;
 
 /// Most unit lines the summary prints.
 const SCREEN: usize = 30;

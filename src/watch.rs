@@ -26,8 +26,14 @@ type Stamp = (u64, SystemTime);
 
 /// Watches the inbox until Ctrl-C (or SIGTERM); runs the period of each file that has become stable.
 ///
-/// `fallback` is the period for files that say none (unreadable, unidentified).
-pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outcome, Error> {
+/// `fallback` is the period for files that say none (unreadable, unidentified). With `fetch_every`, new mail
+/// is fetched from the office mailbox into the inbox at that interval.
+pub fn watch(
+    ws: &Workspace,
+    fallback: Period,
+    stable: Duration,
+    fetch_every: Option<Duration>,
+) -> Result<Outcome, Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
     let inbox = ws.inbox();
@@ -58,7 +64,20 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
     let mut seen: HashMap<PathBuf, (Stamp, Instant)> = HashMap::new();
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
     let mut recheck: Vec<(PathBuf, Stamp, Instant)> = Vec::new();
+    let mut fetched: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        // Fetched files are stamped as they land, before the clock that times their stability is read.
+        if let Some(every) = fetch_every
+            && fetched.is_none_or(|t| t.elapsed() >= every)
+        {
+            // A mailbox that cannot be reached now is tried again at the next poll; watch goes on.
+            match crate::fetch::fetch(ws) {
+                Ok(f) => print!("{}", crate::fetch::render(&f)),
+                Err(e) if e.is_usage() => return Err(e.into()),
+                Err(e) => log::warn!("fetch failed: {e}"),
+            }
+            fetched = Some(Instant::now());
+        }
         let now = Instant::now();
         let mut ready: Vec<PathBuf> = Vec::new();
         // The inbox itself may vanish (a share unmounted, a folder replaced): wait for it to come back.
@@ -111,7 +130,7 @@ pub fn watch(ws: &Workspace, fallback: Period, stable: Duration) -> Result<Outco
                 {
                     Ok(r) => r,
                     // A broken plan or settings will not mend by waiting.
-                    Err(e) if e.is_usage() => return Err(e),
+                    Err(e) if e.is_usage() => return Err(e.into()),
                     // A busy workspace, a vanished file, a full disk: say so and try again later.
                     Err(e) => {
                         log::warn!(

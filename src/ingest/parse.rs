@@ -22,6 +22,9 @@ pub enum Source {
     UnitLine,
     /// The file name.
     FileName,
+    /// The mail the file came in (`huizong fetch`): its sender's address, else the one unit its subject names;
+    /// used only when the file itself names no unit.
+    Sender,
     /// Nothing said; the run's period was assumed.
     Assumed,
 }
@@ -116,6 +119,18 @@ pub fn parse(
     catalogue: &Catalogue,
     run_period: Period,
 ) -> Result<ParsedReturn, NotUsable> {
+    parse_mailed(book, file_name, None, catalogue, run_period)
+}
+
+/// [`parse`] for a file mailed by `sender_unit` (the unit whose address sent it): the sender identifies the
+/// unit when nothing in the file does.
+pub fn parse_mailed(
+    book: &RawBook,
+    file_name: &str,
+    sender_unit: Option<&str>,
+    catalogue: &Catalogue,
+    run_period: Period,
+) -> Result<ParsedReturn, NotUsable> {
     let year = catalogue.plan.year;
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
     let mut findings = Vec::new();
@@ -153,6 +168,15 @@ pub fn parse(
             Source::FileName,
             u.code.clone(),
             format!("文件名：{file_name}"),
+        ));
+    }
+    if units.is_empty()
+        && let Some(u) = sender_unit.and_then(|c| catalogue.unit(c))
+    {
+        units.push((
+            Source::Sender,
+            u.code.clone(),
+            format!("报送邮件：{}", u.name),
         ));
     }
     let Some((unit_source, unit, unit_said)) = units.first().cloned() else {

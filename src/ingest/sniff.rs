@@ -116,29 +116,7 @@ fn sniff_zip(bytes: &[u8], settings: &Settings) -> Result<Format, Refusal> {
             "压缩包结构损坏（{e}），文件可能不完整；请重新保存后报送"
         ))
     })?;
-    let mut total: u64 = 0;
-    let mut names = Vec::with_capacity(zip.len());
-    for i in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(i)
-            .map_err(|e| Refusal::Unreadable(format!("压缩包条目损坏（{e}）")))?;
-        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        let size = entry.size();
-        total = total.saturating_add(size);
-        if size > RATIO_FLOOR && size / entry.compressed_size().max(1) > MAX_RATIO {
-            return Err(Refusal::TooLarge(format!(
-                "文件内部条目“{}”解压后{}字节，压缩比异常（疑似压缩炸弹）",
-                name, size
-            )));
-        }
-        names.push(name);
-    }
-    if total > settings.max_unpacked_bytes {
-        return Err(Refusal::TooLarge(format!(
-            "文件解压后共{}字节，超过上限{}字节",
-            total, settings.max_unpacked_bytes
-        )));
-    }
+    let names = check_zip_entries(&mut zip, settings)?;
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     let format = if has("xl/workbook.bin") {
         Format::Xlsb
@@ -165,6 +143,48 @@ fn sniff_zip(bytes: &[u8], settings: &Settings) -> Result<Format, Refusal> {
         check_shared_strings(&mut zip, name, settings)?;
     }
     Ok(format)
+}
+
+/// Most entries a zip package may hold: a workbook has a few dozen, a zip of returns a handful.
+const MAX_ENTRIES: usize = 2_000;
+
+/// Checks a zip package's entry count and each entry's declared size and ratio against the limits, before
+/// anything is unpacked; returns the entries' names, by index. `huizong fetch` unpacks zip attachments under
+/// the same guards.
+pub fn check_zip_entries(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    settings: &Settings,
+) -> Result<Vec<String>, Refusal> {
+    if zip.len() > MAX_ENTRIES {
+        return Err(Refusal::TooLarge(format!(
+            "压缩包内有{}个条目，超过上限{MAX_ENTRIES}个",
+            zip.len()
+        )));
+    }
+    let mut total: u64 = 0;
+    let mut names = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| Refusal::Unreadable(format!("压缩包条目损坏（{e}）")))?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if size > RATIO_FLOOR && size / entry.compressed_size().max(1) > MAX_RATIO {
+            return Err(Refusal::TooLarge(format!(
+                "文件内部条目“{}”解压后{}字节，压缩比异常（疑似压缩炸弹）",
+                name, size
+            )));
+        }
+        names.push(name);
+    }
+    if total > settings.max_unpacked_bytes {
+        return Err(Refusal::TooLarge(format!(
+            "文件解压后共{}字节，超过上限{}字节",
+            total, settings.max_unpacked_bytes
+        )));
+    }
+    Ok(names)
 }
 
 fn is_ods_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {

@@ -122,6 +122,7 @@ pub fn examine(
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
+    arrivals: &crate::fetch::state::Arrivals,
 ) -> Candidate {
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
@@ -207,6 +208,15 @@ pub fn examine(
         return c;
     }
     c.sha256 = output::hex(&Sha256::digest(&bytes));
+    // Fetched from the mailbox: received when its mail arrived, not when fetch saved it.
+    if let Some(t) = arrivals.received(&c.name, &c.sha256) {
+        c.mtime = t.min(now);
+        c.modified = c.mtime;
+    }
+    let sender_unit = arrivals.sender_unit(&c.name, &c.sha256, catalogue);
+    if c.unit_hint.is_empty() {
+        c.unit_hint = sender_unit.clone().unwrap_or_default();
+    }
     // A rejected file whose bytes are not those it was rejected for (it was still being written when it was
     // moved) is read afresh, as if it had just arrived.
     if !stored_sha.is_empty() && stored_sha != c.sha256 {
@@ -245,7 +255,13 @@ pub fn examine(
                     settings.max_rows
                 );
             }
-            match crate::ingest::parse::parse(&book, &c.name, catalogue, period) {
+            match crate::ingest::parse::parse_mailed(
+                &book,
+                &c.name,
+                sender_unit.as_deref(),
+                catalogue,
+                period,
+            ) {
                 Ok(p) => Outcome::Parsed(Box::new(p)),
                 Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
             }
@@ -296,6 +312,7 @@ mod tests {
             &catalogue,
             &Settings::default(),
             period,
+            &crate::fetch::state::Arrivals::default(),
         )
     }
 

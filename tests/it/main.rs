@@ -7,6 +7,7 @@ mod cycle;
 mod demo;
 mod docs;
 mod faults;
+mod fetch;
 mod forms;
 mod history;
 mod ingest;
