@@ -73,7 +73,7 @@ pub fn watch(
             // A mailbox that cannot be reached now is tried again at the next poll; watch goes on.
             match crate::fetch::fetch(ws) {
                 Ok(f) => print!("{}", crate::fetch::render(&f)),
-                Err(e) if e.is_usage() => return Err(e.into()),
+                Err(e) if e.is_usage() => return Err(e),
                 Err(e) => log::warn!("fetch failed: {e}"),
             }
             fetched = Some(Instant::now());
@@ -130,7 +130,7 @@ pub fn watch(
                 {
                     Ok(r) => r,
                     // A broken plan or settings will not mend by waiting.
-                    Err(e) if e.is_usage() => return Err(e.into()),
+                    Err(e) if e.is_usage() => return Err(e),
                     // A busy workspace, a vanished file, a full disk: say so and try again later.
                     Err(e) => {
                         log::warn!(
