@@ -200,7 +200,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 println!("{p}");
             }
             for w in &report.warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {} {}", w.place, w.message);
             }
             let (units, tasks, indicators) = report.counts;
             if report.problems.is_empty() {

@@ -208,8 +208,10 @@ pub fn examine(
         return c;
     }
     c.sha256 = output::hex(&Sha256::digest(&bytes));
-    // Fetched from the mailbox: received when its mail arrived, not when fetch saved it.
-    if let Some(t) = arrivals.received(&c.name, &c.sha256) {
+    // Fetched from the mailbox: received when its mail arrived, not when fetch saved it; fetch wrote it whole
+    // (temp file, then link) and recorded these very bytes, so it is never a file still being written.
+    let fetched = arrivals.received(&c.name, &c.sha256);
+    if let Some(t) = fetched {
         c.mtime = t.min(now);
         c.modified = c.mtime;
     }
@@ -231,7 +233,7 @@ pub fn examine(
             let fresh = now
                 .duration_since(mtime)
                 .is_ok_and(|age| age < STILL_WRITING);
-            if c.place == Place::Inbox && (changed || fresh) {
+            if c.place == Place::Inbox && fetched.is_none() && (changed || fresh) {
                 Outcome::Pending
             } else {
                 Outcome::Refused(Code::UnreadableFile, why)
