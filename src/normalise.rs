@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::ingest::read::{RawCell, RawValue};
+use crate::raw::{RawCell, RawValue};
 use crate::plan::model::fmt_num;
 
 /// A change made while reading a figure; each becomes a finding.
@@ -247,11 +247,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> RawCell {
-        RawCell {
-            value: RawValue::Text(s.into()),
-            percent: false,
-            formula: false,
-        }
+        RawCell::of(RawValue::Text(s.into()))
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Reading the inbox: scan it, sniff each file's format, read it within limits, identify unit and period,
 //! find the header and the indicator rows.
 
+mod ods;
 pub mod parse;
 pub mod read;
 pub mod scan;
