@@ -86,6 +86,9 @@ codes! {
     Spike => Warning, "SPIKE", "本月数异常突增";
     MissingReturn => Error, "MISSING_RETURN", "未报送";
     LateReturn => Warning, "LATE_RETURN", "逾期报送";
+    IdentityConflict => Error, "IDENTITY_CONFLICT", "表中单位与模板所属单位不符";
+    MatchedByText => Info, "MATCHED_BY_TEXT", "按指标名称对应";
+    SheetChosen => Warning, "SHEET_CHOSEN", "多张表中选用了一张";
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.

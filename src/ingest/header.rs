@@ -1,0 +1,355 @@
+//! Finding the header: which row or rows of a sheet title its columns, and what each column means.
+//!
+//! Offices retype the form into their own table, so a column is recognised by what its title means, not by
+//! its exact text; a two- or three-row header with a merged parent (完成情况 over 本月 | 累计) is read as the
+//! parent's and the child's titles together.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::forms::col;
+use crate::normalise::fold_text;
+use crate::period::Period;
+use crate::raw::RawSheet;
+
+/// How many rows from the top of a sheet the header may start in.
+pub const HEADER_SEARCH_ROWS: u32 = 30;
+
+/// Column positions of the header fields that were found.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    /// Column of each header name, by its index in [`crate::forms::HEADERS`].
+    pub by_field: [Option<u32>; 9],
+    /// A unit of measure written in a column's title (累计完成（万元）), by field.
+    pub units: [Option<String>; 9],
+}
+
+impl Columns {
+    /// The column of header field `field` (an index into [`crate::forms::HEADERS`]).
+    pub fn get(&self, field: u16) -> Option<u32> {
+        self.by_field[field as usize]
+    }
+
+    fn count(&self) -> usize {
+        self.by_field.iter().filter(|c| c.is_some()).count()
+    }
+}
+
+/// The header of one sheet.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The first header row (real, 0-based).
+    pub row: u32,
+    /// The last header row: the data starts below it.
+    pub last_row: u32,
+    /// Where each field sits.
+    pub columns: Columns,
+}
+
+/// What a column title means.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Meaning {
+    /// One of the form's fields (an index into [`crate::forms::HEADERS`]).
+    Field(u16),
+    /// A task column that serves as the indicator column when the table has none.
+    TaskOrIndicator,
+    /// A figure for another month or year than the run's, a ratio, a row number: read never.
+    Ignored,
+}
+
+static MONTH_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\d{1,2}|[一二三四五六七八九十]+)月?(?:-|—|–|~|～|至|到)(\d{1,2})月").unwrap()
+});
+static UP_TO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:截至|截止|截止到|至)(\d{1,2})月").unwrap());
+static MONTH_OF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})月").unwrap());
+static BARE_MONTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,2}月份?(完成|完成数|完成情况)?$").unwrap());
+static YEAR_OF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年?").unwrap());
+static BRACKETS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[（(\[【][^）)\]】]*[）)\]】]").unwrap());
+static UNIT_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[（(\[【](?:单位[:：])?|单位[:：])(万元|亿元|千元|元)[）)\]】]?").unwrap()
+});
+
+/// The money unit a text declares (单位：万元, 累计完成（万元）), if any.
+pub fn declared_unit(text: &str) -> Option<String> {
+    let folded = fold_text(text);
+    UNIT_IN_TITLE.captures(&folded).map(|c| c[1].to_string())
+}
+
+/// What a column title means in a return for `run`.
+pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
+    let full = fold_text(title).replace(['－', '—', '–'], "-");
+    let t = BRACKETS.replace_all(&full, "").to_string();
+    let t = if t.is_empty() { full.clone() } else { t };
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if t == "序号" || t == "序" || t == "行次" {
+        return Some(Meaning::Ignored);
+    }
+    if has(&["编码", "代码", "指标编号"]) {
+        return Some(Meaning::Field(col::CODE));
+    }
+    // Last year's figures, growth rates and completion ratios look like figures but are not this month's.
+    if has(&[
+        "同期",
+        "上年",
+        "去年",
+        "同比",
+        "增长",
+        "增速",
+        "增幅",
+        "完成率",
+        "完成进度",
+        "完成比例",
+        "百分比",
+        "占比",
+        "进度(%)",
+        "比例",
+    ]) {
+        return Some(Meaning::Ignored);
+    }
+    if has(&["进展", "推进情况", "进度情况", "工作情况", "落实情况"]) {
+        return Some(Meaning::Field(col::PROGRESS));
+    }
+    if has(&["备注", "说明"]) {
+        return Some(Meaning::Field(col::REMARK));
+    }
+    if t == "计量单位" || t == "单位" || t == "指标单位" {
+        return Some(Meaning::Field(col::UNIT));
+    }
+    let other_year = YEAR_OF
+        .captures(&t)
+        .and_then(|c| c[1].parse::<i32>().ok())
+        .is_some_and(|y| y != run.year);
+    if has(&["累计", "年初至今", "截至", "截止"]) || MONTH_RANGE.is_match(&t) {
+        let last = MONTH_RANGE
+            .captures(&t)
+            .or_else(|| UP_TO.captures(&t))
+            .and_then(|c| c[1].parse::<u32>().ok());
+        return Some(if other_year || last.is_some_and(|m| m != run.month) {
+            Meaning::Ignored
+        } else {
+            Meaning::Field(col::CUMULATIVE)
+        });
+    }
+    let month_word = has(&["本月", "当月", "本期", "月完成"]);
+    let named_month = MONTH_OF.captures(&t).and_then(|c| c[1].parse::<u32>().ok());
+    let bare_month = BARE_MONTH.is_match(&t);
+    if month_word || bare_month {
+        return Some(
+            if other_year || named_month.is_some_and(|m| m != run.month) {
+                Meaning::Ignored
+            } else {
+                Meaning::Field(col::MONTH)
+            },
+        );
+    }
+    if t == "目标任务" || t == "工作目标" {
+        return Some(Meaning::TaskOrIndicator);
+    }
+    if has(&["目标"]) {
+        return Some(if other_year {
+            Meaning::Ignored
+        } else {
+            Meaning::Field(col::TARGET)
+        });
+    }
+    if has(&["指标"]) {
+        return Some(Meaning::Field(col::TEXT));
+    }
+    if has(&["任务", "工作事项", "重点工作"]) {
+        return Some(Meaning::TaskOrIndicator);
+    }
+    None
+}
+
+/// The title of `col` read over the header rows `first..=last`: each row's text, a merged cell's in every
+/// column it covers, the same text once.
+fn title(sheet: &RawSheet, first: u32, last: u32, col: u32) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for row in first..=last {
+        let t = sheet.text_merged(row, col);
+        if !t.is_empty() && parts.last() != Some(&t) {
+            parts.push(t);
+        }
+    }
+    parts.concat()
+}
+
+/// Reads rows `first..=last` as a header; `None` unless it names an indicator and a figure or progress column.
+pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Option<Header> {
+    let mut cols: Vec<u32> = (first..=last)
+        .flat_map(|r| sheet.row_texts(r).into_iter().map(|(c, _)| c))
+        .chain(
+            sheet
+                .merges
+                .iter()
+                .filter(|m| m.row <= last && m.last_row >= first)
+                .flat_map(|m| m.col..=m.last_col.min(m.col + 63)),
+        )
+        .collect();
+    cols.sort_unstable();
+    cols.dedup();
+    let mut columns = Columns::default();
+    let mut task_like: Vec<u32> = Vec::new();
+    for c in cols {
+        let text = title(sheet, first, last, c);
+        match meaning(&text, run) {
+            Some(Meaning::Field(f)) if columns.by_field[f as usize].is_none() => {
+                columns.by_field[f as usize] = Some(c);
+                columns.units[f as usize] = declared_unit(&text);
+            }
+            Some(Meaning::TaskOrIndicator) => task_like.push(c),
+            _ => {}
+        }
+    }
+    // 重点任务 is the task; it holds the indicator only when no column is titled as one.
+    for c in task_like {
+        if columns.get(col::TASK).is_none() {
+            columns.by_field[col::TASK as usize] = Some(c);
+        } else if columns.get(col::TEXT).is_none() {
+            columns.by_field[col::TEXT as usize] = Some(c);
+        }
+    }
+    if columns.get(col::TEXT).is_none() {
+        columns.by_field[col::TEXT as usize] = columns.get(col::TASK);
+    }
+    let has_key = columns.get(col::CODE).is_some() || columns.get(col::TEXT).is_some();
+    let has_value = [col::MONTH, col::CUMULATIVE, col::PROGRESS]
+        .iter()
+        .any(|f| columns.get(*f).is_some());
+    (has_key && has_value && columns.count() >= 2).then_some(Header {
+        row: first,
+        last_row: last,
+        columns,
+    })
+}
+
+/// The best header of a sheet: the one, two or three rows among its first rows that name the most fields,
+/// the fewest rows on a tie.
+pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
+    let rows: Vec<u32> = sheet
+        .rows()
+        .take_while(|r| *r < HEADER_SEARCH_ROWS + 3)
+        .collect();
+    let mut best: Option<Header> = None;
+    for (i, &first) in rows.iter().enumerate() {
+        if first >= HEADER_SEARCH_ROWS {
+            break;
+        }
+        for &last in rows[i..].iter().take(3) {
+            let Some(h) = read_header(sheet, first, last, run) else {
+                continue;
+            };
+            if best
+                .as_ref()
+                .is_none_or(|b| h.columns.count() > b.columns.count())
+            {
+                best = Some(h);
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::{Merge, RawCell, RawValue};
+
+    const OCT: Period = Period {
+        year: 2020,
+        month: 10,
+    };
+
+    fn field(t: &str) -> Option<Meaning> {
+        meaning(t, OCT)
+    }
+
+    #[test]
+    fn titles_are_recognised_by_meaning() {
+        use Meaning::{Field, Ignored};
+        for t in ["指标", "指标名称", "考核指标", "主要指标"] {
+            assert_eq!(field(t), Some(Field(col::TEXT)), "{t}");
+        }
+        for t in ["年度目标", "目标", "全年目标", "目标任务数", "2020年目标"] {
+            assert_eq!(field(t), Some(Field(col::TARGET)), "{t}");
+        }
+        for t in [
+            "本月完成",
+            "本月",
+            "当月",
+            "10月当月",
+            "当月完成",
+            "本期完成",
+            "10月份",
+        ] {
+            assert_eq!(field(t), Some(Field(col::MONTH)), "{t}");
+        }
+        for t in [
+            "累计完成",
+            "累计",
+            "1-10月累计",
+            "1—10月",
+            "截至10月底",
+            "年初至今",
+            "累计完成数",
+            "累计完成（万元）",
+        ] {
+            assert_eq!(field(t), Some(Field(col::CUMULATIVE)), "{t}");
+        }
+        for t in ["进展情况", "工作进展", "进展", "推进情况"] {
+            assert_eq!(field(t), Some(Field(col::PROGRESS)), "{t}");
+        }
+        for t in ["指标编码", "编码", "代码"] {
+            assert_eq!(field(t), Some(Field(col::CODE)), "{t}");
+        }
+        assert_eq!(field("计量单位"), Some(Field(col::UNIT)));
+        assert_eq!(field("备注"), Some(Field(col::REMARK)));
+        assert_eq!(field("重点任务"), Some(Meaning::TaskOrIndicator));
+        for t in [
+            "序号",
+            "9月当月",
+            "1-9月累计",
+            "完成率",
+            "完成进度",
+            "上年同期累计",
+            "2019年累计",
+        ] {
+            assert_eq!(field(t), Some(Ignored), "{t}");
+        }
+        assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
+        assert_eq!(declared_unit("单位：万元").as_deref(), Some("万元"));
+        assert_eq!(declared_unit("填报单位：陇西县"), None);
+    }
+
+    #[test]
+    fn a_merged_parent_titles_its_children() {
+        let mut s = RawSheet::default();
+        let mut put = |r: u32, c: u32, t: &str| {
+            s.cells
+                .insert((r, c), RawCell::of(RawValue::Text(t.into())));
+        };
+        put(3, 0, "序号");
+        put(3, 1, "工作任务");
+        put(3, 2, "完成情况");
+        put(4, 2, "本月");
+        put(4, 3, "累计");
+        put(3, 4, "备注");
+        put(5, 1, "申请专利");
+        s.merges.push(Merge {
+            row: 3,
+            col: 2,
+            last_row: 3,
+            last_col: 3,
+        });
+        let h = find(&s, OCT).unwrap();
+        assert_eq!((h.row, h.last_row), (3, 4));
+        assert_eq!(h.columns.get(col::TEXT), Some(1));
+        assert_eq!(h.columns.get(col::MONTH), Some(2));
+        assert_eq!(h.columns.get(col::CUMULATIVE), Some(3));
+        assert_eq!(h.columns.get(col::REMARK), Some(4));
+    }
+}
