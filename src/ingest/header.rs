@@ -243,10 +243,12 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
             let Some(h) = read_header(sheet, first, last, run) else {
                 continue;
             };
-            if best
-                .as_ref()
-                .is_none_or(|b| h.columns.count() > b.columns.count())
-            {
+            let better = best.as_ref().is_none_or(|b| {
+                let rows = |x: &Header| x.last_row - x.row;
+                (h.columns.count(), std::cmp::Reverse(rows(&h)))
+                    > (b.columns.count(), std::cmp::Reverse(rows(b)))
+            });
+            if better {
                 best = Some(h);
             }
         }

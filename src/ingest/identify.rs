@@ -11,6 +11,7 @@ use crate::forms::META_SHEET;
 use crate::normalise::fold_text;
 use crate::period::Period;
 use crate::plan::Catalogue;
+use crate::plan::model::Unit;
 use crate::raw::{RawBook, RawSheet};
 
 /// Where a return's unit or period was read from, strongest first.
@@ -180,6 +181,28 @@ fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
     None
 }
 
+/// The county a 填报单位 value names before an office of its own (陇西县科技局 is the county's return, not
+/// the city bureau's): the longest county name or alias in it.
+fn county_in<'c>(catalogue: &'c Catalogue, name: &str) -> Option<&'c Unit> {
+    let folded = fold_text(name);
+    let folded = folded
+        .trim_start_matches("甘肃省")
+        .trim_start_matches("定西市");
+    catalogue
+        .counties()
+        .filter_map(|u| {
+            std::iter::once(&u.name)
+                .chain(&u.aliases)
+                .map(|n| fold_text(n))
+                .filter(|n| !n.is_empty() && folded.starts_with(n.as_str()))
+                .map(|n| n.chars().count())
+                .max()
+                .map(|len| (len, u))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, u)| u)
+}
+
 /// The hidden `_meta` sheet's key/value pairs.
 fn read_meta(book: &RawBook) -> HashMap<String, String> {
     let Some(sheet) = book
@@ -222,6 +245,7 @@ pub fn identify(
     if let Some((name, _)) = &line
         && let Some(u) = catalogue
             .resolve_unit(name)
+            .or_else(|| county_in(catalogue, name))
             .or_else(|| catalogue.unit_named_in(name))
     {
         units.push((

@@ -39,7 +39,7 @@ struct Candidate<'a> {
     header: Header,
     /// The month the sheet's name gives it (9月, 2020年10月).
     period: Option<Period>,
-    /// Rows under the header holding a figure.
+    /// Figures under the header.
     figures: usize,
 }
 
@@ -56,14 +56,17 @@ fn candidates(book: &RawBook, year: i32, run: Period) -> Vec<Candidate<'_>> {
             let figures = sheet
                 .rows()
                 .filter(|r| *r > header.last_row)
-                .filter(|r| {
-                    figure_cols.iter().any(|c| {
-                        sheet
-                            .get(*r, *c)
-                            .is_some_and(|x| x.value != RawValue::Empty)
-                    })
+                .map(|r| {
+                    figure_cols
+                        .iter()
+                        .filter(|c| {
+                            sheet
+                                .get(r, **c)
+                                .is_some_and(|x| x.value != RawValue::Empty)
+                        })
+                        .count()
                 })
-                .count();
+                .sum();
             Some(Candidate {
                 sheet,
                 period: parse_period(&sheet.name, year),

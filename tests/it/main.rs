@@ -12,5 +12,6 @@ mod ingest;
 mod mail;
 mod office;
 mod plan;
+mod returns;
 mod util;
 mod watch;
