@@ -161,7 +161,7 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
                 changes.push(Change::Approximate);
             }
             // 万 and 亿 alone are how people abbreviate 万元 and 亿元.
-            let written = match c["unit"].trim() {
+            let written = match c["unit"].trim().trim_matches(['（', '）', '(', ')']) {
                 "％" => "%",
                 "万" => "万元",
                 "亿" => "亿元",
@@ -288,6 +288,10 @@ mod tests {
         );
         assert_eq!(
             figure(Some(&text("15家")), jia).unwrap().unwrap().value,
+            15.0
+        );
+        assert_eq!(
+            figure(Some(&text("15（家）")), jia).unwrap().unwrap().value,
             15.0
         );
         assert_eq!(

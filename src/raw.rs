@@ -48,6 +48,9 @@ impl RawCell {
     }
 }
 
+/// Merged regions kept per sheet: far more than any return has, few enough that looking one up stays cheap.
+pub const MAX_MERGES: usize = 2_000;
+
 /// A merged region, inclusive, by real 0-based row and column; only its first cell holds the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merge {

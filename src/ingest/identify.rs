@@ -254,8 +254,10 @@ pub fn identify(
             format!("表中“填报单位：{name}”"),
         ));
     }
+    // Titles name places and partners as well as the sender: they count only when no 填报单位 line does.
     if let Some((text, u)) = top
         .iter()
+        .filter(|_| units.is_empty())
         .filter(|t| !fold_text(t).contains("填报单位"))
         .find_map(|t| catalogue.unit_named_in(t).map(|u| (t, u)))
     {

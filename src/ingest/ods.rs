@@ -83,6 +83,7 @@ fn parse(xml: &[u8]) -> Vec<(String, Vec<Merge>)> {
                 if name == "table:table-cell"
                     && (cols > 1 || rows > 1)
                     && let Some((_, merges)) = tables.last_mut()
+                    && merges.len() < crate::raw::MAX_MERGES
                 {
                     merges.push(Merge {
                         row,

@@ -190,6 +190,7 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
             .merge_cells_by_sheet_name(&name)
             .unwrap_or_default()
             .iter()
+            .take(crate::raw::MAX_MERGES)
             .map(merge)
             .collect();
         // A second, formula-only pass: a formula saved without its result reads as empty above.
@@ -276,7 +277,11 @@ where
         let Ok(range) = wb.worksheet_range(&sheet.name) else {
             continue;
         };
-        sheet.merges = merges(wb, &sheet.name).iter().map(merge).collect();
+        sheet.merges = merges(wb, &sheet.name)
+            .iter()
+            .take(crate::raw::MAX_MERGES)
+            .map(merge)
+            .collect();
         for (row, col, value) in range.used_cells() {
             budget.spend(settings)?;
             let (row, col) = (

@@ -65,6 +65,8 @@ const SKIP: [&str; 17] = [
     "报送日期",
 ];
 
+static LEADING_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[Tt]\d+\.\d+-(?:\d{1,3}|[Nn])").unwrap());
 static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\d+(?:\.\d+)*[.、)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.]|[①-⑳]|[a-zA-Z][.、)）])+").unwrap()
 });
@@ -91,6 +93,14 @@ pub fn canonical_code(text: &str) -> Option<String> {
         ),
         None => format!("T{}.{}-N", &c["a"], &c["b"]),
     })
+}
+
+/// A code written at the start of an indicator's text, if any.
+fn leading_code(text: &str) -> Option<String> {
+    let folded = fold_text(text).replace(['－', '—', '–'], "-");
+    LEADING_CODE
+        .find(&folded)
+        .and_then(|m| canonical_code(m.as_str()))
 }
 
 /// Text as compared: half-width, no numbering, no 其中 prefix, no bracketed notes, no punctuation or quotes.
@@ -272,7 +282,13 @@ pub fn locate(
             .get(col::CODE)
             .map(|c| sheet.text(row, c))
             .unwrap_or_default();
-        let code = canonical_code(&written_code);
+        // Without a code column, a code may lead the indicator's text (T2.4-01 申请专利).
+        let code = canonical_code(&written_code).or_else(|| {
+            written_code
+                .is_empty()
+                .then(|| leading_code(&text_at(row, col::TEXT)))
+                .flatten()
+        });
         let text = text_at(row, col::TEXT);
         let has_content = [col::MONTH, col::CUMULATIVE]
             .iter()
@@ -412,6 +428,8 @@ mod tests {
             assert_eq!(canonical_code(t).as_deref(), Some("T2.4-01"), "{t}");
         }
         assert_eq!(canonical_code("T2.3-N").as_deref(), Some("T2.3-N"));
+        assert_eq!(leading_code("T2.4-01 申请专利").as_deref(), Some("T2.4-01"));
+        assert_eq!(leading_code("申请专利"), None);
         for t in ["1", "序号", "2020", "T2.4"] {
             assert_eq!(canonical_code(t), None, "{t}");
         }

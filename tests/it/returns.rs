@@ -235,6 +235,22 @@ fn an_own_table_with_a_merged_two_row_header_and_no_codes_is_read() {
     put(&ws, "陇西县10月.xlsx", &own_table());
     ws.ok(&["run", "--period", "2020-10"]);
     assert_own_table_read(&report(&ws), "陇西县10月.xlsx");
+    // The feedback workbook tells, at each figure taken, where in the unit's file it was read.
+    let feedback = std::fs::read(
+        ws.path()
+            .join("outbox/2020-10/feedback/2020-10_longxi_陇西县_反馈.xlsx"),
+    )
+    .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(feedback)).unwrap();
+    let mut notes = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        if f.name().unwrap_or_default().contains("comments") {
+            std::io::Read::read_to_string(&mut f, &mut notes).unwrap();
+        }
+    }
+    assert!(notes.contains("取自工作表“Sheet1”的G6单元格"), "{notes}");
+    assert!(notes.contains("取自工作表“Sheet1”的G10单元格"), "{notes}");
 }
 
 #[test]
