@@ -131,6 +131,15 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
                 });
             } else if let Some((factor, declared)) = declared_factor(cell, expect.unit) {
                 let v = excel_round(n * factor);
+                // 0.35 under 单位：万元 in a 亿元 row was most likely already written in 亿元: neither reading is safe.
+                if factor < 1.0
+                    && expect.target.is_some_and(|t| t > 0.0 && v < t / 1000.0)
+                    && v != 0.0
+                {
+                    return Err(Unusable::WrongUnit {
+                        written: format!("表头所注的{declared}"),
+                    });
+                }
                 changes.push(Change::Converted(format!(
                     "按表头所注单位（{declared}）将{}{declared}换算为{}{}",
                     fmt_num(n),
@@ -356,6 +365,14 @@ mod tests {
         let fig = figure(Some(&wan), yi).unwrap().unwrap();
         assert_eq!(fig.value, 1.3);
         assert!(matches!(fig.changes[0], Change::Converted(_)));
+        let mut already = RawCell::of(RawValue::Number(0.35));
+        already.declared_unit = Some("万元".into());
+        assert_eq!(
+            figure(Some(&already), yi),
+            Err(Unusable::WrongUnit {
+                written: "表头所注的万元".into()
+            })
+        );
         let mut count = RawCell::of(RawValue::Number(12.0));
         count.declared_unit = Some("万元".into());
         assert_eq!(figure(Some(&count), jia).unwrap().unwrap().value, 12.0);

@@ -134,7 +134,7 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
             Meaning::Field(col::CUMULATIVE)
         });
     }
-    let month_word = has(&["本月", "当月", "本期", "月完成"]);
+    let month_word = has(&["本月", "当月", "本期", "当期", "月完成", "月度完成"]);
     let named_month = MONTH_OF.captures(&t).and_then(|c| c[1].parse::<u32>().ok());
     let bare_month = BARE_MONTH.is_match(&t);
     if month_word || bare_month {
@@ -145,6 +145,10 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
                 Meaning::Field(col::MONTH)
             },
         );
+    }
+    // 完成情况 alone holds what was done, in words as often as in figures: read as the progress text.
+    if t.ends_with("完成情况") {
+        return Some(Meaning::Field(col::PROGRESS));
     }
     if t == "目标任务" || t == "工作目标" {
         return Some(Meaning::TaskOrIndicator);
@@ -165,9 +169,9 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     None
 }
 
-/// The title of `col` read over the header rows `first..=last`: each row's text, a merged cell's in every
-/// column it covers, the same text once.
-fn title(sheet: &RawSheet, first: u32, last: u32, col: u32) -> String {
+/// The title of `col` over the header rows `first..=last`, parent first: each row's text, a merged cell's in
+/// every column it covers, the same text once.
+fn title(sheet: &RawSheet, first: u32, last: u32, col: u32) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     for row in first..=last {
         let t = sheet.text_merged(row, col);
@@ -175,7 +179,33 @@ fn title(sheet: &RawSheet, first: u32, last: u32, col: u32) -> String {
             parts.push(t);
         }
     }
-    parts.concat()
+    parts
+}
+
+/// Whether a parent title puts its columns in another month or year than the run's (9月完成情况, 上年同期,
+/// 2019年, 1-9月).
+fn other_time(parent: &str, run: Period) -> bool {
+    let t = fold_text(parent).replace(['－', '—', '–'], "-");
+    let year = YEAR_OF.captures(&t).and_then(|c| c[1].parse::<i32>().ok());
+    let month = MONTH_RANGE
+        .captures(&t)
+        .or_else(|| UP_TO.captures(&t))
+        .or_else(|| MONTH_OF.captures(&t))
+        .and_then(|c| c[1].parse::<u32>().ok());
+    ["同期", "上年", "去年", "同比"]
+        .iter()
+        .any(|w| t.contains(w))
+        || year.is_some_and(|y| y != run.year)
+        || month.is_some_and(|m| m != run.month)
+}
+
+/// What a column titled by `parts` (parent first) means: the child's meaning, in its parents' month and year.
+fn column_meaning(parts: &[String], run: Period) -> Option<Meaning> {
+    let (child, parents) = parts.split_last()?;
+    if parents.iter().any(|p| other_time(p, run)) {
+        return Some(Meaning::Ignored);
+    }
+    meaning(child, run).or_else(|| meaning(&parts.concat(), run))
 }
 
 /// Reads rows `first..=last` as a header; `None` unless it names an indicator and a figure or progress column.
@@ -195,11 +225,11 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
     let mut columns = Columns::default();
     let mut task_like: Vec<u32> = Vec::new();
     for c in cols {
-        let text = title(sheet, first, last, c);
-        match meaning(&text, run) {
+        let parts = title(sheet, first, last, c);
+        match column_meaning(&parts, run) {
             Some(Meaning::Field(f)) if columns.by_field[f as usize].is_none() => {
                 columns.by_field[f as usize] = Some(c);
-                columns.units[f as usize] = declared_unit(&text);
+                columns.units[f as usize] = declared_unit(&parts.concat());
             }
             Some(Meaning::TaskOrIndicator) => task_like.push(c),
             _ => {}
@@ -253,6 +283,17 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
             }
         }
     }
+    // Titles merged down from rows above (序号 over two header rows) start the header there: those rows are
+    // header, not title text.
+    if let Some(h) = &mut best {
+        let top = sheet
+            .merges
+            .iter()
+            .filter(|m| m.row < h.row && m.last_row >= h.row && m.last_col == m.col)
+            .map(|m| m.row)
+            .min();
+        h.row = top.unwrap_or(h.row);
+    }
     best
 }
 
@@ -302,7 +343,7 @@ mod tests {
         ] {
             assert_eq!(field(t), Some(Field(col::CUMULATIVE)), "{t}");
         }
-        for t in ["进展情况", "工作进展", "进展", "推进情况"] {
+        for t in ["进展情况", "工作进展", "进展", "推进情况", "完成情况"] {
             assert_eq!(field(t), Some(Field(col::PROGRESS)), "{t}");
         }
         for t in ["指标编码", "编码", "代码"] {
@@ -349,6 +390,23 @@ mod tests {
         });
         let h = find(&s, OCT).unwrap();
         assert_eq!((h.row, h.last_row), (3, 4));
+        let parts = |p: &str, c: &str| vec![p.to_string(), c.to_string()];
+        assert_eq!(
+            column_meaning(&parts("1-10月完成情况", "当月"), OCT),
+            Some(Meaning::Field(col::MONTH))
+        );
+        assert_eq!(
+            column_meaning(&parts("1-10月完成情况", "累计"), OCT),
+            Some(Meaning::Field(col::CUMULATIVE))
+        );
+        assert_eq!(
+            column_meaning(&parts("上年同期", "累计"), OCT),
+            Some(Meaning::Ignored)
+        );
+        assert_eq!(
+            column_meaning(&parts("9月完成情况", "当月"), OCT),
+            Some(Meaning::Ignored)
+        );
         assert_eq!(h.columns.get(col::TEXT), Some(1));
         assert_eq!(h.columns.get(col::MONTH), Some(2));
         assert_eq!(h.columns.get(col::CUMULATIVE), Some(3));

@@ -44,6 +44,9 @@ pub const THRESHOLD: f64 = 0.75;
 /// How far the best text match must lead the second.
 pub const MARGIN: f64 = 0.1;
 
+/// Money units a row, column or table may declare.
+const MONEY: [&str; 4] = ["元", "千元", "万元", "亿元"];
+
 /// Total, subtotal and signature rows: skipped without a finding.
 const SKIP: [&str; 17] = [
     "合计",
@@ -262,8 +265,18 @@ pub fn locate(
     let figure_at = |row: u32, field: u16| {
         let c = cols.get(field)?;
         let mut cell = sheet.get(row, c).cloned()?;
-        let declared = cols.units[field as usize].as_deref().or(table_unit);
-        cell.declared_unit = declared.map(str::to_string);
+        // The row's own 计量单位 is more specific than a column's title, which is more specific than the table's.
+        let row_unit = cols
+            .get(col::UNIT)
+            .map(|u| fold_text(&sheet.text_merged(row, u)))
+            .filter(|u| !u.is_empty());
+        cell.declared_unit = match row_unit {
+            Some(u) => MONEY.contains(&u.as_str()).then_some(u),
+            None => cols.units[field as usize]
+                .as_deref()
+                .or(table_unit)
+                .map(str::to_string),
+        };
         Some(cell)
     };
     let key_cols: Vec<u32> = [col::CODE, col::TASK, col::TEXT]

@@ -124,6 +124,7 @@ fn own_table() -> Vec<u8> {
         (4, "全年目标"),
         (7, "工作进展"),
         (8, "备注"),
+        (9, "上年同期累计"),
     ] {
         ws.merge_range(2, c, 3, c, t, &plain).unwrap();
     }
@@ -148,6 +149,7 @@ fn own_table() -> Vec<u8> {
         text(ws, r, 3, unit);
         ws.write_number(r, 5, *m).unwrap();
         ws.write_number(r, 6, *c).unwrap();
+        ws.write_number(r, 9, c - 10.0).unwrap();
     }
     text(ws, 8, 0, "小计");
     ws.write_number(8, 5, 18.0).unwrap();
@@ -155,7 +157,6 @@ fn own_table() -> Vec<u8> {
     text(ws, 9, 0, "4");
     text(ws, 9, 1, "加快推进科技成果转化");
     text(ws, 9, 2, "全市技术市场合同交易额");
-    text(ws, 9, 3, "亿元");
     ws.write_number(9, 5, 500.0).unwrap();
     ws.write_number(9, 6, 3500.0).unwrap();
     text(ws, 10, 0, "5");
