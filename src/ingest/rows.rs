@@ -1,7 +1,7 @@
 //! Reading the rows under the header: which row holds which of the unit's indicators, by its code when it has
 //! one, else by its text; total and signature rows skipped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -112,12 +112,14 @@ pub fn match_key(text: &str) -> String {
     let t = NUMBERING.replace(&t, "");
     let t = PREFIX.replace(&t, "");
     let t = BRACKETED.replace_all(&t, "");
+    // No indicator is worded in more than a hundred characters; a longer cell is a note, and would only cost.
     t.chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, '%' | '+'))
+        .take(100)
         .collect()
 }
 
-/// The Dice coefficient of two keys' character pairs (single characters for one-character keys).
+/// The Dice coefficient of two keys' character pairs.
 pub fn similarity(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -125,23 +127,24 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let pairs = |s: &str| -> Vec<(char, char)> {
+    let pairs = |s: &str| -> HashMap<(char, char), usize> {
         let c: Vec<char> = s.chars().collect();
-        c.windows(2).map(|w| (w[0], w[1])).collect()
+        let mut m = HashMap::new();
+        for w in c.windows(2) {
+            *m.entry((w[0], w[1])).or_insert(0) += 1;
+        }
+        m
     };
-    let (pa, mut pb) = (pairs(a), pairs(b));
-    if pa.is_empty() || pb.is_empty() {
+    let (pa, pb) = (pairs(a), pairs(b));
+    let total: usize = pa.values().sum::<usize>() + pb.values().sum::<usize>();
+    if total == 0 {
         return 0.0;
     }
-    let total = (pa.len() + pb.len()) as f64;
-    let mut common = 0usize;
-    for p in &pa {
-        if let Some(i) = pb.iter().position(|q| q == p) {
-            pb.swap_remove(i);
-            common += 1;
-        }
-    }
-    2.0 * common as f64 / total
+    let common: usize = pa
+        .iter()
+        .map(|(p, n)| (*n).min(pb.get(p).copied().unwrap_or(0)))
+        .sum();
+    2.0 * common as f64 / total as f64
 }
 
 /// The keys an expected row answers to: its indicator's text, or for a narrative its task's title.

@@ -309,6 +309,9 @@ fn an_attachment_named_for_nobody_is_known_by_its_title() {
     text(ws, 5, 1, "定西现代科技产业园完成投资");
     ws.write_number(5, 4, 0.3).unwrap();
     ws.write_number(5, 5, 2.1).unwrap();
+    text(ws, 7, 0, "T2.1-03");
+    text(ws, 7, 1, "入库科技型中小企业");
+    text(ws, 7, 5, "85%");
     text(ws, 6, 0, "T2.1-6");
     text(ws, 6, 1, "形象进度达到");
     ws.write_number_with_format(6, 5, 0.85, &pct).unwrap();
@@ -337,6 +340,8 @@ fn an_attachment_named_for_nobody_is_known_by_its_title() {
     // 85% in a count row is not 0.85 平台.
     assert_eq!(reading(&r, "kfq", "T2.1-02").1, None);
     assert!(has(&r, "kfq", "UNIT_MISMATCH", "T2.1-02", "F5"));
+    assert_eq!(reading(&r, "kfq", "T2.1-03").1, None);
+    assert!(has(&r, "kfq", "UNIT_MISMATCH", "T2.1-03", "F8"));
     assert!(
         !findings_of(&r, "kfq")
             .iter()
@@ -492,4 +497,53 @@ fn a_table_without_unit_or_header_is_refused_with_the_reason() {
         .collect();
     assert!(codes.contains(&"UNKNOWN_UNIT"), "{codes:?}");
     assert!(codes.contains(&"NOT_A_RETURN"), "{codes:?}");
+}
+
+/// 市发展改革委 reports only progress, in its own table: the task titles numbered its own way, 填报单位： in one cell
+/// and the name in the next, a heading over the header, no figure column at all.
+#[test]
+fn a_progress_only_table_is_matched_by_task_titles() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("发改委").unwrap();
+    text(ws, 0, 0, "2020年十月份创新助力拓存创增重点工作推进情况");
+    text(ws, 1, 0, "填报单位：");
+    text(ws, 1, 1, "定西市发展和改革委员会");
+    for (c, t) in ["序号", "重点任务", "工作进展", "备注"].iter().enumerate() {
+        text(ws, 2, c as u16, t);
+    }
+    let rows = [
+        (
+            "1",
+            "（一）加快定西省级高新技术产业开发区建设",
+            "配合开展园区规划",
+        ),
+        ("2", "（三）积极融入“丝绸之路信息港”建设", "推进数据共享"),
+        ("3", "（八）加快推进科技成果转化", "组织项目申报"),
+    ];
+    for (i, (n, task, progress)) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        text(ws, r, 0, n);
+        text(ws, r, 1, task);
+        text(ws, r, 2, progress);
+    }
+    text(ws, 7, 0, "审核人：李四");
+    let ws = Workspace::new();
+    put(&ws, "附件1.xlsx", &wb.save_to_buffer().unwrap());
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws);
+    assert_eq!(
+        disposition(&r, "附件1.xlsx"),
+        ("accepted".into(), "fgw".into(), "2020-10".into())
+    );
+    assert_eq!(progress(&r, "fgw", "T2.1-N"), "配合开展园区规划");
+    assert_eq!(progress(&r, "fgw", "T2.3-N"), "推进数据共享");
+    assert_eq!(progress(&r, "fgw", "T2.8-N"), "组织项目申报");
+    assert!(has(&r, "fgw", "MATCHED_BY_TEXT", "T2.3-N", "B5"));
+    assert!(
+        !findings_of(&r, "fgw")
+            .iter()
+            .any(|(c, _, _)| c == "UNKNOWN_INDICATOR" || c == "PERIOD_ASSUMED"),
+        "{:?}",
+        findings_of(&r, "fgw")
+    );
 }
