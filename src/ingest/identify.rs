@@ -72,9 +72,26 @@ static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
+static FIELD_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?:{NEXT_FIELD})")).unwrap());
+/// Texts above the header that give deadlines or instructions, whose months are not the period.
+const NOT_A_PERIOD: [&str; 10] = [
+    "时限",
+    "前报",
+    "日前",
+    "之前",
+    "要求",
+    "报送时间",
+    "完成时间",
+    "截止时间",
+    "截止日期",
+    "通知",
+];
 static PERIOD_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:报告期|统计期|所属期|报送期|统计时间|报告时间|时间|期间|月份)[:：]?(?P<p>.+)")
-        .unwrap()
+    Regex::new(
+        r"(?:报告期|统计期|所属期|所属月份|统计时间|报告时间|期间|月份|^时间)[:：]?(?P<p>.+)",
+    )
+    .unwrap()
 });
 static DATES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -169,10 +186,7 @@ fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
                 && let Some((_, next)) = cells.get(i + 1)
             {
                 let next = fold_text(next);
-                let cut = Regex::new(&format!("(?:{NEXT_FIELD})"))
-                    .ok()
-                    .and_then(|r| r.find(&next).map(|m| m.start()))
-                    .unwrap_or(next.len());
+                let cut = FIELD_WORD.find(&next).map_or(next.len(), |m| m.start());
                 name = next[..cut].trim_matches([':', '：', '_', '-']).to_string();
             }
             return Some((name, row));
@@ -342,6 +356,7 @@ pub fn identify(
     }
     if let Some((p, text)) = top
         .iter()
+        .filter(|t| !NOT_A_PERIOD.iter().any(|w| t.contains(w)))
         .find_map(|t| parse_period(t, year).map(|p| (p, t)))
     {
         periods.push((Source::Title, p, format!("表头文字“{text}”")));

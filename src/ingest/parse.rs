@@ -121,6 +121,13 @@ fn choose(mut all: Vec<Candidate<'_>>, run: Period) -> Option<(Candidate<'_>, Op
     Some((all.swap_remove(best), finding))
 }
 
+/// Whether the workbook is the form huizong sent (it keeps its hidden `_meta` sheet).
+fn on_the_form(book: &RawBook) -> bool {
+    book.sheets
+        .iter()
+        .any(|s| s.name.eq_ignore_ascii_case(META_SHEET))
+}
+
 /// A money unit written once for the whole table (单位：万元 in the title rows or over the header).
 fn table_unit(sheet: &RawSheet, header: &Header) -> Option<String> {
     sheet
@@ -173,13 +180,19 @@ pub fn parse(
         file_name,
         &mut findings,
     );
+    // Only the form carries the plan's 年度目标 to compare with; an office's own table states targets its own way
+    // (a county its own share), which is no alteration.
+    let mut columns = chosen.header.columns;
+    if !on_the_form(book) {
+        columns.by_field[col::TARGET as usize] = None;
+    }
     Ok(ParsedReturn {
         unit: id.unit,
         period: id.period,
         unit_source: id.unit_source,
         period_source: id.period_source,
         sheet: sheet.name.clone(),
-        columns: chosen.header.columns,
+        columns,
         rows,
         findings,
     })
