@@ -11,7 +11,7 @@ use crate::forms::META_SHEET;
 use crate::normalise::fold_text;
 use crate::period::Period;
 use crate::plan::Catalogue;
-use crate::plan::model::Unit;
+use crate::plan::model::{Unit, UnitKind};
 use crate::raw::{RawBook, RawSheet};
 
 /// Where a return's unit or period was read from, strongest first.
@@ -217,6 +217,28 @@ fn county_in<'c>(catalogue: &'c Catalogue, name: &str) -> Option<&'c Unit> {
         .map(|(_, u)| u)
 }
 
+/// The unit a title or file name names. A county's full name with a bureau's short name (陇西县科技局) is the
+/// county's office, not the city bureau: the county wins unless the city-level name is written (市科技局,
+/// 定西市科技局).
+fn named_in<'c>(catalogue: &'c Catalogue, text: &str) -> Option<&'c Unit> {
+    let found = catalogue.unit_named_in(text)?;
+    if found.kind == UnitKind::County {
+        return Some(found);
+    }
+    let folded = fold_text(text);
+    let city_level = std::iter::once(&found.name)
+        .chain(&found.aliases)
+        .map(|n| fold_text(n))
+        .any(|n| (n.starts_with('市') || n.starts_with("定西")) && folded.contains(&n));
+    let county = catalogue
+        .counties()
+        .find(|u| folded.contains(&fold_text(&u.name)));
+    match county {
+        Some(k) if !city_level => Some(k),
+        _ => Some(found),
+    }
+}
+
 /// The hidden `_meta` sheet's key/value pairs.
 fn read_meta(book: &RawBook) -> HashMap<String, String> {
     let Some(sheet) = book
@@ -260,7 +282,7 @@ pub fn identify(
         && let Some(u) = catalogue
             .resolve_unit(name)
             .or_else(|| county_in(catalogue, name))
-            .or_else(|| catalogue.unit_named_in(name))
+            .or_else(|| named_in(catalogue, name))
     {
         units.push((
             Source::UnitLine,
@@ -273,7 +295,7 @@ pub fn identify(
         .iter()
         .filter(|_| units.is_empty())
         .filter(|t| !fold_text(t).contains("填报单位"))
-        .find_map(|t| catalogue.unit_named_in(t).map(|u| (t, u)))
+        .find_map(|t| named_in(catalogue, t).map(|u| (t, u)))
     {
         units.push((Source::Title, u.code.clone(), format!("表头文字“{text}”")));
     }
@@ -287,7 +309,7 @@ pub fn identify(
             format!("隐藏的_meta表（{code}）"),
         ));
     }
-    if let Some(u) = catalogue.unit_named_in(stem) {
+    if let Some(u) = named_in(catalogue, stem) {
         units.push((
             Source::FileName,
             u.code.clone(),
@@ -479,5 +501,13 @@ mod tests {
             code("定西市陇西县人民政府关于…进展情况").as_deref(),
             Some("longxi")
         );
+        let named = |t: &str| named_in(&c, t).map(|u| u.code.clone());
+        assert_eq!(named("陇西县科技局10月报表").as_deref(), Some("longxi"));
+        assert_eq!(
+            named("市科技局关于陇西县试点工作的进展").as_deref(),
+            Some("kjj")
+        );
+        assert_eq!(named("定西市科技局10月").as_deref(), Some("kjj"));
+        assert_eq!(named("科技局10月").as_deref(), Some("kjj"));
     }
 }
