@@ -75,6 +75,9 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// What clerks write for "nothing to report" instead of leaving a cell empty.
+const PLACEHOLDERS: [&str; 8] = ["-", "--", "—", "——", "/", "\\", "无", "暂无"];
+
 /// Excel's error values, which some writers store as plain text.
 const EXCEL_ERRORS: [&str; 8] = [
     "#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
@@ -153,7 +156,8 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
         }
         RawValue::Text(t) => {
             let folded = fold_text(t).replace('，', ",").replace('。', ".");
-            if folded.is_empty() {
+            // A dash, slash or 无 is how a clerk leaves a figure blank on purpose.
+            if folded.is_empty() || PLACEHOLDERS.contains(&folded.as_str()) {
                 return Ok(None);
             }
             if EXCEL_ERRORS.contains(&folded.to_uppercase().as_str()) {
@@ -343,6 +347,8 @@ mod tests {
         );
         let huge = format!("1{}", "0".repeat(400));
         assert!(figure(Some(&text(&huge)), jia).is_err());
+        assert_eq!(figure(Some(&text("—")), jia), Ok(None));
+        assert_eq!(figure(Some(&text("无")), jia), Ok(None));
         let approx = figure(Some(&text("约50")), jia).unwrap().unwrap();
         assert_eq!(
             (approx.value, approx.changes.contains(&Change::Approximate)),

@@ -163,7 +163,8 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["指标"]) {
         return Some(Meaning::Field(col::TEXT));
     }
-    if has(&["任务", "工作事项", "重点工作"]) {
+    if has(&["任务", "工作事项", "重点工作", "工作内容", "项目"]) || t == "内容" || t == "事项"
+    {
         return Some(Meaning::TaskOrIndicator);
     }
     None
@@ -255,6 +256,15 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
         last_row: last,
         columns,
     })
+}
+
+/// Whether a row under the header repeats a header (a second table, or the header on each printed page):
+/// every text in it is a column title, and it names at least three fields.
+pub fn is_header_row(sheet: &RawSheet, row: u32, run: Period) -> bool {
+    let texts = sheet.row_texts(row);
+    texts.len() >= 3
+        && texts.iter().all(|(_, t)| meaning(t, run).is_some())
+        && read_header(sheet, row, row, run).is_some_and(|h| h.columns.count() >= 3)
 }
 
 /// The best header of a sheet: the one, two or three rows among its first rows that name the most fields,
@@ -390,6 +400,8 @@ mod tests {
         });
         let h = find(&s, OCT).unwrap();
         assert_eq!((h.row, h.last_row), (3, 4));
+        assert!(is_header_row(&s, 3, OCT));
+        assert!(!is_header_row(&s, 5, OCT));
         let parts = |p: &str, c: &str| vec![p.to_string(), c.to_string()];
         assert_eq!(
             column_meaning(&parts("1-10月完成情况", "当月"), OCT),

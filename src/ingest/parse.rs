@@ -39,7 +39,7 @@ struct Candidate<'a> {
     header: Header,
     /// The month the sheet's name gives it (9月, 2020年10月).
     period: Option<Period>,
-    /// Figures under the header.
+    /// Figures and progress texts under the header.
     figures: usize,
 }
 
@@ -49,7 +49,7 @@ fn candidates(book: &RawBook, year: i32, run: Period) -> Vec<Candidate<'_>> {
         .filter(|s| !s.hidden && !s.name.eq_ignore_ascii_case(META_SHEET))
         .filter_map(|sheet| {
             let header = header::find(sheet, run)?;
-            let figure_cols: Vec<u32> = [col::MONTH, col::CUMULATIVE]
+            let figure_cols: Vec<u32> = [col::MONTH, col::CUMULATIVE, col::PROGRESS]
                 .iter()
                 .filter_map(|f| header.columns.get(*f))
                 .collect();
@@ -111,7 +111,7 @@ fn choose(mut all: Vec<Candidate<'_>>, run: Period) -> Option<(Candidate<'_>, Op
         Finding::new(
             Code::SheetChosen,
             format!(
-                "工作簿中有多张表像是本期的填报表（{why}）：采用了填写数字最多的“{}”，未采用{}；请只保留一张本期填报表，或在表名中写明月份",
+                "工作簿中有多张表像是本期的填报表（{why}）：采用了填写内容最多的“{}”，未采用{}；请只保留一张本期填报表，或在表名中写明月份",
                 all[best].sheet.name,
                 others.join("、")
             ),
@@ -174,6 +174,7 @@ pub fn parse(
     let rows = super::rows::locate(
         sheet,
         &chosen.header,
+        run,
         unit_of_table.as_deref(),
         catalogue,
         &id.unit,

@@ -6,10 +6,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::header::Header;
+use super::header::{self, Header};
 use crate::finding::{Code, Finding, a1};
 use crate::forms::col;
 use crate::normalise::fold_text;
+use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::ReportRow;
 use crate::raw::{RawCell, RawSheet, RawValue};
@@ -244,6 +245,7 @@ fn is_skipped(sheet: &RawSheet, row: u32, key_cols: &[u32]) -> bool {
 pub fn locate(
     sheet: &RawSheet,
     header: &Header,
+    run: Period,
     table_unit: Option<&str>,
     catalogue: &Catalogue,
     unit: &str,
@@ -291,7 +293,8 @@ pub fn locate(
     let mut taken: HashSet<String> = HashSet::new();
     let mut rows: Vec<ReturnRow> = Vec::new();
     for row in sheet.rows().filter(|r| *r > header.last_row) {
-        if is_skipped(sheet, row, &key_cols) {
+        // A second table's header, or the header repeated on each printed page, is no indicator.
+        if is_skipped(sheet, row, &key_cols) || header::is_header_row(sheet, row, run) {
             continue;
         }
         let written_code = cols
