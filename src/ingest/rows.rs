@@ -270,18 +270,16 @@ pub fn locate(
     let figure_at = |row: u32, field: u16| {
         let c = cols.get(field)?;
         let mut cell = sheet.get(row, c).cloned()?;
-        // The row's own 计量单位 is more specific than a column's title, which is more specific than the table's.
+        // A unit declared for the column or the whole table is what the figures were typed in; a money unit in
+        // the row's own 计量单位 cell counts only without one (a copied form keeps the plan's unit there).
         let row_unit = cols
             .get(col::UNIT)
             .map(|u| fold_text(&sheet.text_merged(row, u)))
-            .filter(|u| !u.is_empty());
-        cell.declared_unit = match row_unit {
-            Some(u) => MONEY.contains(&u.as_str()).then_some(u),
-            None => cols.units[field as usize]
-                .as_deref()
-                .or(table_unit)
-                .map(str::to_string),
-        };
+            .filter(|u| MONEY.contains(&u.as_str()));
+        cell.declared_unit = cols.units[field as usize]
+            .clone()
+            .or(table_unit.map(str::to_string))
+            .or(row_unit);
         Some(cell)
     };
     let key_cols: Vec<u32> = [col::CODE, col::TASK, col::TEXT]
