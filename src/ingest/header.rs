@@ -163,7 +163,7 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["指标"]) {
         return Some(Meaning::Field(col::TEXT));
     }
-    if has(&["任务", "工作事项", "重点工作", "工作内容", "项目"]) || t == "内容" || t == "事项"
+    if has(&["任务", "工作事项", "重点工作", "工作内容"]) || t == "内容" || t == "事项"
     {
         return Some(Meaning::TaskOrIndicator);
     }

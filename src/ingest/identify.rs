@@ -64,11 +64,11 @@ pub struct Identity {
 }
 
 /// Words that end a 填报单位 value when further fields share its line.
-const NEXT_FIELD: &str = "填表人|填报人|制表人|联系人|联系电话|电话|手机|报告期|统计期|所属期|报送期|统计时间|填报时间|填报日期|填表日期|日期|时间|审核人|负责人|单位负责人|分管领导|盖章|签字";
+const NEXT_FIELD: &str = "金额单位|计量单位|单位[:：]|填表人|填报人|制表人|联系人|联系电话|电话|手机|报告期|统计期|所属期|报送期|统计时间|填报时间|填报日期|填表日期|日期|时间|审核人|负责人|单位负责人|分管领导|盖章|签字";
 
 static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"填报单位(?:[（(][^）)]*[）)])?[:：]?(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
+        r"(?:填报单位|填表单位|报送单位|上报单位|报表单位|单位名称|^单位)(?:[（(][^）)]*[）)])?[:：]?(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
     ))
     .unwrap()
 });
@@ -181,6 +181,10 @@ fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
                 continue;
             };
             let mut name = c["unit"].trim_matches([':', '：', '_', '-']).to_string();
+            // 单位：万元 declares a unit of measure, not the sender.
+            if super::header::declared_unit(&format!("单位：{name}")).is_some() {
+                continue;
+            }
             // 填报单位： alone in its cell, the name in the next one.
             if name.is_empty()
                 && let Some((_, next)) = cells.get(i + 1)
@@ -294,7 +298,7 @@ pub fn identify(
     if let Some((text, u)) = top
         .iter()
         .filter(|_| units.is_empty())
-        .filter(|t| !fold_text(t).contains("填报单位"))
+        .filter(|t| !UNIT_LINE.is_match(&fold_text(t)))
         .find_map(|t| named_in(catalogue, t).map(|u| (t, u)))
     {
         units.push((Source::Title, u.code.clone(), format!("表头文字“{text}”")));
@@ -477,6 +481,11 @@ mod tests {
             );
             s
         };
+        assert_eq!(unit_line(&sheet("单位：万元")), None);
+        assert_eq!(
+            unit_line(&sheet("填报单位：陇西县  单位：万元")).map(|(n, _)| n),
+            Some("陇西县".to_string())
+        );
         for (t, want) in [
             ("填报单位：陇西县", "陇西县"),
             ("填 报 单 位（盖章）：陇西县    填表人：张三", "陇西县"),
@@ -484,6 +493,8 @@ mod tests {
                 "填报单位:定西市科技局 联系电话：0932-1234567",
                 "定西市科技局",
             ),
+            ("报送单位：陇西县", "陇西县"),
+            ("单位：陇西县", "陇西县"),
         ] {
             assert_eq!(unit_line(&sheet(t)).map(|(n, _)| n).as_deref(), Some(want));
         }
