@@ -163,7 +163,8 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["指标"]) {
         return Some(Meaning::Field(col::TEXT));
     }
-    if has(&["任务", "工作事项", "重点工作", "工作内容"]) || t == "内容" || t == "事项"
+    if has(&["任务", "工作事项", "重点工作", "工作内容"])
+        || ["内容", "事项", "名称"].contains(&t.as_str())
     {
         return Some(Meaning::TaskOrIndicator);
     }
