@@ -74,7 +74,15 @@ static LEADING_CODE: LazyLock<Regex> =
 static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\d+(?:\.\d+)*[.、)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.]|[①-⑳]|[a-zA-Z][.、)）])+").unwrap()
 });
-static PREFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:其中|含|包括)[:：]?").unwrap());
+static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:其中|含|包括)[:：]?|^(?:全市|全县区|全县|全区|本县区|本县|本区|本市|我县|我区|我市)",
+    )
+    .unwrap()
+});
+/// Counting words a clerk adds to an indicator's name (申请专利数, 科技特派员人数 → 科技特派员).
+static SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:数量|个数|人数|总数|总量|数|情况)$").unwrap());
 static BRACKETED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(\[【][^）)\]】]*[）)\]】]").unwrap());
 static CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -113,6 +121,7 @@ pub fn match_key(text: &str) -> String {
     let t = NUMBERING.replace(&t, "");
     let t = PREFIX.replace(&t, "");
     let t = BRACKETED.replace_all(&t, "");
+    let t = SUFFIX.replace(&t, "");
     // No indicator is worded in more than a hundred characters; a longer cell is a note, and would only cost.
     t.chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, '%' | '+'))
@@ -511,6 +520,14 @@ mod tests {
         );
         assert_eq!(pick("longxi", "专利申请", ""), None);
         assert_eq!(
+            pick("longxi", "本县申请专利数", "").as_deref(),
+            Some("T2.4-01")
+        );
+        assert_eq!(
+            pick("kjj", "科技特派员人数", "").as_deref(),
+            Some("T2.10-04")
+        );
+        assert_eq!(
             pick("kjj", "争取省科技厅支持工作", "").as_deref(),
             Some("T3.4-02")
         );
@@ -532,6 +549,14 @@ mod tests {
         );
         for u in c.reporting_units() {
             let expected = expected_of(&c, &u.code);
+            // Normalising never makes two differently worded indicators read alike.
+            for (a, ka) in &expected {
+                for (b, kb) in &expected {
+                    if ka == kb && a.indicator.is_some() && b.indicator.is_some() {
+                        assert_eq!(a.text(), b.text(), "{}: {} {}", u.code, a.code(), b.code());
+                    }
+                }
+            }
             for (a, ka) in &expected {
                 for (b, kb) in &expected {
                     if ka != kb {
