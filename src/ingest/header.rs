@@ -268,6 +268,30 @@ pub fn is_header_row(sheet: &RawSheet, row: u32, run: Period) -> bool {
         && read_header(sheet, row, row, run).is_some_and(|h| h.columns.count() >= 3)
 }
 
+/// Whether a text is a column title or says which month or year its columns are for.
+fn titles_a_column(text: &str, run: Period) -> bool {
+    meaning(text, run).is_some() || MONTH_OF.is_match(text) || YEAR_OF.is_match(text)
+}
+
+/// Whether a row can be a parent row of a header: two or more short titles, at least one of them meaningful,
+/// none the 填报单位 line or a unit declaration (a title row has one long text).
+fn parent_row(sheet: &RawSheet, row: u32, run: Period) -> bool {
+    let texts = sheet.row_texts(row);
+    texts.len() >= 2
+        && texts.iter().all(|(_, t)| {
+            let f = fold_text(t);
+            f.chars().count() <= 20 && !f.contains("填报") && declared_unit(&f).is_none()
+        })
+        && texts.iter().any(|(_, t)| titles_a_column(t, run))
+}
+
+/// Whether a row can be the last row of a header: every text in it is a column title (data rows hold names
+/// and figures).
+fn child_row(sheet: &RawSheet, row: u32, run: Period) -> bool {
+    let texts = sheet.row_texts(row);
+    !texts.is_empty() && texts.iter().all(|(_, t)| titles_a_column(t, run))
+}
+
 /// The best header of a sheet: the one, two or three rows among its first rows that name the most fields,
 /// the fewest rows on a tie.
 pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
@@ -280,14 +304,22 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
         if first >= HEADER_SEARCH_ROWS {
             break;
         }
-        for &last in rows[i..].iter().take(3) {
+        for (k, &last) in rows[i..].iter().take(3).enumerate() {
+            // A band of rows is a header only if each row looks like one: the title above and the first data
+            // row below must not be read into the column titles.
+            if k > 0
+                && !(rows[i..i + k].iter().all(|r| parent_row(sheet, *r, run))
+                    && child_row(sheet, last, run))
+            {
+                continue;
+            }
             let Some(h) = read_header(sheet, first, last, run) else {
                 continue;
             };
+            // On a tie, the band with more rows: its parents (9月 | 10月 over 当月 | 累计) decide the columns.
             let better = best.as_ref().is_none_or(|b| {
                 let rows = |x: &Header| x.last_row - x.row;
-                (h.columns.count(), std::cmp::Reverse(rows(&h)))
-                    > (b.columns.count(), std::cmp::Reverse(rows(b)))
+                (h.columns.count(), rows(&h)) > (b.columns.count(), rows(b))
             });
             if better {
                 best = Some(h);
@@ -377,6 +409,42 @@ mod tests {
         assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
         assert_eq!(declared_unit("单位：万元").as_deref(), Some("万元"));
         assert_eq!(declared_unit("填报单位：陇西县"), None);
+    }
+
+    #[test]
+    fn a_three_row_header_takes_the_runs_month() {
+        let mut s = RawSheet::default();
+        let mut put = |r: u32, c: u32, t: &str| {
+            s.cells
+                .insert((r, c), RawCell::of(RawValue::Text(t.into())));
+        };
+        put(0, 0, "市科技局2020年重点指标完成情况统计表");
+        put(1, 0, "序号");
+        put(1, 1, "主要指标");
+        put(1, 2, "完成情况");
+        put(2, 2, "9月");
+        put(2, 4, "10月");
+        for (c, t) in [(2, "当月"), (3, "累计"), (4, "当月"), (5, "累计")] {
+            put(3, c, t);
+        }
+        put(4, 1, "申请专利");
+        let merge = |row, col, last_row, last_col| Merge {
+            row,
+            col,
+            last_row,
+            last_col,
+        };
+        s.merges = vec![
+            merge(1, 0, 3, 0),
+            merge(1, 1, 3, 1),
+            merge(1, 2, 1, 5),
+            merge(2, 2, 2, 3),
+            merge(2, 4, 2, 5),
+        ];
+        let h = find(&s, OCT).unwrap();
+        assert_eq!((h.row, h.last_row), (1, 3));
+        assert_eq!(h.columns.get(col::MONTH), Some(4));
+        assert_eq!(h.columns.get(col::CUMULATIVE), Some(5));
     }
 
     #[test]
