@@ -45,6 +45,8 @@ pub struct Header {
     pub last_row: u32,
     /// Where each field sits.
     pub columns: Columns,
+    /// A money unit written once for the whole table (单位：万元 in the title rows or over the header).
+    pub table_unit: Option<String>,
 }
 
 /// What a column title means.
@@ -256,6 +258,7 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
         row: first,
         last_row: last,
         columns,
+        table_unit: None,
     })
 }
 
@@ -336,6 +339,12 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
             .map(|m| m.row)
             .min();
         h.row = top.unwrap_or(h.row);
+        h.table_unit = sheet
+            .rows()
+            .take_while(|r| *r <= h.last_row)
+            .flat_map(|r| sheet.row_texts(r))
+            .filter(|(_, t)| t.contains("单位"))
+            .find_map(|(_, t)| declared_unit(&t));
     }
     best
 }

@@ -128,16 +128,6 @@ fn on_the_form(book: &RawBook) -> bool {
         .any(|s| s.name.eq_ignore_ascii_case(META_SHEET))
 }
 
-/// A money unit written once for the whole table (单位：万元 in the title rows or over the header).
-fn table_unit(sheet: &RawSheet, header: &Header) -> Option<String> {
-    sheet
-        .rows()
-        .take_while(|r| *r <= header.last_row)
-        .flat_map(|r| sheet.row_texts(r))
-        .filter(|(_, t)| t.contains("单位"))
-        .find_map(|(_, t)| header::declared_unit(&t))
-}
-
 /// Identifies a workbook as a return and locates its rows.
 pub fn parse(
     book: &RawBook,
@@ -170,12 +160,10 @@ pub fn parse(
         f.file = file_name.to_string();
         f.sheet = sheet.name.clone();
     }
-    let unit_of_table = table_unit(sheet, &chosen.header);
     let rows = super::rows::locate(
         sheet,
         &chosen.header,
         run,
-        unit_of_table.as_deref(),
         catalogue,
         &id.unit,
         file_name,

@@ -255,7 +255,6 @@ pub fn locate(
     sheet: &RawSheet,
     header: &Header,
     run: Period,
-    table_unit: Option<&str>,
     catalogue: &Catalogue,
     unit: &str,
     file: &str,
@@ -287,7 +286,7 @@ pub fn locate(
             .filter(|u| MONEY.contains(&u.as_str()));
         cell.declared_unit = cols.units[field as usize]
             .clone()
-            .or(table_unit.map(str::to_string))
+            .or(header.table_unit.clone())
             .or(row_unit);
         Some(cell)
     };
