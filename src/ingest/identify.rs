@@ -395,7 +395,12 @@ pub fn identify(
     }
     let (period_source, period) = match periods.first() {
         Some((source, p, said)) => {
-            if let Some((_, other, other_said)) = periods.iter().find(|(_, q, _)| q != p) {
+            // A sheet named for its month answers for itself: the file's name and `_meta` speak for the whole
+            // workbook, which may hold other months' sheets.
+            let comparable = |s: &Source| *source != Source::SheetName || s.visible();
+            if let Some((_, other, other_said)) =
+                periods.iter().find(|(s, q, _)| q != p && comparable(s))
+            {
                 findings.push(
                     Finding::new(
                         Code::IdentityMismatch,
