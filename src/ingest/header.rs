@@ -47,6 +47,8 @@ pub struct Header {
     pub columns: Columns,
     /// A money unit written once for the whole table (单位：万元 in the title rows or over the header).
     pub table_unit: Option<String>,
+    /// When every figure column is titled for another month (9月当月, 1-9月累计): that month and a title.
+    pub other_month: Option<(u32, String)>,
 }
 
 /// What a column title means.
@@ -56,7 +58,10 @@ pub enum Meaning {
     Field(u16),
     /// A task column that serves as the indicator column when the table has none.
     TaskOrIndicator,
-    /// A figure for another month or year than the run's, a ratio, a row number: read never.
+    /// This month's or the cumulative figure for another month of the run's year (9月当月, 1-9月累计): read
+    /// never, but it says which month the table reports.
+    OtherMonth(u32),
+    /// A figure for another year, last year's, a ratio, a row number: read never.
     Ignored,
 }
 
@@ -66,6 +71,7 @@ static MONTH_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 static UP_TO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:截至|截止|截止到|至)(\d{1,2})月").unwrap());
 static MONTH_OF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})月").unwrap());
+static PARENT_MONTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})月").unwrap());
 static BARE_MONTH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{1,2}月份?(完成|完成数|完成情况)?$").unwrap());
 static YEAR_OF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年?").unwrap());
@@ -130,23 +136,21 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
             .captures(&t)
             .or_else(|| UP_TO.captures(&t))
             .and_then(|c| c[1].parse::<u32>().ok());
-        return Some(if other_year || last.is_some_and(|m| m != run.month) {
-            Meaning::Ignored
-        } else {
-            Meaning::Field(col::CUMULATIVE)
+        return Some(match last {
+            _ if other_year => Meaning::Ignored,
+            Some(m) if m != run.month => Meaning::OtherMonth(m),
+            _ => Meaning::Field(col::CUMULATIVE),
         });
     }
     let month_word = has(&["本月", "当月", "本期", "当期", "月完成", "月度完成"]);
     let named_month = MONTH_OF.captures(&t).and_then(|c| c[1].parse::<u32>().ok());
     let bare_month = BARE_MONTH.is_match(&t);
     if month_word || bare_month {
-        return Some(
-            if other_year || named_month.is_some_and(|m| m != run.month) {
-                Meaning::Ignored
-            } else {
-                Meaning::Field(col::MONTH)
-            },
-        );
+        return Some(match named_month {
+            _ if other_year => Meaning::Ignored,
+            Some(m) if m != run.month => Meaning::OtherMonth(m),
+            _ => Meaning::Field(col::MONTH),
+        });
     }
     // 完成情况 alone holds what was done, in words as often as in figures: read as the progress text.
     if t.ends_with("完成情况") {
@@ -206,10 +210,28 @@ fn other_time(parent: &str, run: Period) -> bool {
 /// What a column titled by `parts` (parent first) means: the child's meaning, in its parents' month and year.
 fn column_meaning(parts: &[String], run: Period) -> Option<Meaning> {
     let (child, parents) = parts.split_last()?;
-    if parents.iter().any(|p| other_time(p, run)) {
-        return Some(Meaning::Ignored);
+    let own = meaning(child, run).or_else(|| meaning(&parts.concat(), run));
+    for parent in parents.iter().filter(|p| other_time(p, run)) {
+        // A figure under 9月 is September's; anything under 上年同期 or 2019年 is never read.
+        let t = fold_text(parent).replace(['－', '—', '–'], "-");
+        let month = PARENT_MONTH
+            .captures(&t)
+            .and_then(|c| c[1].parse::<u32>().ok());
+        let same_year = !["同期", "上年", "去年", "同比"]
+            .iter()
+            .any(|w| t.contains(w))
+            && YEAR_OF
+                .captures(&t)
+                .and_then(|c| c[1].parse::<i32>().ok())
+                .is_none_or(|y| y == run.year);
+        return Some(match (&own, month) {
+            (Some(Meaning::Field(col::MONTH | col::CUMULATIVE)), Some(m)) if same_year => {
+                Meaning::OtherMonth(m)
+            }
+            _ => Meaning::Ignored,
+        });
     }
-    meaning(child, run).or_else(|| meaning(&parts.concat(), run))
+    own
 }
 
 /// Reads rows `first..=last` as a header; `None` unless it names an indicator and a figure or progress column.
@@ -228,6 +250,7 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
     cols.dedup();
     let mut columns = Columns::default();
     let mut task_like: Vec<u32> = Vec::new();
+    let mut other: Vec<(u32, String)> = Vec::new();
     for c in cols {
         let parts = title(sheet, first, last, c);
         match column_meaning(&parts, run) {
@@ -236,6 +259,7 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
                 columns.units[f as usize] = declared_unit(&parts.concat());
             }
             Some(Meaning::TaskOrIndicator) => task_like.push(c),
+            Some(Meaning::OtherMonth(m)) => other.push((m, parts.concat())),
             _ => {}
         }
     }
@@ -251,14 +275,21 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
         columns.by_field[col::TEXT as usize] = columns.get(col::TASK);
     }
     let has_key = columns.get(col::CODE).is_some() || columns.get(col::TEXT).is_some();
-    let has_value = [col::MONTH, col::CUMULATIVE, col::PROGRESS]
+    let this_month = [col::MONTH, col::CUMULATIVE]
         .iter()
         .any(|f| columns.get(*f).is_some());
-    (has_key && has_value && columns.count() >= 2).then_some(Header {
+    // A table of another month is still a return: found here, so that it waits for that month's run.
+    let other_month = (!this_month)
+        .then(|| other.into_iter().max_by_key(|(m, _)| *m))
+        .flatten();
+    let has_value = this_month || columns.get(col::PROGRESS).is_some() || other_month.is_some();
+    let fields = columns.count() + usize::from(other_month.is_some());
+    (has_key && has_value && fields >= 2).then_some(Header {
         row: first,
         last_row: last,
         columns,
         table_unit: None,
+        other_month,
     })
 }
 
@@ -404,15 +435,7 @@ mod tests {
         assert_eq!(field("计量单位"), Some(Field(col::UNIT)));
         assert_eq!(field("备注"), Some(Field(col::REMARK)));
         assert_eq!(field("重点任务"), Some(Meaning::TaskOrIndicator));
-        for t in [
-            "序号",
-            "9月当月",
-            "1-9月累计",
-            "完成率",
-            "完成进度",
-            "上年同期累计",
-            "2019年累计",
-        ] {
+        for t in ["序号", "完成率", "完成进度", "上年同期累计", "2019年累计"] {
             assert_eq!(field(t), Some(Ignored), "{t}");
         }
         assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
@@ -495,8 +518,14 @@ mod tests {
         );
         assert_eq!(
             column_meaning(&parts("9月完成情况", "当月"), OCT),
+            Some(Meaning::OtherMonth(9))
+        );
+        assert_eq!(
+            column_meaning(&parts("2019年", "累计"), OCT),
             Some(Meaning::Ignored)
         );
+        assert_eq!(field("9月当月"), Some(Meaning::OtherMonth(9)));
+        assert_eq!(field("1-9月累计"), Some(Meaning::OtherMonth(9)));
         assert_eq!(h.columns.get(col::TEXT), Some(1));
         assert_eq!(h.columns.get(col::MONTH), Some(2));
         assert_eq!(h.columns.get(col::CUMULATIVE), Some(3));

@@ -20,6 +20,8 @@ use crate::raw::{RawBook, RawSheet};
 pub enum Source {
     /// The sheet's name (9月, 2020年10月).
     SheetName,
+    /// The header, when every figure column is titled for one other month (9月当月, 1-9月累计).
+    Header,
     /// The `填报单位：…` or `报告期：…` line.
     UnitLine,
     /// A title or other text above the header.
@@ -260,13 +262,14 @@ fn read_meta(book: &RawBook) -> HashMap<String, String> {
         .collect()
 }
 
-/// Identifies the unit and period of the return on `sheet`, whose header starts at `header_row`.
+/// Identifies the unit and period of the return on `sheet`, whose header starts at `header_row`; `sheet_period`
+/// is what the sheet's name or its header says of the month.
 #[allow(clippy::too_many_arguments)]
 pub fn identify(
     book: &RawBook,
     sheet: &RawSheet,
     header_row: u32,
-    sheet_period: Option<Period>,
+    sheet_period: Option<(Source, Period, String)>,
     file_name: &str,
     catalogue: &Catalogue,
     run: Period,
@@ -371,7 +374,7 @@ pub fn identify(
 
     let mut periods: Vec<(Source, Period, String)> = Vec::new();
     if let Some(p) = sheet_period {
-        periods.push((Source::SheetName, p, format!("工作表名“{}”", sheet.name)));
+        periods.push(p);
     }
     if let Some((p, text)) = top.iter().find_map(|t| {
         let folded = fold_text(t);
@@ -397,7 +400,8 @@ pub fn identify(
         Some((source, p, said)) => {
             // A sheet named for its month answers for itself: the file's name and `_meta` speak for the whole
             // workbook, which may hold other months' sheets.
-            let comparable = |s: &Source| *source != Source::SheetName || s.visible();
+            let comparable =
+                |s: &Source| !matches!(source, Source::SheetName | Source::Header) || s.visible();
             if let Some((_, other, other_said)) =
                 periods.iter().find(|(s, q, _)| q != p && comparable(s))
             {

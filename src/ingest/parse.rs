@@ -37,8 +37,10 @@ pub struct ParsedReturn {
 struct Candidate<'a> {
     sheet: &'a RawSheet,
     header: Header,
-    /// The month the sheet's name gives it (9月, 2020年10月).
+    /// The month the sheet's name gives it (9月, 2020年10月), or its header (9月当月).
     period: Option<Period>,
+    /// Where that month was read.
+    said: Option<(Source, Period, String)>,
     /// Figures and progress texts under the header.
     figures: usize,
 }
@@ -67,9 +69,17 @@ fn candidates(book: &RawBook, year: i32, run: Period) -> Vec<Candidate<'_>> {
                         .count()
                 })
                 .sum();
+            let said = match (parse_period(&sheet.name, year), &header.other_month) {
+                (Some(p), _) => Some((Source::SheetName, p, format!("工作表名“{}”", sheet.name))),
+                (None, Some((m, title))) => {
+                    Period::new(run.year, *m).map(|p| (Source::Header, p, format!("表头“{title}”")))
+                }
+                (None, None) => None,
+            };
             Some(Candidate {
                 sheet,
-                period: parse_period(&sheet.name, year),
+                period: said.as_ref().map(|(_, p, _)| *p),
+                said,
                 header,
                 figures,
             })
@@ -149,7 +159,7 @@ pub fn parse(
         book,
         sheet,
         chosen.header.row,
-        chosen.period,
+        chosen.said.clone(),
         file_name,
         catalogue,
         run,

@@ -547,3 +547,30 @@ fn a_progress_only_table_is_matched_by_task_titles() {
         findings_of(&r, "fgw")
     );
 }
+
+/// A September table that arrives during October: its columns are titled 9月当月 and 1-9月累计, so it is
+/// September's return and waits in the inbox for September's run, where it is read.
+#[test]
+fn a_table_titled_for_another_month_waits_for_that_month() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    text(ws, 0, 0, "市场监管局知识产权工作进展");
+    for (c, t) in ["指标", "9月当月", "1-9月累计"].iter().enumerate() {
+        text(ws, 1, c as u16, t);
+    }
+    text(ws, 2, 0, "申请专利");
+    ws.write_number(2, 1, 4.0).unwrap();
+    ws.write_number(2, 2, 70.0).unwrap();
+    let ws = Workspace::new();
+    put(&ws, "市市场监管局.xlsx", &wb.save_to_buffer().unwrap());
+    ws.ok(&["run", "--period", "2020-10"]);
+    assert_eq!(
+        disposition(&report(&ws), "市市场监管局.xlsx"),
+        ("other_period".into(), "scjgj".into(), "2020-09".into())
+    );
+    ws.ok(&["run", "--period", "2020-09"]);
+    let text = std::fs::read_to_string(ws.path().join("outbox/2020-09/report.json")).unwrap();
+    let r: Json = serde_json::from_str(&text).unwrap();
+    assert_eq!(reading(&r, "scjgj", "T2.4-01").0, Some(4.0));
+    assert_eq!(reading(&r, "scjgj", "T2.4-01").1, Some(70.0));
+}
