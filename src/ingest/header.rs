@@ -211,7 +211,7 @@ fn other_time(parent: &str, run: Period) -> bool {
 fn column_meaning(parts: &[String], run: Period) -> Option<Meaning> {
     let (child, parents) = parts.split_last()?;
     let own = meaning(child, run).or_else(|| meaning(&parts.concat(), run));
-    for parent in parents.iter().filter(|p| other_time(p, run)) {
+    if let Some(parent) = parents.iter().find(|p| other_time(p, run)) {
         // A figure under 9月 is September's; anything under 上年同期 or 2019年 is never read.
         let t = fold_text(parent).replace(['－', '—', '–'], "-");
         let month = PARENT_MONTH
