@@ -47,8 +47,9 @@ pub struct Header {
     pub columns: Columns,
     /// A money unit written once for the whole table (单位：万元 in the title rows or over the header).
     pub table_unit: Option<String>,
-    /// When every figure column is titled for another month (9月当月, 1-9月累计): that month and a title.
-    pub other_month: Option<(u32, String)>,
+    /// The month the figure columns' titles name, and one such title: the run's (10月当月, 1-10月累计), or,
+    /// when every figure column is titled for one other month, that month (9月当月, 1-9月累计).
+    pub month_named: Option<(u32, String)>,
 }
 
 /// What a column title means.
@@ -251,12 +252,19 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
     let mut columns = Columns::default();
     let mut task_like: Vec<u32> = Vec::new();
     let mut other: Vec<(u32, String)> = Vec::new();
+    let mut this_named: Option<(u32, String)> = None;
     for c in cols {
         let parts = title(sheet, first, last, c);
         match column_meaning(&parts, run) {
             Some(Meaning::Field(f)) if columns.by_field[f as usize].is_none() => {
                 columns.by_field[f as usize] = Some(c);
-                columns.units[f as usize] = declared_unit(&parts.concat());
+                let title = parts.concat();
+                columns.units[f as usize] = declared_unit(&title);
+                if (f == col::MONTH || f == col::CUMULATIVE)
+                    && MONTH_OF.is_match(&fold_text(&title))
+                {
+                    this_named.get_or_insert((run.month, title));
+                }
             }
             Some(Meaning::TaskOrIndicator) => task_like.push(c),
             Some(Meaning::OtherMonth(m)) => other.push((m, parts.concat())),
@@ -284,12 +292,13 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
         .flatten();
     let has_value = this_month || columns.get(col::PROGRESS).is_some() || other_month.is_some();
     let fields = columns.count() + usize::from(other_month.is_some());
+    let month_named = this_named.or(other_month);
     (has_key && has_value && fields >= 2).then_some(Header {
         row: first,
         last_row: last,
         columns,
         table_unit: None,
-        other_month,
+        month_named,
     })
 }
 

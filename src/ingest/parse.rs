@@ -69,7 +69,7 @@ fn candidates(book: &RawBook, year: i32, run: Period) -> Vec<Candidate<'_>> {
                         .count()
                 })
                 .sum();
-            let said = match (parse_period(&sheet.name, year), &header.other_month) {
+            let said = match (parse_period(&sheet.name, year), &header.month_named) {
                 (Some(p), _) => Some((Source::SheetName, p, format!("工作表名“{}”", sheet.name))),
                 (None, Some((m, title))) => {
                     Period::new(run.year, *m).map(|p| (Source::Header, p, format!("表头“{title}”")))
