@@ -91,6 +91,9 @@ codes! {
     FileInProgress => Info, "FILE_IN_PROGRESS", "文件仍在写入";
     FutureTime => Info, "FUTURE_TIME", "文件时间晚于当前";
     HistoryMissing => Warning, "HISTORY_MISSING", "往月汇总结果缺失";
+    IdentityConflict => Error, "IDENTITY_CONFLICT", "表中单位与模板所属单位不符";
+    MatchedByText => Info, "MATCHED_BY_TEXT", "按指标名称对应";
+    SheetChosen => Warning, "SHEET_CHOSEN", "多张表中选用了一张";
 }
 
 /// One problem, pinned to a unit, an indicator and a cell of the original file.

@@ -36,6 +36,7 @@ pub mod normalise;
 pub mod output;
 pub mod period;
 pub mod plan;
+pub mod raw;
 pub mod run;
 pub mod settings;
 pub mod style;

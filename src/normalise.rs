@@ -18,8 +18,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::ingest::read::{RawCell, RawValue};
 use crate::plan::model::fmt_num;
+use crate::raw::{RawCell, RawValue};
 
 /// A change made while reading a figure; each becomes a finding.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +75,9 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// What clerks write for "nothing to report" instead of leaving a cell empty.
+const PLACEHOLDERS: [&str; 8] = ["-", "--", "—", "——", "/", "\\", "无", "暂无"];
+
 /// Excel's error values, which some writers store as plain text.
 const EXCEL_ERRORS: [&str; 8] = [
     "#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
@@ -88,6 +91,25 @@ pub fn excel_round(v: f64) -> f64 {
     let digits = 15 - (v.abs().log10().floor() as i32) - 1;
     let factor = 10f64.powi(digits.clamp(-300, 300));
     (v * factor).round() / factor
+}
+
+/// The factor from a money unit declared outside the cell to the row's money unit, with the declared unit;
+/// `None` when nothing is declared, the units agree, or either is not money.
+fn declared_factor<'c>(cell: &'c RawCell, unit: &str) -> Option<(f64, &'c str)> {
+    let declared = cell.declared_unit.as_deref()?;
+    let (from, to) = (money_scale(declared)?, money_scale(unit)?);
+    (from != to).then_some((from / to, declared))
+}
+
+/// Yuan per unit of a money unit.
+fn money_scale(unit: &str) -> Option<f64> {
+    match unit {
+        "元" => Some(1.0),
+        "千元" => Some(1e3),
+        "万元" => Some(1e4),
+        "亿元" => Some(1e8),
+        _ => None,
+    }
 }
 
 /// Reads a figure from a cell. `Ok(None)` is a blank cell.
@@ -105,13 +127,37 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
             if expect.unit == "%" && cell.percent {
                 changes.push(Change::PercentFormat);
                 excel_round(n * 100.0)
+            } else if cell.percent {
+                // 85% typed into a count or amount row is stored as 0.85: neither reading can be trusted.
+                return Err(Unusable::WrongUnit {
+                    written: "%".to_string(),
+                });
+            } else if let Some((factor, declared)) = declared_factor(cell, expect.unit) {
+                let v = excel_round(n * factor);
+                // 0.35 under 单位：万元 in a 亿元 row was most likely already written in 亿元: neither reading is safe.
+                if factor < 1.0
+                    && expect.target.is_some_and(|t| t > 0.0 && v < t / 1000.0)
+                    && v != 0.0
+                {
+                    return Err(Unusable::WrongUnit {
+                        written: format!("表头所注的{declared}"),
+                    });
+                }
+                changes.push(Change::Converted(format!(
+                    "按表头所注单位（{declared}）将{}{declared}换算为{}{}",
+                    fmt_num(n),
+                    fmt_num(v),
+                    expect.unit
+                )));
+                v
             } else {
                 n
             }
         }
         RawValue::Text(t) => {
             let folded = fold_text(t).replace('，', ",").replace('。', ".");
-            if folded.is_empty() {
+            // A dash, slash or 无 is how a clerk leaves a figure blank on purpose.
+            if folded.is_empty() || PLACEHOLDERS.contains(&folded.as_str()) {
                 return Ok(None);
             }
             if EXCEL_ERRORS.contains(&folded.to_uppercase().as_str()) {
@@ -128,36 +174,25 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
                 changes.push(Change::Approximate);
             }
             // 万 and 亿 alone are how people abbreviate 万元 and 亿元.
-            let written = match c["unit"].trim() {
+            let written = match c["unit"].trim().trim_matches(['（', '）', '(', ')']) {
                 "％" => "%",
                 "万" => "万元",
                 "亿" => "亿元",
                 w => w,
             };
             unit_written = !written.is_empty();
+            // A bare number under a heading that declares its money unit is in that unit.
+            let written = match (written, declared_factor(cell, expect.unit)) {
+                ("", Some((_, declared))) => declared,
+                (w, _) => w,
+            };
             match (written, expect.unit) {
                 ("", _) => {}
                 (w, u) if w == u => {}
-                ("万元", "亿元") => {
-                    n /= 10_000.0;
+                (w, u) if money_scale(w).is_some() && money_scale(u).is_some() => {
+                    n *= money_scale(w).unwrap_or(1.0) / money_scale(u).unwrap_or(1.0);
                     changes.push(Change::Converted(format!(
-                        "“{}”按万元换算为{}亿元",
-                        t.trim(),
-                        fmt_num(excel_round(n))
-                    )));
-                }
-                ("亿元", "万元") => {
-                    n *= 10_000.0;
-                    changes.push(Change::Converted(format!(
-                        "“{}”按亿元换算为{}万元",
-                        t.trim(),
-                        fmt_num(excel_round(n))
-                    )));
-                }
-                ("元", "万元") => {
-                    n /= 10_000.0;
-                    changes.push(Change::Converted(format!(
-                        "“{}”按元换算为{}万元",
+                        "“{}”按{w}换算为{}{u}",
                         t.trim(),
                         fmt_num(excel_round(n))
                     )));
@@ -247,11 +282,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> RawCell {
-        RawCell {
-            value: RawValue::Text(s.into()),
-            percent: false,
-            formula: false,
-        }
+        RawCell::of(RawValue::Text(s.into()))
     }
 
     #[test]
@@ -270,6 +301,10 @@ mod tests {
         );
         assert_eq!(
             figure(Some(&text("15家")), jia).unwrap().unwrap().value,
+            15.0
+        );
+        assert_eq!(
+            figure(Some(&text("15（家）")), jia).unwrap().unwrap().value,
             15.0
         );
         assert_eq!(
@@ -312,10 +347,65 @@ mod tests {
         );
         let huge = format!("1{}", "0".repeat(400));
         assert!(figure(Some(&text(&huge)), jia).is_err());
+        assert_eq!(figure(Some(&text("—")), jia), Ok(None));
+        assert_eq!(figure(Some(&text("无")), jia), Ok(None));
         let approx = figure(Some(&text("约50")), jia).unwrap().unwrap();
         assert_eq!(
             (approx.value, approx.changes.contains(&Change::Approximate)),
             (50.0, true)
+        );
+    }
+
+    #[test]
+    fn a_unit_declared_outside_the_cell_converts_money_only() {
+        let yi = Expect {
+            unit: "亿元",
+            target: Some(1.3),
+        };
+        let jia = Expect {
+            unit: "家",
+            target: Some(15.0),
+        };
+        let mut wan = RawCell::of(RawValue::Number(13000.0));
+        wan.declared_unit = Some("万元".into());
+        let fig = figure(Some(&wan), yi).unwrap().unwrap();
+        assert_eq!(fig.value, 1.3);
+        assert!(matches!(fig.changes[0], Change::Converted(_)));
+        let mut already = RawCell::of(RawValue::Number(0.35));
+        already.declared_unit = Some("万元".into());
+        assert_eq!(
+            figure(Some(&already), yi),
+            Err(Unusable::WrongUnit {
+                written: "表头所注的万元".into()
+            })
+        );
+        let mut count = RawCell::of(RawValue::Number(12.0));
+        count.declared_unit = Some("万元".into());
+        assert_eq!(figure(Some(&count), jia).unwrap().unwrap().value, 12.0);
+        let mut typed = text("13000");
+        typed.declared_unit = Some("万元".into());
+        assert_eq!(figure(Some(&typed), yi).unwrap().unwrap().value, 1.3);
+    }
+
+    #[test]
+    fn a_percentage_in_a_count_row_is_not_a_count() {
+        let jia = Expect {
+            unit: "家",
+            target: Some(15.0),
+        };
+        let mut pct = RawCell::of(RawValue::Number(0.85));
+        pct.percent = true;
+        assert_eq!(
+            figure(Some(&pct), jia),
+            Err(Unusable::WrongUnit {
+                written: "%".into()
+            })
+        );
+        assert_eq!(
+            figure(Some(&text("85%")), jia),
+            Err(Unusable::WrongUnit {
+                written: "%".into()
+            })
         );
     }
 

@@ -233,13 +233,14 @@ fn redraw(
                     ws.write_string_with_format(r, c, &current, fill)?
                 }
             };
-            let all: Vec<String> = mine
+            let mut all: Vec<String> = mine
                 .iter()
                 .filter(|g| {
                     g.indicator == code && g.severity != Severity::Info && field_of(g, reading) == c
                 })
                 .map(|g| format!("【{}】{}", g.severity.chinese(), g.message))
                 .collect();
+            all.extend(source(reading, c, text));
             ws.insert_note(
                 r,
                 c,
@@ -248,9 +249,37 @@ fn redraw(
                     .add_author_prefix(false),
             )?;
         }
+        // Every figure taken says where in the unit's own file it was read.
+        for c in [col::MONTH, col::CUMULATIVE] {
+            let value = match c {
+                col::MONTH => reading.and_then(|x| x.month),
+                _ => reading.and_then(|x| x.cumulative),
+            };
+            if let Some(line) = source(reading, c, value).filter(|_| !done.contains(&c)) {
+                ws.insert_note(
+                    r,
+                    c,
+                    &Note::new(line)
+                        .set_author("huizong")
+                        .add_author_prefix(false),
+                )?;
+            }
+        }
     }
     ws.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+/// Where a figure taken was read: 取自工作表“10月”的G6单元格.
+fn source(reading: Option<&Reading>, c: u16, value: Option<f64>) -> Option<String> {
+    let r = reading?;
+    value?;
+    let cell = if c == col::MONTH {
+        &r.month_cell
+    } else {
+        &r.cumulative_cell
+    };
+    (!cell.is_empty()).then(|| format!("取自工作表“{}”的{cell}单元格", r.sheet))
 }
 
 /// Which column of the form a finding belongs to, by the cell it names in the original file.

@@ -1,8 +1,12 @@
 //! Reading the inbox: scan it, sniff each file's format, read it within limits, identify unit and period,
 //! find the header and the indicator rows.
 
+pub mod header;
+pub mod identify;
+mod ods;
 pub mod parse;
 pub mod read;
+pub mod rows;
 pub mod scan;
 pub mod sniff;
 

@@ -4,91 +4,13 @@
 //! whose one stray cell sits at XFD1048576 costs nothing. ods and xls are read as ranges (calamine offers no
 //! stream for them); their size was bounded by `sniff` and by the formats' own limits.
 
-use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
-use serde::{Deserialize, Serialize};
+use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 
 use super::sniff::{Format, Refusal};
+pub use crate::raw::{Merge, RawBook, RawCell, RawSheet, RawValue};
 use crate::settings::Settings;
-
-/// A cell's value as stored in the file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum RawValue {
-    /// Nothing.
-    Empty,
-    /// A number (dates arrive as their serial number).
-    Number(f64),
-    /// Text.
-    Text(String),
-    /// TRUE or FALSE.
-    Bool(bool),
-    /// An error value such as `#DIV/0!`.
-    Error(String),
-}
-
-/// One non-empty cell.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RawCell {
-    /// The stored value (a formula's saved result).
-    pub value: RawValue,
-    /// The cell's number format shows a percentage.
-    pub percent: bool,
-    /// The cell holds a formula.
-    pub formula: bool,
-}
-
-/// A sheet as a sparse grid addressed by real (0-based) row and column.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RawSheet {
-    /// The sheet's name.
-    pub name: String,
-    /// Hidden or very hidden.
-    pub hidden: bool,
-    /// Cells by (row, column).
-    #[serde(with = "cell_list")]
-    pub cells: BTreeMap<(u32, u32), RawCell>,
-    /// Cells were dropped because the sheet went past the caps.
-    pub truncated: bool,
-}
-
-impl RawSheet {
-    /// The cell at (row, column), if any.
-    pub fn get(&self, row: u32, col: u32) -> Option<&RawCell> {
-        self.cells.get(&(row, col))
-    }
-
-    /// The cell's text, trimmed; numbers are shown as Excel's General format would.
-    pub fn text(&self, row: u32, col: u32) -> String {
-        match self.get(row, col).map(|c| &c.value) {
-            Some(RawValue::Text(s)) => s.trim().to_string(),
-            Some(RawValue::Number(n)) => crate::plan::model::fmt_num(*n),
-            Some(RawValue::Bool(b)) => b.to_string().to_uppercase(),
-            Some(RawValue::Error(e)) => e.clone(),
-            Some(RawValue::Empty) | None => String::new(),
-        }
-    }
-
-    /// The rows that hold anything, in order.
-    pub fn rows(&self) -> impl Iterator<Item = u32> + '_ {
-        let mut last = None;
-        self.cells.keys().filter_map(move |(r, _)| {
-            if last == Some(*r) {
-                return None;
-            }
-            last = Some(*r);
-            Some(*r)
-        })
-    }
-}
-
-/// A workbook's sheets in order.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RawBook {
-    /// The sheets.
-    pub sheets: Vec<RawSheet>,
-}
 
 /// Reads every sheet of a workbook whose format `sniff` has established.
 pub fn read(bytes: &[u8], format: Format, settings: &Settings) -> Result<RawBook, Refusal> {
@@ -107,14 +29,23 @@ pub fn read(bytes: &[u8], format: Format, settings: &Settings) -> Result<RawBook
                 calamine::XlsError::Password => Refusal::Encrypted,
                 e => unreadable(&e),
             })?;
-            read_ranges(&mut wb, settings)
+            read_ranges(&mut wb, settings, |wb, name| {
+                wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+            })
         }
         Format::Ods => {
             let mut wb: Ods<_> = Ods::new(cursor).map_err(|e| match e {
                 calamine::OdsError::Password => Refusal::Encrypted,
                 e => unreadable(&e),
             })?;
-            read_ranges(&mut wb, settings)
+            let mut book = read_ranges(&mut wb, settings, |_, _| Vec::new())?;
+            let spans = super::ods::spans(bytes);
+            for sheet in &mut book.sheets {
+                if let Some((_, merges)) = spans.iter().find(|(n, _)| *n == sheet.name) {
+                    sheet.merges.clone_from(merges);
+                }
+            }
+            Ok(book)
         }
     }
 }
@@ -249,11 +180,19 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
                             value,
                             percent: is_percent,
                             formula: false,
+                            declared_unit: None,
                         },
                     );
                 }
             }
         }
+        sheet.merges = wb
+            .merge_cells_by_sheet_name(&name)
+            .unwrap_or_default()
+            .iter()
+            .take(crate::raw::MAX_MERGES)
+            .map(merge)
+            .collect();
         // A second, formula-only pass: a formula saved without its result reads as empty above.
         let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
         while let Some(f) = cells.next_formula().map_err(xlsx_refusal)? {
@@ -267,6 +206,7 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
                         value: RawValue::Empty,
                         percent: false,
                         formula: true,
+                        declared_unit: None,
                     })
                     .formula = true;
             }
@@ -274,6 +214,15 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
         book.sheets.push(sheet);
     }
     Ok(book)
+}
+
+fn merge(d: &Dimensions) -> Merge {
+    Merge {
+        row: d.start.0,
+        col: d.start.1,
+        last_row: d.end.0,
+        last_col: d.end.1,
+    }
 }
 
 fn read_streamed_xlsb(
@@ -303,6 +252,7 @@ fn read_streamed_xlsb(
                         value,
                         percent: false,
                         formula: false,
+                        declared_unit: None,
                     },
                 );
             }
@@ -312,7 +262,11 @@ fn read_streamed_xlsb(
     Ok(book)
 }
 
-fn read_ranges<'b, R>(wb: &mut R, settings: &Settings) -> Result<RawBook, Refusal>
+fn read_ranges<'b, R>(
+    wb: &mut R,
+    settings: &Settings,
+    merges: impl Fn(&mut R, &str) -> Vec<Dimensions>,
+) -> Result<RawBook, Refusal>
 where
     R: Reader<Cursor<&'b [u8]>>,
     R::Error: std::fmt::Display,
@@ -323,6 +277,11 @@ where
         let Ok(range) = wb.worksheet_range(&sheet.name) else {
             continue;
         };
+        sheet.merges = merges(wb, &sheet.name)
+            .iter()
+            .take(crate::raw::MAX_MERGES)
+            .map(merge)
+            .collect();
         for (row, col, value) in range.used_cells() {
             budget.spend(settings)?;
             let (row, col) = (
@@ -339,36 +298,13 @@ where
                     value: from_data(value),
                     percent: false,
                     formula: false,
+                    declared_unit: None,
                 },
             );
         }
         book.sheets.push(sheet);
     }
     Ok(book)
-}
-
-/// JSON has no tuple keys: the grid crosses the process boundary as a list of (row, column, cell).
-mod cell_list {
-    use std::collections::BTreeMap;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use super::RawCell;
-
-    pub fn serialize<S: Serializer>(
-        cells: &BTreeMap<(u32, u32), RawCell>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let list: Vec<(u32, u32, &RawCell)> = cells.iter().map(|((r, c), v)| (*r, *c, v)).collect();
-        list.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<(u32, u32), RawCell>, D::Error> {
-        let list: Vec<(u32, u32, RawCell)> = Vec::deserialize(d)?;
-        Ok(list.into_iter().map(|(r, c, v)| ((r, c), v)).collect())
-    }
 }
 
 #[cfg(test)]

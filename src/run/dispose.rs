@@ -231,9 +231,7 @@ mod tests {
             unit_source: Source::Meta,
             period_source: Source::Meta,
             sheet: String::new(),
-            columns: Columns {
-                by_field: [None; 9],
-            },
+            columns: Columns::default(),
             rows: Vec::new(),
             findings: Vec::new(),
         }))

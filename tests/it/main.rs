@@ -15,6 +15,7 @@ mod mail;
 mod notices;
 mod office;
 mod plan;
+mod returns;
 mod trust;
 mod util;
 mod watch;
