@@ -147,6 +147,17 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// `Success` when the command's work all succeeded, else `Failed`.
+    fn of(ok: bool) -> Outcome {
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failed
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     let ws = Workspace::new(&cli.root);
@@ -164,7 +175,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Demo {
             dir, units: None, ..
-        } => crate::demo::run(&dir),
+        } => crate::demo::run(&dir).map(|()| Outcome::Success),
         Command::Demo {
             dir,
             units: Some(n),
@@ -222,7 +233,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             print!("{}", crate::plan::init::init(&dir, from.as_deref())?);
             Ok(Outcome::Success)
         }
-        Command::Mail { period, send } => crate::mail::run(&ws, period, send),
+        Command::Mail { period, send } => crate::mail::run(&ws, period, send).map(Outcome::of),
         Command::Fetch => {
             print!("{}", crate::fetch::render(&crate::fetch::fetch(&ws)?));
             Ok(Outcome::Success)
@@ -261,6 +272,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             let catalogue = crate::plan::load(&ws.plan_path())?;
             let settings = crate::settings::Settings::load(&ws.settings_path())?;
             crate::mail::deliver(&ws, &result.report, &catalogue, &settings, period, send)
+                .map(Outcome::of)
         }
         Command::Watch {
             period,

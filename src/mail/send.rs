@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 use super::sendlog::{SendLog, SendRecord, State};
 use super::smtp::{Event, Job, Worker, tls_parameters};
 use super::{Outgoing, compose, message, write_eml};
-use crate::cli::Outcome;
 use crate::consolidate::model::Report;
 use crate::error::Error;
 use crate::output;
@@ -116,8 +115,9 @@ pub fn check_login(ws: &Workspace, settings: &Settings) -> Result<Option<Login>,
         })
 }
 
-/// `huizong mail`: compose the period's messages, write them as .eml, and with `send` deliver them.
-pub fn run(ws: &Workspace, period: Period, send_now: bool) -> Result<Outcome, Error> {
+/// `huizong mail`: compose the period's messages, write them as .eml, and with `send` deliver them. Returns
+/// whether every message went out (or none was to be sent).
+pub fn run(ws: &Workspace, period: Period, send_now: bool) -> Result<bool, Error> {
     let settings = Settings::load(&ws.settings_path())?;
     let login = if send_now {
         check_login(ws, &settings)?
@@ -143,6 +143,7 @@ pub fn run(ws: &Workspace, period: Period, send_now: bool) -> Result<Outcome, Er
 }
 
 /// Composes, writes .eml files, and with `send_now` delivers; prints a line per message. Holds the workspace lock.
+/// Returns whether every message went out (or none was to be sent).
 pub fn deliver(
     ws: &Workspace,
     report: &Report,
@@ -150,7 +151,7 @@ pub fn deliver(
     settings: &Settings,
     period: Period,
     send_now: bool,
-) -> Result<Outcome, Error> {
+) -> Result<bool, Error> {
     let login = if send_now {
         check_login(ws, settings)?
     } else {
@@ -189,13 +190,13 @@ fn deliver_locked(
     settings: &Settings,
     period: Period,
     send: Option<Option<Login>>,
-) -> Result<Outcome, Error> {
+) -> Result<bool, Error> {
     let messages = compose(ws, report, catalogue, settings, period)?;
     let dir = ws.period_dir(period).join("mail");
     let written = write_eml(&dir, &messages, &settings.smtp.from)?;
     println!("{} messages written to {}", written.len(), dir.display());
     let Some(login) = send else {
-        return Ok(Outcome::Success);
+        return Ok(true);
     };
     let mut log = SendLog::open(&dir.join("send-log.jsonl"))?;
     let d = self::send(&messages, settings, login.as_ref(), &mut log)?;
@@ -212,11 +213,7 @@ fn deliver_locked(
     for (key, why) in &d.unknown {
         println!("outcome unknown: {key}: {why}");
     }
-    Ok(if d.failed.is_empty() && d.unknown.is_empty() {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(d.failed.is_empty() && d.unknown.is_empty())
 }
 
 /// How long after the deadline the log keeper waits for the SMTP worker's own (more precise) account of a timeout.
