@@ -295,6 +295,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
                 std::time::Duration::from_secs(stable_seconds),
                 poll,
             )
+            .map(|()| Outcome::Success)
         }
         Command::Status { period } => {
             let assessment = crate::run::assess(&ws, period)?;

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use notify::Watcher;
 
-use crate::cli::Outcome;
 use crate::error::Error;
 use crate::ingest::scan::{self, Entry};
 use crate::period::Period;
@@ -33,7 +32,7 @@ pub fn watch(
     fallback: Period,
     stable: Duration,
     fetch_every: Option<Duration>,
-) -> Result<Outcome, Error> {
+) -> Result<(), Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
     let inbox = ws.inbox();
@@ -194,7 +193,7 @@ pub fn watch(
         while rx.try_recv().is_ok() {}
     }
     log::info!("watch stopped");
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 /// The period a file reports, read from the file itself; `fallback` when it says none or cannot be read.
