@@ -22,11 +22,15 @@ static ORDINAL: LazyLock<Regex> =
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:目前|现有|截至目前)|已有|已建成|已达到|已累计|累计已|共有"));
 /// The words between a baseline and its target: 从574元提高到609元.
+/// What opens a baseline: 从, or 由 and the year it stood in (由2021年的1.8亿元提高到2.2亿元).
+static BASELINE_FROM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:从|由)(?:(?:19|20)\d\d年(?:底|末)?的?)?$"));
 static BASELINE_TO: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:提高|增加|增长|提升|上升|扩大|下降|降低|减少|压减|降)?(?:到|至)$"));
 /// Before a % figure: the figure is a growth rate (增长6.2%左右).
-static GROWTH_RATE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达)?$"));
+static GROWTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达|不低于|不少于|高于|超过)?$")
+});
 static CEILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?:不超过|不高于|控制在|低于|降至|降到|下降到|下降至|减少到|减少至|压减到|压减至|压缩到|降低到|降低至)$",
@@ -309,10 +313,9 @@ impl Goals {
             // 从574元提高到609元: the first figure is the baseline of the second.
             if let Some(next) = figures.get(i + 1)
                 && BASELINE_TO.is_match(&clause[f.end..next.start])
-                && clause[prev_end..f.start].ends_with(['从', '由'])
+                && let Some(from) = BASELINE_FROM.find(&clause[prev_end..f.start])
             {
-                let subject_end = f.start - '从'.len_utf8();
-                baseline = Some((f.min, subject_end));
+                baseline = Some((f.min, prev_end + from.start()));
                 continue;
             }
             let (base, before) = match baseline.take() {
@@ -343,6 +346,10 @@ impl Goals {
                 (None, Some("以上" | "及以上")) => Comparator::AtLeast,
                 (None, Some("左右")) => Comparator::About,
                 (None, Some(_)) => Comparator::AtMost,
+                // 不超过 ends with 超过 and 不低于 with 低于: the negated ceiling is read first.
+                _ if before.ends_with("不超过") || before.ends_with("不高于") => {
+                    Comparator::AtMost
+                }
                 _ if FLOOR_VERB.is_match(before) => Comparator::AtLeast,
                 _ if CEILING_VERB.is_match(before) => Comparator::AtMost,
                 _ if floor => Comparator::AtLeast,
@@ -416,7 +423,11 @@ fn figures(clause: &str) -> Vec<Figure> {
                 .get(4)
                 .is_some_and(|q| ["以上", "及以上", "以下"].contains(&q.as_str()))
                 && clause[m.end()..].starts_with(|c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+            // 年销售额超过100万元的电商企业10家: a figure that qualifies a later one (…的) is not a target.
+            let attribute =
+                clause[m.end()..].starts_with('的') && FIGURE.is_match(&clause[m.end()..]);
             if prev.is_some_and(|c| c.is_ascii_alphanumeric() || "+.-/第".contains(c))
+                || attribute
                 || nesting(&clause[..m.start()]) > 0
                 || threshold
             {
