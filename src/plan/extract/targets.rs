@@ -40,8 +40,8 @@ static MONTH: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(?:底|末|份
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?",
-        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|万标准箱|标准箱|艘|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
-        r"|公里|千米|%|‰|项|所|座|条|处|次|篇|部|批|场|期|床位|小时|天)",
+        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|万标准箱|标准箱|艘|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床位|床|株|头|只",
+        r"|公里|千米|项|所|座|条|处|次|篇|部|批|场|期)|%|‰|小时|天)",
         r"(?:（[^）]{1,4}）)?(及以上|以上|左右|以内|以下)?",
     ))
 });
@@ -359,6 +359,18 @@ impl Goals {
                 Some(subject) => subject.clone(),
                 None => figure_text(before, after, kind),
             };
+            // 到2022年，产能达到8万吨，到2023年，达到10万吨: a figure without its own words counts what the
+            // figure before it in the sentence counts.
+            let text = match self.out[self.sentence_start..].last() {
+                Some(prev) if text.is_empty() => prev.text.clone(),
+                _ => text,
+            };
+            // 分别为2个、3个和3个 with one subject: what each figure stands for (a year, a kind) is for a person.
+            if subjects.is_empty() && figures.len() > 1 && clause.contains("分别") {
+                review = review.or(Some(
+                    "“分别”后有多个数值：核对每个数值对应的对象或年份，并写入指标名称".to_string(),
+                ));
+            }
             if growth_rate && comparator == Comparator::AtMost {
                 review = review.or(Some("增长率的上限目标：核对比较方式".to_string()));
             }
@@ -455,7 +467,8 @@ fn figure_text(before: &str, after: &str, kind: IndicatorKind) -> String {
     let before = ORDINAL.replace(before, "");
     let before = before.as_ref();
     let before = before.strip_prefix("力争").unwrap_or(before);
-    let mut text = TRAILING_VERB.replace(before, "").into_owned();
+    let before = before.replace("分别", "");
+    let mut text = TRAILING_VERB.replace(&before, "").into_owned();
     text.push_str(after.trim_start_matches(['、', '，']));
     if kind == IndicatorKind::Share
         && text.contains('占')
