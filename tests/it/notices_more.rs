@@ -449,3 +449,45 @@ fn more_table_tabs_five_year_separately() {
     assert_eq!(figures(&c, "2")[0].deadline, "2025-12-31");
     assert_eq!(figures(&c, "5")[0].deadline, "2023-12-31");
 }
+
+#[test]
+fn more_bare_lead_sentence_and_sole_duty() {
+    let c = extract(
+        "more_bare_lead_sentence_and_sole_duty.txt",
+        &[
+            (
+                "0",
+                "",
+                &[
+                    "100 个 at_least count",
+                    "300 亿元 at_least amount",
+                    "70 % reach share",
+                ],
+            ),
+            ("2.1", "新区经济发展局", &["30 个 reach count"]),
+            (
+                "2.2",
+                "新区招商局",
+                &["2 个 reach count", "12 次 at_least count"],
+            ),
+            (
+                "2.3",
+                "新区政务服务中心",
+                &["50 % at_least share", "85 % reach share"],
+            ),
+        ],
+        &["各园区管委会"],
+    );
+    assert_eq!(
+        plan(&c),
+        (
+            "兰州新区2022年招商引资工作方案",
+            "兰州新区管委会办公室",
+            2022
+        )
+    );
+    // 新区经济发展局牵头，新区财政局配合 without 由; 新区招商局负责 alone; 各部门要主动牵头 names no unit.
+    assert_eq!(names(&c, "2.1"), ["新区经济发展局", "新区财政局"]);
+    assert_eq!(names(&c, "2.2"), ["新区招商局"]);
+    assert!(c.units.iter().all(|u| !u.name.contains("各部门")));
+}

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::text::re;
-use super::units::split_names;
+use super::units::{names_a_unit, split_names};
 
 /// The responsibility of one item: names as written, leads first.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -122,9 +122,9 @@ pub(super) fn bracketed(inner: &str) -> Duty {
     finish(duty, duty_names)
 }
 
-/// Reads a sentence of its own that closes an item in running text: 由市工信局牵头，市财政局、市商务局配合.
-/// Only when every phrase of it names units and ends with a duty verb, so 由…任组长 or a sentence that merely
-/// mentions 牵头 is not taken for a responsibility.
+/// Reads a sentence of its own that closes an item in running text: 由市工信局牵头，市财政局、市商务局配合, or
+/// 新区招商局负责. Only when every phrase of it names units and ends with a duty verb, so 由…任组长, 各部门要主动牵头
+/// or a sentence that merely mentions 牵头 is not taken for a responsibility.
 pub(super) fn sentence(text: &str) -> Option<Duty> {
     let text = text.trim().trim_start_matches('由');
     let phrases: Vec<&str> = text
@@ -132,10 +132,16 @@ pub(super) fn sentence(text: &str) -> Option<Duty> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
-    let all_duties = phrases
-        .iter()
-        .all(|p| VERB.find(p).is_some_and(|m| m.start() > 0));
-    if phrases.is_empty() || !all_duties || !phrases[0].contains("牵头") {
+    let all_duties = phrases.iter().all(|p| {
+        VERB.find(p).is_some_and(|m| {
+            let names = split_names(p[..m.start()].trim_start_matches('由'));
+            !names.is_empty() && names.iter().all(|n| names_a_unit(n))
+        })
+    });
+    // A lone 负责 names who does the item; otherwise the sentence must say who leads.
+    let says_who = phrases.first().is_some_and(|p| p.contains("牵头"))
+        || (phrases.len() == 1 && phrases[0].contains("负责"));
+    if phrases.is_empty() || !all_duties || !says_who {
         return None;
     }
     let duty = bracketed(text);
@@ -245,6 +251,10 @@ mod tests {
         let d = sentence("由县商务局牵头，各乡镇人民政府负责落实").expect("a duty");
         assert_eq!(pair(&d), (vec!["县商务局"], vec!["各乡镇人民政府"]));
         assert_eq!(sentence("由县政府分管副县长任组长，县商务局牵头"), None);
+        assert_eq!(sentence("各部门要主动牵头"), None);
+        assert_eq!(sentence("由王建国同志牵头"), None);
+        let d = sentence("新区招商局负责").expect("a duty");
+        assert_eq!(pair(&d), (vec!["新区招商局"], vec![]));
         let d = labelled("责任单位：市科技局，陇西县人民政府");
         assert_eq!(pair(&d), (vec!["市科技局"], vec!["陇西县人民政府"]));
     }

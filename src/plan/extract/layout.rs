@@ -154,13 +154,6 @@ static FIGURE_HINT: LazyLock<Regex> =
 /// A bracket that may hold a responsibility annotation.
 static BRACKET: LazyLock<Regex> =
     LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
-/// A sentence of its own naming who leads, closing an item in running text: 由市商务局牵头，市财政局配合。
-static DUTY_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"(?:^|[。；\n])(由(?:[^。；\n（）〔〕【】]|（[^（）。]{1,4}）){2,160}?牵头",
-        r"(?:[^。；\n（）〔〕【】]|（[^（）。]{1,4}）){0,160})(?:[。；\n]|$)",
-    ))
-});
 static DUTY_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
 
@@ -235,23 +228,29 @@ fn annotations(text: &str) -> Vec<Annotation> {
         .collect();
     let inside =
         |at: usize, found: &[Annotation]| found.iter().any(|a| a.start <= at && at < a.end);
-    let sentences: Vec<Annotation> = DUTY_SENTENCE
-        .captures_iter(text)
-        .filter_map(|caps| {
-            let m = caps.get(1)?;
-            if inside(m.start(), &found) {
-                return None;
-            }
-            let duty = duty::sentence(m.as_str())?;
-            // The sentence's own 。 closes it, so the next item's text is never read as its orphan.
-            let end = caps.get(0).map_or(m.end(), |w| w.end());
-            Some(Annotation {
-                start: m.start(),
-                end,
-                duty,
-            })
-        })
-        .collect();
+    // A sentence of its own naming who does the item (由市商务局牵头，市财政局配合。), outside any bracket.
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (at, c) in text.char_indices() {
+        if !matches!(c, '。' | '；' | '\n') {
+            continue;
+        }
+        let end = at + c.len_utf8();
+        if !inside(start, &found)
+            && text[start..at].chars().count() <= 200
+            && let Some(duty) = duty::sentence(&text[start..at])
+        {
+            sentences.push(Annotation { start, end, duty });
+        }
+        start = end;
+    }
+    if let Some(duty) = duty::sentence(&text[start..]).filter(|_| !inside(start, &found)) {
+        sentences.push(Annotation {
+            start,
+            end: text.len(),
+            duty,
+        });
+    }
     found.extend(sentences);
     let labels: Vec<_> = LABEL
         .find_iter(text)

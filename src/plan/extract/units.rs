@@ -75,6 +75,11 @@ fn is_unit_name(name: &str) -> bool {
             || COUNTY.is_match(name))
 }
 
+/// Whether a name as a notice writes it (before cleaning) names a body or a group of them, not a person or prose.
+pub(super) fn names_a_unit(name: &str) -> bool {
+    is_unit_name(&clean(name))
+}
+
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^各|各成员单位$|成员单位$|(?:有关|相关)(?:部门|单位)$|各(?:有关)?(?:部门|单位)$|等部门$")
