@@ -491,3 +491,54 @@ fn more_bare_lead_sentence_and_sole_duty() {
     assert_eq!(names(&c, "2.2"), ["新区招商局"]);
     assert!(c.units.iter().all(|u| !u.name.contains("各部门")));
 }
+
+#[test]
+fn more_labelled_lines_item_opening_with_a_month() {
+    let c = extract(
+        "more_labelled_lines_item_opening_with_a_month.txt",
+        &[
+            (
+                "0",
+                "",
+                &[
+                    "6.5 % about growth",
+                    "8 % reach growth",
+                    "7 % at_least growth",
+                    "5.5 % at_most share",
+                ],
+            ),
+            (
+                "2.1",
+                "区发展和改革局",
+                &["120 亿元 reach amount", "90 亿元 at_least amount"],
+            ),
+            (
+                "2.2",
+                "区工信局",
+                &["5 户 reach count", "10 % reach growth"],
+            ),
+            (
+                "2.3",
+                "区人社局",
+                &["3500 人 reach count", "15 万人次 at_least count"],
+            ),
+            // 4.6月底前兑付…: item 4 opening with its month, not the figure 4.6.
+            ("2.4", "区财政局", &["100 % reach share"]),
+        ],
+        // 各乡镇人民政府、街道办事处: a level without a place's name is a group too.
+        &["各乡镇人民政府", "街道办事处"],
+    );
+    assert_eq!(
+        plan(&c),
+        (
+            "武都区2023年稳住经济大盘工作措施任务分工方案",
+            "陇南市武都区人民政府办公室",
+            2023
+        )
+    );
+    assert_eq!(figures(&c, "2.4")[0].deadline, "2023-06-30");
+    assert_eq!(
+        task(&c, "2.4").title,
+        "6月底前兑付拖欠中小企业账款，兑付率达到100%"
+    );
+}

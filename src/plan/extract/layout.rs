@@ -182,8 +182,10 @@ fn markers(text: &str) -> Vec<Marker> {
                 _ => m.as_str().parse().ok()?,
             };
             let whole = caps.get(0)?;
-            // 1.3亿元 is a figure, not item 1.
-            if level == 2 && text[whole.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+            // 1.3亿元 is a figure, not item 1; 4.6月底前兑付 is item 4 opening with a date.
+            let after = &text[whole.end()..];
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if level == 2 && digits > 0 && !after[digits..].starts_with(['年', '月']) {
                 return None;
             }
             let start = m.start()

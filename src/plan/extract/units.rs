@@ -82,7 +82,11 @@ pub(super) fn names_a_unit(name: &str) -> bool {
 
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^各|各成员单位$|成员单位$|(?:有关|相关)(?:部门|单位)$|各(?:有关)?(?:部门|单位)$|等部门$")
+    re(concat!(
+        r"^各|各成员单位$|成员单位$|(?:有关|相关)(?:部门|单位)$|各(?:有关)?(?:部门|单位)$|等部门$",
+        // A level with no place's name (各乡镇人民政府、街道办事处) is every body of that level.
+        r"|^(?:街道办事处|街道|乡镇人民政府|乡镇政府|乡镇|乡（镇）人民政府|社区|社区居委会|村委会|村（社区）)$",
+    ))
 });
 /// A county-level government as named: 陇西县人民政府, 越秀区, 增城区人民政府.
 static COUNTY: LazyLock<Regex> =
