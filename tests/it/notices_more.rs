@@ -12,10 +12,13 @@ fn extract(name: &str, expected: &[Expected<'_>], groups: &[&str]) -> Catalogue 
     let path = fixture(name);
     let text = draft_text("extract", &path);
     let c = assert_draft(&text, expected, groups);
+    // A name inside a bracket writes its own bracket 〔〕; the unit keeps （）.
     let notice: String = std::fs::read_to_string(&path)
         .expect("the fixture")
         .split_whitespace()
-        .collect();
+        .collect::<String>()
+        .replace('〔', "（")
+        .replace('〕', "）");
     for u in &c.units {
         assert!(notice.contains(&u.name), "{} is not in the notice", u.name);
     }
@@ -541,4 +544,73 @@ fn more_labelled_lines_item_opening_with_a_month() {
         task(&c, "2.4").title,
         "6月底前兑付拖欠中小企业账款，兑付率达到100%"
     );
+}
+
+#[test]
+fn more_five_year_nested_brackets_and_ages() {
+    let c = extract(
+        "more_five_year_nested_brackets_and_ages.txt",
+        &[
+            (
+                "0",
+                "",
+                &[
+                    "7.5 张/千人 reach ratio",
+                    "3.2 人/千人 reach ratio",
+                    "75.5 岁 reach count",
+                ],
+            ),
+            (
+                "2.1",
+                "市卫生健康委",
+                &["1-2 个 range count", "8-10 个 range count"],
+            ),
+            (
+                "2.2",
+                "市卫生健康委",
+                &[
+                    "100 % reach share",
+                    "95 % at_least share",
+                    "2 个百分点 at_least share",
+                ],
+            ),
+            (
+                "2.3",
+                "市疾控中心",
+                &["6 个 reach count", "5 % at_least share"],
+            ),
+            (
+                "2.4",
+                "市卫生健康委",
+                &["1 所 reach count", "25 % reach share", "3 % about growth"],
+            ),
+        ],
+        &["各县（市、区）人民政府"],
+    );
+    assert_eq!(
+        plan(&c),
+        (
+            "平凉市“十四五”医疗卫生服务体系建设实施方案",
+            "平凉市人民政府",
+            2022
+        )
+    );
+    // （…牵头，…配合，各县〔市、区〕人民政府负责落实）: the nested bracket keeps the annotation whole.
+    assert_eq!(
+        names(&c, "2.1"),
+        [
+            "市卫生健康委",
+            "各县（市、区）人民政府",
+            "市发展改革委",
+            "市财政局"
+        ]
+    );
+    // 由2020年的74.5岁提高到75.5岁; “十四五” targets are due in 2025, the safeguards' figures are no tasks.
+    let life = figures(&c, "0")[2];
+    assert_eq!(
+        (life.text.as_str(), life.baseline, life.deadline.as_str()),
+        ("人均预期寿命", Some(74.5), "2025-12-31")
+    );
+    assert!(life.review.is_some());
+    assert_eq!(c.tasks.len(), 5);
 }

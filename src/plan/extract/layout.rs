@@ -152,8 +152,9 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 static FIGURE_HINT: LazyLock<Regex> =
     LazyLock::new(|| re(r"\d(?:[万亿]?[元人家个户项所座条吨亩次名件]|%)"));
 /// A bracket that may hold a responsibility annotation.
-static BRACKET: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
+static BRACKET: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"[（〔【]((?:[^（）〔〕【】]|[（〔][^（）〔〕【】]{1,10}[）〕]){2,200})[）〕】]")
+});
 static DUTY_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
 

@@ -41,7 +41,7 @@ static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?",
         r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|万标准箱|标准箱|艘|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床位|床|株|头|只",
-        r"|公里|千米|项|所|座|条|处|次|篇|部|批|场|期)|%|‰|小时|天)",
+        r"|公里|千米|项|所|座|条|处|次|篇|部|批|场|期)|%|‰|小时|天|岁)",
         r"(?:（[^）]{1,4}）)?(及以上|以上|左右|以内|以下)?",
     ))
 });
@@ -71,6 +71,10 @@ static TRAILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
 static FLOOR_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:突破|超过|不低于|不少于|至少|达到|达)?(?:突破|超过|不低于|不少于|至少)$")
 });
+
+/// 不少于床位总数的5%: a floor stated as a share of something.
+static FLOOR_OF: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:不少于|不低于|不小于)\p{Han}{1,12}的$"));
 
 /// A year and maybe a month that a goal is due in.
 pub(super) type When = (i32, Option<u32>);
@@ -350,7 +354,9 @@ impl Goals {
                 _ if before.ends_with("不超过") || before.ends_with("不高于") => {
                     Comparator::AtMost
                 }
-                _ if FLOOR_VERB.is_match(before) => Comparator::AtLeast,
+                _ if FLOOR_VERB.is_match(before) || FLOOR_OF.is_match(before) => {
+                    Comparator::AtLeast
+                }
                 _ if CEILING_VERB.is_match(before) => Comparator::AtMost,
                 _ if floor => Comparator::AtLeast,
                 _ => Comparator::Reach,
@@ -375,7 +381,8 @@ impl Goals {
                 review = review.or(Some("增长率的上限目标：核对比较方式".to_string()));
             }
             let review = review.or_else(|| {
-                if ["万亩", "亩", "万吨", "吨", "平方米", "公里", "千米"].contains(&unit.as_str())
+                if ["万亩", "亩", "万吨", "吨", "平方米", "公里", "千米", "岁"]
+                    .contains(&unit.as_str())
                 {
                     Some(format!(
                         "计量单位为{unit}：核对指标类型，以及能否按县区相加"

@@ -390,8 +390,10 @@ pub(super) fn split_names(list: &str) -> Vec<String> {
             r"各(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）)(?:、?(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）))*(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门|办事处)?",
         )
     });
+    // Inside a bracket a name's own bracket is written 〔〕: 各县〔市、区〕人民政府 is 各县（市、区）人民政府.
+    let list = list.replace('〔', "（").replace('〕', "）");
     let mut names = Vec::new();
-    let mut rest = list;
+    let mut rest = list.as_str();
     let mut pieces = Vec::new();
     while let Some(m) = GROUP_RUN.find(rest) {
         // 各街道、区土地开发中心: the group ends where a name begins, at its last 、.
