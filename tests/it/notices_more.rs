@@ -614,3 +614,78 @@ fn more_five_year_nested_brackets_and_ages() {
     assert!(life.review.is_some());
     assert_eq!(c.tasks.len(), 5);
 }
+
+#[test]
+fn more_section_labels_over_numbered_items() {
+    let c = extract(
+        "more_section_labels_over_numbered_items.txt",
+        &[
+            (
+                "0",
+                "",
+                &[
+                    "100 % reach share",
+                    "15 个 reach count",
+                    "20 % at_least growth",
+                ],
+            ),
+            (
+                "2.1.1",
+                "区工信局",
+                &[
+                    "120 个 reach count",
+                    "150 个 reach count",
+                    "180 个 reach count",
+                ],
+            ),
+            // 20户以上自然村 says which villages count; it is no target.
+            ("2.1.2", "区工信局", &["98 % reach share"]),
+            (
+                "2.2.3",
+                "区农业农村局",
+                &["300 名 reach count", "22 个 reach count"],
+            ),
+            (
+                "2.2.4",
+                "区农业农村局",
+                &["3-5 个 range count", "2 万亩 at_least count"],
+            ),
+            ("2.3.5", "区委政法委", &["90 % at_least share"]),
+            ("2.3.6", "区委政法委", &["100 % reach share"]),
+        ],
+        &["各乡镇人民政府"],
+    );
+    assert_eq!(
+        (c.plan.office.as_str(), c.plan.year),
+        ("酒泉市肃州区人民政府办公室", 2022)
+    );
+    assert!(
+        c.plan
+            .title
+            .starts_with("肃州区推进数字乡村建设三年行动方案")
+    );
+    // One pair of labels under a section holds for each of its items; two leads both lead.
+    assert_eq!(
+        names(&c, "2.3.6"),
+        [
+            "区委政法委",
+            "区政务服务中心",
+            "区公安分局",
+            "各乡镇人民政府"
+        ]
+    );
+    // 2022年新建5G基站120个，2023年新建150个: the later years count the same thing, each due in its year.
+    let yearly: Vec<_> = figures(&c, "2.1.1")
+        .iter()
+        .map(|i| (i.text.as_str(), i.deadline.as_str()))
+        .collect();
+    assert_eq!(
+        yearly,
+        [
+            ("新建5G基站", "2022-12-31"),
+            ("新建5G基站", "2023-12-31"),
+            ("新建5G基站", "2024-12-31")
+        ]
+    );
+    assert_eq!(figures(&c, "0")[0].deadline, "2022-12-31");
+}

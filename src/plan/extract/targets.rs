@@ -365,10 +365,12 @@ impl Goals {
                 Some(subject) => subject.clone(),
                 None => figure_text(before, after, kind),
             };
-            // 到2022年，产能达到8万吨，到2023年，达到10万吨: a figure without its own words counts what the
-            // figure before it in the sentence counts.
+            // 到2022年，产能达到8万吨，到2023年，达到10万吨 (or 2022年新建基站120个，2023年新建150个): a figure
+            // without its own words, or with only the verb, counts what the figure before it in the sentence counts.
             let text = match self.out[self.sentence_start..].last() {
-                Some(prev) if text.is_empty() => prev.text.clone(),
+                Some(prev) if text.chars().count() <= 2 && prev.text.starts_with(&text) => {
+                    prev.text.clone()
+                }
                 _ => text,
             };
             // 分别为2个、3个和3个 with one subject: what each figure stands for (a year, a kind) is for a person.
