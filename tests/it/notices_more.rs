@@ -478,9 +478,17 @@ fn more_bare_lead_sentence_and_sole_duty() {
                 "新区政务服务中心",
                 &["50 % at_least share", "85 % reach share"],
             ),
+            // The last item names nobody and states no figure: still a task, left for the office to assign.
+            ("2.4", "", &[]),
         ],
         &["各园区管委会"],
     );
+    let draft = draft_text(
+        "extract",
+        &fixture("more_bare_lead_sentence_and_sole_duty.txt"),
+    );
+    assert!(draft.contains("# REVIEW: task 2.4: no responsible unit found"));
+    assert_eq!(task(&c, "2.4").title, "强化考核");
     assert_eq!(
         plan(&c),
         (

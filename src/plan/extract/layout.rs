@@ -330,6 +330,7 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
     let mut from = 0;
     let mut path: [Option<u32>; 4] = [None; 4];
     let mut seen = 0;
+    let mut last_level = None;
     for note in &notes {
         if note.start < from {
             continue;
@@ -372,6 +373,7 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
                     .iter()
                     .filter(|m| m.level == last.level && region_after_parent(&region, m, last))
                     .collect();
+                last_level = Some(last.level);
                 for (k, m) in siblings.iter().enumerate() {
                     let end = siblings.get(k + 1).map_or(note.start, |n| n.start);
                     let mut code_path = path;
@@ -398,6 +400,31 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
         {
             goals.push('。');
             goals.push_str(&orphan);
+        }
+    }
+    // Items after the last annotation, in the same section as the items before it, name nobody: they are still
+    // the notice's tasks, for a person to assign (the draft says so).
+    if let Some(level) = last_level {
+        let rest: Vec<&Marker> = marks
+            .iter()
+            .filter(|m| m.start >= from)
+            .take_while(|m| m.level >= level)
+            .filter(|m| m.level == level)
+            .collect();
+        for m in rest {
+            let end = marks
+                .iter()
+                .find(|n| n.start > m.start && n.level <= level)
+                .map_or(text.len(), |n| n.start);
+            path[level] = Some(m.number);
+            let code = path
+                .iter()
+                .take(level + 1)
+                .flatten()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(".");
+            items.push(item(code, &text[m.end..end], Duty::default()));
         }
     }
     unique_codes(&mut items);
