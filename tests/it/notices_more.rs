@@ -697,3 +697,43 @@ fn more_section_labels_over_numbered_items() {
     );
     assert_eq!(figures(&c, "0")[0].deadline, "2022-12-31");
 }
+
+#[test]
+fn more_table_pipes_lead_marked_in_duty_column() {
+    let c = extract(
+        "more_table_pipes_lead_marked_in_duty_column.txt",
+        &[
+            (
+                "1",
+                "市市场监管局",
+                &["0.1078 万件 reach count", "2.5 件/万人 reach ratio"],
+            ),
+            // 1到2家 in a cell is a range as in running text; 市工信局、市市场监管局（牵头）: the marked one leads.
+            ("2", "市市场监管局", &["1-2 家 range count"]),
+            (
+                "3",
+                "市市场监管局",
+                &["10 件 at_least count", "95 % at_least share"],
+            ),
+            (
+                "4",
+                "市市场监管局",
+                &["300 件 about count", "7 件 reach count"],
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(
+        plan(&c),
+        (
+            "嘉峪关市2023年知识产权工作要点",
+            "嘉峪关市市场监督管理局",
+            2023
+        )
+    );
+    assert_eq!(names(&c, "2"), ["市市场监管局", "市工信局"]);
+    assert_eq!(figures(&c, "2")[0].deadline, "2023-11-30");
+    // 由5件增加到7件: the target with its baseline.
+    assert_eq!(figures(&c, "4")[1].baseline, Some(5.0));
+    assert!(c.units.iter().all(|u| u.name != "张华"));
+}

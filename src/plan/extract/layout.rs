@@ -687,16 +687,15 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
             let end = title_src
                 .find(['。', '；', '：'])
                 .unwrap_or(title_src.len());
-            let goals = match (task.is_empty(), goal.is_empty()) {
-                (_, false) => goal.clone(),
-                _ => task.clone(),
-            };
+            // A cell is one line of its own: ranges (1到2家) and thousands separators read as in running text.
+            let goals = super::text::normalise(if goal.is_empty() { &task } else { &goal });
             let lead = split_names(&cell(Column::Lead));
-            let mut others = split_names(&cell(Column::Duty));
-            let leads = if lead.is_empty() && !others.is_empty() {
-                vec![others.remove(0)]
+            let (leads, others) = if lead.is_empty() {
+                // 市工信局、市市场监管局（牵头）: the marked name leads, else the first.
+                let d = duty::labelled(&format!("责任单位：{}", cell(Column::Duty)));
+                (d.leads, d.others)
             } else {
-                lead
+                (lead, split_names(&cell(Column::Duty)))
             };
             let time = cell(Column::Time);
             Item {
