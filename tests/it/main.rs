@@ -13,6 +13,7 @@ mod history;
 mod ingest;
 mod mail;
 mod notices;
+mod notices_more;
 mod office;
 mod plan;
 mod returns;

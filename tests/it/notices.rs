@@ -8,12 +8,12 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::util::{self, Workspace};
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     util::repo().join("tests/fixtures/notices").join(name)
 }
 
 /// The draft TOML `plan extract` (or `plan import`) writes for a file.
-fn draft_text(sub: &str, path: &std::path::Path) -> String {
+pub(crate) fn draft_text(sub: &str, path: &std::path::Path) -> String {
     let ws = Workspace::new();
     util::stdout(&ws.ok(&["plan", sub, path.to_str().unwrap()]))
 }
@@ -45,9 +45,9 @@ fn figure(target: Target, unit: &str, comparator: Comparator, kind: IndicatorKin
 }
 
 /// Each task as (code, lead's name, its figures), and the names of the groups.
-type Expected<'a> = (&'a str, &'a str, &'a [&'a str]);
+pub(crate) type Expected<'a> = (&'a str, &'a str, &'a [&'a str]);
 
-fn assert_draft(text: &str, expected: &[Expected<'_>], groups: &[&str]) -> Catalogue {
+pub(crate) fn assert_draft(text: &str, expected: &[Expected<'_>], groups: &[&str]) -> Catalogue {
     let c = Catalogue::from_toml(text).expect("the draft parses");
     let got: Vec<(String, String, Vec<String>)> = c
         .tasks
@@ -103,7 +103,7 @@ fn assert_draft(text: &str, expected: &[Expected<'_>], groups: &[&str]) -> Catal
     c
 }
 
-fn task<'a>(c: &'a Catalogue, code: &str) -> &'a huizong::plan::model::Task {
+pub(crate) fn task<'a>(c: &'a Catalogue, code: &str) -> &'a huizong::plan::model::Task {
     c.tasks.iter().find(|t| t.code == code).expect("task")
 }
 

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::text::re;
-use super::units::split_names;
+use super::units::{names_a_unit, split_names};
 
 /// The responsibility of one item: names as written, leads first.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -122,13 +122,39 @@ pub(super) fn bracketed(inner: &str) -> Duty {
     finish(duty, duty_names)
 }
 
+/// Reads a sentence of its own that closes an item in running text: 由市工信局牵头，市财政局、市商务局配合, or
+/// 新区招商局负责. Only when every phrase of it names units and ends with a duty verb, so 由…任组长, 各部门要主动牵头
+/// or a sentence that merely mentions 牵头 is not taken for a responsibility.
+pub(super) fn sentence(text: &str) -> Option<Duty> {
+    let text = text.trim().trim_start_matches('由');
+    let phrases: Vec<&str> = text
+        .split(['，', '；'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let all_duties = phrases.iter().all(|p| {
+        VERB.find(p).is_some_and(|m| {
+            let names = split_names(p[..m.start()].trim_start_matches('由'));
+            !names.is_empty() && names.iter().all(|n| names_a_unit(n))
+        })
+    });
+    // A lone 负责 names who does the item; otherwise the sentence must say who leads.
+    let says_who = phrases.first().is_some_and(|p| p.contains("牵头"))
+        || (phrases.len() == 1 && phrases[0].contains("负责"));
+    if phrases.is_empty() || !all_duties || !says_who {
+        return None;
+    }
+    let duty = bracketed(text);
+    (!duty.is_empty()).then_some(duty)
+}
+
 fn verbs(text: &str, duty: &mut Duty, duty_names: &mut Vec<String>) {
     for phrase in text.split(['，', '；', '。']) {
         let phrase = phrase.trim();
         let Some(m) = VERB.find(phrase) else {
             continue;
         };
-        let names = &phrase[..m.start()];
+        let names = phrase[..m.start()].trim_start_matches('由');
         let verb = m.as_str();
         let role = if verb.starts_with("牵头") {
             Role::Lead
@@ -217,6 +243,18 @@ mod tests {
         assert_eq!(pair(&d), (vec!["市商务局"], vec!["市统计局"]));
         let d = labelled("责任单位：市发改委、市工信局（牵头）、各县区");
         assert_eq!(pair(&d), (vec!["市工信局"], vec!["市发改委", "各县区"]));
+        let d = sentence("由市工业和信息化局牵头，市财政局、市商务局配合").expect("a duty");
+        assert_eq!(
+            pair(&d),
+            (vec!["市工业和信息化局"], vec!["市财政局", "市商务局"])
+        );
+        let d = sentence("由县商务局牵头，各乡镇人民政府负责落实").expect("a duty");
+        assert_eq!(pair(&d), (vec!["县商务局"], vec!["各乡镇人民政府"]));
+        assert_eq!(sentence("由县政府分管副县长任组长，县商务局牵头"), None);
+        assert_eq!(sentence("各部门要主动牵头"), None);
+        assert_eq!(sentence("由王建国同志牵头"), None);
+        let d = sentence("新区招商局负责").expect("a duty");
+        assert_eq!(pair(&d), (vec!["新区招商局"], vec![]));
         let d = labelled("责任单位：市科技局，陇西县人民政府");
         assert_eq!(pair(&d), (vec!["市科技局"], vec!["陇西县人民政府"]));
     }

@@ -152,8 +152,9 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 static FIGURE_HINT: LazyLock<Regex> =
     LazyLock::new(|| re(r"\d(?:[万亿]?[元人家个户项所座条吨亩次名件]|%)"));
 /// A bracket that may hold a responsibility annotation.
-static BRACKET: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[（〔【]((?:[^（）〔〕【】]|（[^（）〔〕【】]{1,10}）){2,200})[）〕】]"));
+static BRACKET: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"[（〔【]((?:[^（）〔〕【】]|[（〔][^（）〔〕【】]{1,10}[）〕]){2,200})[）〕】]")
+});
 static DUTY_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"牵头|配合|负责|参与|协助|责任单位|责任部门"));
 
@@ -182,8 +183,10 @@ fn markers(text: &str) -> Vec<Marker> {
                 _ => m.as_str().parse().ok()?,
             };
             let whole = caps.get(0)?;
-            // 1.3亿元 is a figure, not item 1.
-            if level == 2 && text[whole.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+            // 1.3亿元 is a figure, not item 1; 4.6月底前兑付 is item 4 opening with a date.
+            let after = &text[whole.end()..];
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if level == 2 && digits > 0 && !after[digits..].starts_with(['年', '月']) {
                 return None;
             }
             let start = m.start()
@@ -228,6 +231,30 @@ fn annotations(text: &str) -> Vec<Annotation> {
         .collect();
     let inside =
         |at: usize, found: &[Annotation]| found.iter().any(|a| a.start <= at && at < a.end);
+    // A sentence of its own naming who does the item (由市商务局牵头，市财政局配合。), outside any bracket.
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (at, c) in text.char_indices() {
+        if !matches!(c, '。' | '；' | '\n') {
+            continue;
+        }
+        let end = at + c.len_utf8();
+        if !inside(start, &found)
+            && text[start..at].chars().count() <= 200
+            && let Some(duty) = duty::sentence(&text[start..at])
+        {
+            sentences.push(Annotation { start, end, duty });
+        }
+        start = end;
+    }
+    if let Some(duty) = duty::sentence(&text[start..]).filter(|_| !inside(start, &found)) {
+        sentences.push(Annotation {
+            start,
+            end: text.len(),
+            duty,
+        });
+    }
+    found.extend(sentences);
     let labels: Vec<_> = LABEL
         .find_iter(text)
         .filter(|m| !inside(m.start(), &found))
@@ -303,6 +330,7 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
     let mut from = 0;
     let mut path: [Option<u32>; 4] = [None; 4];
     let mut seen = 0;
+    let mut last_level = None;
     for note in &notes {
         if note.start < from {
             continue;
@@ -345,6 +373,7 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
                     .iter()
                     .filter(|m| m.level == last.level && region_after_parent(&region, m, last))
                     .collect();
+                last_level = Some(last.level);
                 for (k, m) in siblings.iter().enumerate() {
                     let end = siblings.get(k + 1).map_or(note.start, |n| n.start);
                     let mut code_path = path;
@@ -371,6 +400,31 @@ pub(super) fn anchored(text: &str) -> Vec<Item> {
         {
             goals.push('。');
             goals.push_str(&orphan);
+        }
+    }
+    // Items after the last annotation, in the same section as the items before it, name nobody: they are still
+    // the notice's tasks, for a person to assign (the draft says so).
+    if let Some(level) = last_level {
+        let rest: Vec<&Marker> = marks
+            .iter()
+            .filter(|m| m.start >= from)
+            .take_while(|m| m.level >= level)
+            .filter(|m| m.level == level)
+            .collect();
+        for m in rest {
+            let end = marks
+                .iter()
+                .find(|n| n.start > m.start && n.level <= level)
+                .map_or(text.len(), |n| n.start);
+            path[level] = Some(m.number);
+            let code = path
+                .iter()
+                .take(level + 1)
+                .flatten()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(".");
+            items.push(item(code, &text[m.end..end], Duty::default()));
         }
     }
     unique_codes(&mut items);
@@ -633,16 +687,15 @@ pub(super) fn from_rows(rows: &[Vec<String>]) -> Option<Vec<Item>> {
             let end = title_src
                 .find(['。', '；', '：'])
                 .unwrap_or(title_src.len());
-            let goals = match (task.is_empty(), goal.is_empty()) {
-                (_, false) => goal.clone(),
-                _ => task.clone(),
-            };
+            // A cell is one line of its own: ranges (1到2家) and thousands separators read as in running text.
+            let goals = super::text::normalise(if goal.is_empty() { &task } else { &goal });
             let lead = split_names(&cell(Column::Lead));
-            let mut others = split_names(&cell(Column::Duty));
-            let leads = if lead.is_empty() && !others.is_empty() {
-                vec![others.remove(0)]
+            let (leads, others) = if lead.is_empty() {
+                // 市工信局、市市场监管局（牵头）: the marked name leads, else the first.
+                let d = duty::labelled(&format!("责任单位：{}", cell(Column::Duty)));
+                (d.leads, d.others)
             } else {
-                lead
+                (lead, split_names(&cell(Column::Duty)))
             };
             let time = cell(Column::Time);
             Item {

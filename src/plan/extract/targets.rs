@@ -22,11 +22,15 @@ static ORDINAL: LazyLock<Regex> =
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:目前|现有|截至目前)|已有|已建成|已达到|已累计|累计已|共有"));
 /// The words between a baseline and its target: 从574元提高到609元.
+/// What opens a baseline: 从, or 由 and the year it stood in (由2021年的1.8亿元提高到2.2亿元).
+static BASELINE_FROM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:从|由)(?:(?:19|20)\d\d年(?:底|末)?的?)?$"));
 static BASELINE_TO: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:提高|增加|增长|提升|上升|扩大|下降|降低|减少|压减|降)?(?:到|至)$"));
 /// Before a % figure: the figure is a growth rate (增长6.2%左右).
-static GROWTH_RATE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达)?$"));
+static GROWTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:增长|增速|增幅|递增)率?(?:保持在|达到|为|达|不低于|不少于|高于|超过)?$")
+});
 static CEILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?:不超过|不高于|控制在|低于|降至|降到|下降到|下降至|减少到|减少至|压减到|压减至|压缩到|降低到|降低至)$",
@@ -36,8 +40,8 @@ static MONTH: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(?:底|末|份
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?",
-        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|万标准箱|标准箱|艘|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床|株|头|只)",
-        r"|公里|千米|%|‰|项|所|座|条|处|次|篇|部|批|场|期|床位|小时|天)",
+        r"(件/万人|个百分点|个工作日|工作日|个月|万人次|人次|场次|批次|万标准箱|标准箱|艘|(?:万|亿)?(?:元|千瓦时|千瓦|平方米|立方米|平方公里|公顷|吨标准煤|标准煤|吨|亩|人|名|件|个|家|户|辆|套|台|张|床位|床|株|头|只",
+        r"|公里|千米|项|所|座|条|处|次|篇|部|批|场|期)|%|‰|小时|天|岁)",
         r"(?:（[^）]{1,4}）)?(及以上|以上|左右|以内|以下)?",
     ))
 });
@@ -67,6 +71,10 @@ static TRAILING_VERB: LazyLock<Regex> = LazyLock::new(|| {
 static FLOOR_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:突破|超过|不低于|不少于|至少|达到|达)?(?:突破|超过|不低于|不少于|至少)$")
 });
+
+/// 不少于床位总数的5%: a floor stated as a share of something.
+static FLOOR_OF: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:不少于|不低于|不小于)\p{Han}{1,12}的$"));
 
 /// A year and maybe a month that a goal is due in.
 pub(super) type When = (i32, Option<u32>);
@@ -309,10 +317,9 @@ impl Goals {
             // 从574元提高到609元: the first figure is the baseline of the second.
             if let Some(next) = figures.get(i + 1)
                 && BASELINE_TO.is_match(&clause[f.end..next.start])
-                && clause[prev_end..f.start].ends_with(['从', '由'])
+                && let Some(from) = BASELINE_FROM.find(&clause[prev_end..f.start])
             {
-                let subject_end = f.start - '从'.len_utf8();
-                baseline = Some((f.min, subject_end));
+                baseline = Some((f.min, prev_end + from.start()));
                 continue;
             }
             let (base, before) = match baseline.take() {
@@ -343,7 +350,13 @@ impl Goals {
                 (None, Some("以上" | "及以上")) => Comparator::AtLeast,
                 (None, Some("左右")) => Comparator::About,
                 (None, Some(_)) => Comparator::AtMost,
-                _ if FLOOR_VERB.is_match(before) => Comparator::AtLeast,
+                // 不超过 ends with 超过 and 不低于 with 低于: the negated ceiling is read first.
+                _ if before.ends_with("不超过") || before.ends_with("不高于") => {
+                    Comparator::AtMost
+                }
+                _ if FLOOR_VERB.is_match(before) || FLOOR_OF.is_match(before) => {
+                    Comparator::AtLeast
+                }
                 _ if CEILING_VERB.is_match(before) => Comparator::AtMost,
                 _ if floor => Comparator::AtLeast,
                 _ => Comparator::Reach,
@@ -352,11 +365,26 @@ impl Goals {
                 Some(subject) => subject.clone(),
                 None => figure_text(before, after, kind),
             };
+            // 到2022年，产能达到8万吨，到2023年，达到10万吨 (or 2022年新建基站120个，2023年新建150个): a figure
+            // without its own words, or with only the verb, counts what the figure before it in the sentence counts.
+            let text = match self.out[self.sentence_start..].last() {
+                Some(prev) if text.chars().count() <= 2 && prev.text.starts_with(&text) => {
+                    prev.text.clone()
+                }
+                _ => text,
+            };
+            // 分别为2个、3个和3个 with one subject: what each figure stands for (a year, a kind) is for a person.
+            if subjects.is_empty() && figures.len() > 1 && clause.contains("分别") {
+                review = review.or(Some(
+                    "“分别”后有多个数值：核对每个数值对应的对象或年份，并写入指标名称".to_string(),
+                ));
+            }
             if growth_rate && comparator == Comparator::AtMost {
                 review = review.or(Some("增长率的上限目标：核对比较方式".to_string()));
             }
             let review = review.or_else(|| {
-                if ["万亩", "亩", "万吨", "吨", "平方米", "公里", "千米"].contains(&unit.as_str())
+                if ["万亩", "亩", "万吨", "吨", "平方米", "公里", "千米", "岁"]
+                    .contains(&unit.as_str())
                 {
                     Some(format!(
                         "计量单位为{unit}：核对指标类型，以及能否按县区相加"
@@ -416,7 +444,11 @@ fn figures(clause: &str) -> Vec<Figure> {
                 .get(4)
                 .is_some_and(|q| ["以上", "及以上", "以下"].contains(&q.as_str()))
                 && clause[m.end()..].starts_with(|c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+            // 年销售额超过100万元的电商企业10家: a figure that qualifies a later one (…的) is not a target.
+            let attribute =
+                clause[m.end()..].starts_with('的') && FIGURE.is_match(&clause[m.end()..]);
             if prev.is_some_and(|c| c.is_ascii_alphanumeric() || "+.-/第".contains(c))
+                || attribute
                 || nesting(&clause[..m.start()]) > 0
                 || threshold
             {
@@ -444,7 +476,8 @@ fn figure_text(before: &str, after: &str, kind: IndicatorKind) -> String {
     let before = ORDINAL.replace(before, "");
     let before = before.as_ref();
     let before = before.strip_prefix("力争").unwrap_or(before);
-    let mut text = TRAILING_VERB.replace(before, "").into_owned();
+    let before = before.replace("分别", "");
+    let mut text = TRAILING_VERB.replace(&before, "").into_owned();
     text.push_str(after.trim_start_matches(['、', '，']));
     if kind == IndicatorKind::Share
         && text.contains('占')

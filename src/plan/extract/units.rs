@@ -75,9 +75,18 @@ fn is_unit_name(name: &str) -> bool {
             || COUNTY.is_match(name))
 }
 
+/// Whether a name as a notice writes it (before cleaning) names a body or a group of them, not a person or prose.
+pub(super) fn names_a_unit(name: &str) -> bool {
+    is_unit_name(&clean(name))
+}
+
 /// A group phrase: not one body but a set the office must list (各县区人民政府, 领导小组各成员单位, 有关部门).
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^各|各成员单位$|成员单位$|(?:有关|相关)(?:部门|单位)$|各(?:有关)?(?:部门|单位)$|等部门$")
+    re(concat!(
+        r"^各|各成员单位$|成员单位$|(?:有关|相关)(?:部门|单位)$|各(?:有关)?(?:部门|单位)$|等部门$",
+        // A level with no place's name (各乡镇人民政府、街道办事处) is every body of that level.
+        r"|^(?:街道办事处|街道|乡镇人民政府|乡镇政府|乡镇|乡（镇）人民政府|社区|社区居委会|村委会|村（社区）)$",
+    ))
 });
 /// A county-level government as named: 陇西县人民政府, 越秀区, 增城区人民政府.
 static COUNTY: LazyLock<Regex> =
@@ -381,8 +390,10 @@ pub(super) fn split_names(list: &str) -> Vec<String> {
             r"各(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）)(?:、?(?:县级市|[县市区乡镇旗]|街道|（[^）]{1,8}）))*(?:人民政府|政府|党委和政府|党委政府|有关部门|相关部门|办事处)?",
         )
     });
+    // Inside a bracket a name's own bracket is written 〔〕: 各县〔市、区〕人民政府 is 各县（市、区）人民政府.
+    let list = list.replace('〔', "（").replace('〕', "）");
     let mut names = Vec::new();
-    let mut rest = list;
+    let mut rest = list.as_str();
     let mut pieces = Vec::new();
     while let Some(m) = GROUP_RUN.find(rest) {
         // 各街道、区土地开发中心: the group ends where a name begins, at its last 、.
