@@ -11,7 +11,7 @@ use regex::Regex;
 use crate::forms::col;
 use crate::normalise::fold_text;
 use crate::period::Period;
-use crate::raw::RawSheet;
+use crate::raw::{RawSheet, RawValue};
 
 /// How many rows from the top of a sheet the header may start in.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
@@ -366,6 +366,30 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
             });
             if better {
                 best = Some(h);
+            }
+        }
+    }
+    // A title merged down below the band (指标名称 over three header rows) shows how deep the header is: the rows
+    // it covers, when they hold no figures, are header rows too (完成数 | 占目标比例 under 累计完成), not data.
+    if let Some(h) = &best {
+        let deeper = sheet
+            .merges
+            .iter()
+            .filter(|m| (h.row..=h.last_row).contains(&m.row) && m.last_row > h.last_row)
+            .map(|m| m.last_row)
+            .filter(|last| *last <= h.row + 2)
+            .max();
+        let textual = |r: u32| {
+            sheet
+                .cells
+                .range((r, 0)..(r + 1, 0))
+                .all(|(_, c)| !matches!(c.value, RawValue::Number(_)))
+        };
+        if let Some(last) = deeper.filter(|last| (h.last_row + 1..=*last).all(textual)) {
+            if let Some(d) = read_header(sheet, h.row, last, run) {
+                if d.columns.count() >= h.columns.count() {
+                    best = Some(d);
+                }
             }
         }
     }

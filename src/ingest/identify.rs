@@ -73,7 +73,7 @@ const NEXT_FIELD: &str = "金额单位|计量单位|单位[:：]|填表人|填�
 
 static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:填报单位|填表单位|报送单位|上报单位|报表单位|单位名称|^单位)(?:[（(][^）)]*[）)])?[:：]?(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
+        r"(?:(?:填报单位|填表单位|报送单位|上报单位|报表单位|单位名称)(?:[（(][^）)]*[）)])?[:：]?|^单位(?:[（(][^）)]*[）)])?[:：])(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
     ))
     .unwrap()
 });
@@ -176,8 +176,11 @@ pub fn parse_period(text: &str, year: i32) -> Option<Period> {
     Period::new(year, c["m"].parse().ok()?)
 }
 
-/// The unit written on a `填报单位：…` line of `sheet`, top rows first: (the name as written, row).
+/// The unit written on a `填报单位：…` line of `sheet`, top rows first: (the name as written, row). A bare
+/// 单位 is the unit-of-measure column's title, not the line (单位：陇西县 needs its colon); a 填报单位 line
+/// without a name counts only when no line below names one.
 fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
+    let mut unnamed = None;
     for row in sheet.rows() {
         let cells = sheet.row_texts(row);
         for (i, (_, text)) in cells.iter().enumerate() {
@@ -198,10 +201,14 @@ fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
                 let cut = FIELD_WORD.find(&next).map_or(next.len(), |m| m.start());
                 name = next[..cut].trim_matches([':', '：', '_', '-']).to_string();
             }
+            if name.is_empty() {
+                unnamed.get_or_insert((name, row));
+                continue;
+            }
             return Some((name, row));
         }
     }
-    None
+    unnamed
 }
 
 /// The county a 填报单位 value names before an office of its own (陇西县科技局 is the county's return, not
@@ -520,6 +527,22 @@ mod tests {
         ] {
             assert_eq!(unit_line(&sheet(t)).map(|(n, _)| n).as_deref(), Some(want));
         }
+    }
+
+    #[test]
+    fn a_unit_column_title_is_not_the_unit_line_under_the_table() {
+        let mut s = RawSheet::default();
+        let text = |t: &str| crate::raw::RawCell::of(crate::raw::RawValue::Text(t.into()));
+        s.cells.insert((1, 1), text("单位"));
+        s.cells.insert((1, 2), text("全年目标"));
+        s.cells.insert((3, 0), text("填报单位："));
+        s.cells
+            .insert((8, 0), text("填报单位：渭源县科技局    填报人：李娜"));
+        assert_eq!(
+            unit_line(&s),
+            Some(("渭源县科技局".to_string(), 8)),
+            "a bare 单位 titles a column; an empty 填报单位 gives way to a named one"
+        );
     }
 
     #[test]

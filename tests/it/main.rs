@@ -16,6 +16,7 @@ mod notices;
 mod office;
 mod plan;
 mod returns;
+mod returns_more;
 mod trust;
 mod util;
 mod watch;
