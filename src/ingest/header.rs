@@ -100,11 +100,17 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["编码", "代码", "指标编号"]) {
         return Some(Meaning::Field(col::CODE));
     }
-    // Last year's figures, growth rates and completion ratios look like figures but are not this month's.
+    // Last year's or last month's figures, growth rates and completion ratios look like figures but are not
+    // this month's (上月累计 beside 本月累计).
     if has(&[
         "同期",
         "上年",
         "去年",
+        "上月",
+        "上期",
+        "时限",
+        "时间",
+        "日期",
         "同比",
         "增长",
         "增速",
@@ -127,6 +133,27 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     }
     if t == "计量单位" || t == "单位" || t == "指标单位" {
         return Some(Meaning::Field(col::UNIT));
+    }
+    // What was planned is not what was done: 本月计划, 1-10月目标, 累计应完成 sit beside the figures they are
+    // measured against. The year's plan is the target (全年计划, 年度任务, 任务数).
+    let planned = has(&["计划", "预计", "预期", "应完成", "目标", "任务数"]);
+    let figure_word = has(&[
+        "本月",
+        "当月",
+        "本期",
+        "当期",
+        "累计",
+        "截至",
+        "截止",
+        "年初至今",
+    ]) || MONTH_OF.is_match(&t);
+    if planned && figure_word {
+        return Some(Meaning::Ignored);
+    }
+    if has(&["计划", "任务数"])
+        || (t.ends_with("任务") && ["全年", "年度", "本年"].iter().any(|w| t.starts_with(w)))
+    {
+        return Some(Meaning::Field(col::TARGET));
     }
     let other_year = YEAR_OF
         .captures(&t)
@@ -471,6 +498,26 @@ mod tests {
         for t in ["序号", "完成率", "完成进度", "上年同期累计", "2019年累计"] {
             assert_eq!(field(t), Some(Ignored), "{t}");
         }
+        // Planned figures and last month's total are measured against, never read as what was done.
+        for t in [
+            "本月计划",
+            "10月计划完成",
+            "本月目标",
+            "1-10月目标",
+            "累计应完成",
+            "上月累计",
+            "上期完成",
+            "累计占年度目标%",
+            "计划完成时间",
+            "完成时限",
+        ] {
+            assert_eq!(field(t), Some(Ignored), "{t}");
+        }
+        for t in ["全年计划", "年度任务", "全年任务", "计划数", "目标任务数"] {
+            assert_eq!(field(t), Some(Field(col::TARGET)), "{t}");
+        }
+        assert_eq!(field("本月累计"), Some(Field(col::CUMULATIVE)));
+        assert_eq!(field("工作任务"), Some(Meaning::TaskOrIndicator));
         assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
         assert_eq!(declared_unit("单位：万元").as_deref(), Some("万元"));
         assert_eq!(declared_unit("填报单位：陇西县"), None);

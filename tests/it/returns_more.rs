@@ -1494,3 +1494,250 @@ fn a_covering_letter_above_a_table_whose_tasks_tell_alike_indicators_apart() {
     };
     check(&t, &kjj_letter());
 }
+
+/// 临洮县: 工作任务 | 年度任务 (the target, titled as a task) | 10月份 | 1-10月份 | 责任单位, the indicator merged
+/// across two columns, and a second sheet listing the county's high-tech enterprises.
+fn lintao_task_titled_target() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("进展").unwrap();
+    merge(ws, 0, 0, 0, 6, "临洮县2020年创新助力拓存创增工作任务进展表");
+    write_row(
+        ws,
+        1,
+        &[
+            S("报送单位：临洮县人民政府办公室"),
+            E,
+            E,
+            E,
+            S("填报时间：2020年11月2日"),
+        ],
+    );
+    write_row(
+        ws,
+        2,
+        &[
+            S("序号"),
+            S("工作任务"),
+            E,
+            S("年度任务"),
+            S("10月份"),
+            S("1-10月份"),
+            S("责任单位"),
+        ],
+    );
+    merge(ws, 2, 1, 2, 2, "工作任务");
+    let rows: &[(&str, &str, f64, f64, f64)] = &[
+        ("申请专利", "件", 110.0, 10.0, 92.0),
+        ("授权专利", "件", 45.0, 4.0, 38.0),
+        ("新增省级技术转移示范机构", "家", 1.0, 0.0, 1.0),
+        ("科技特派员总数", "名", 200.0, 3.0, 196.0),
+    ];
+    for (i, &(name, unit, target, m, c)) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        merge(ws, r, 1, r, 2, &format!("{name}（{unit}）"));
+        write_row(
+            ws,
+            r,
+            &[
+                N(i as f64 + 1.0),
+                E,
+                E,
+                N(target),
+                N(m),
+                N(c),
+                S("县科技局"),
+            ],
+        );
+    }
+    let list = wb.add_worksheet().set_name("附表").unwrap();
+    write_row(list, 0, &[S("临洮县高新技术企业名单")]);
+    write_row(
+        list,
+        1,
+        &[S("序号"), S("企业名称"), S("认定时间"), S("备注")],
+    );
+    write_row(
+        list,
+        2,
+        &[
+            N(1.0),
+            S("甘肃某某药业有限公司"),
+            S("2019年11月"),
+            S("复审"),
+        ],
+    );
+    write_row(
+        list,
+        3,
+        &[
+            N(2.0),
+            S("临洮某某农业科技有限公司"),
+            S("2020年10月"),
+            S("新认定"),
+        ],
+    );
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_target_column_titled_as_a_task_and_an_enterprise_list_sheet() {
+    let t = Truth {
+        case: "a_target_column_titled_as_a_task_and_an_enterprise_list_sheet",
+        file: "临洮县10月份工作进展.xlsx",
+        unit: "lintao",
+        period: "2020-10",
+        sheet: "进展",
+        figures: vec![
+            ("T2.4-01", Some(10.0), Some(92.0)),
+            ("T2.4-02", Some(4.0), Some(38.0)),
+            ("T2.8-03", Some(0.0), Some(1.0)),
+            ("T2.10-04", Some(3.0), Some(196.0)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &lintao_task_titled_target());
+}
+
+/// 市财政局: 单位：万元 in the title over rows whose unit is 万元 already (nothing to convert), a 合计 row, and the
+/// unit written as 定西市财政局办公室.
+fn czj_wanyuan_rows() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(ws, 0, 0, 0, 4, "财政科技投入情况表（单位：万元）");
+    write_row(
+        ws,
+        1,
+        &[
+            S("填报单位（盖章）：定西市财政局办公室"),
+            E,
+            E,
+            S("2020年10月"),
+        ],
+    );
+    write_row(
+        ws,
+        2,
+        &[S("项目"), S("指标编码"), S("本月"), S("累计"), S("备注")],
+    );
+    write_row(
+        ws,
+        3,
+        &[
+            S("争取中央引导地方科技发展专项资金"),
+            S("T2.6-02"),
+            N(120.0),
+            N(1370.0),
+        ],
+    );
+    write_row(
+        ws,
+        4,
+        &[S("全市财政科技投入"), S("T2.7-01"), N(280.0), N(3540.5)],
+    );
+    write_row(ws, 5, &[S("合计"), E, N(400.0), N(4910.5)]);
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_wanyuan_heading_over_wanyuan_rows_changes_nothing() {
+    let t = Truth {
+        case: "a_wanyuan_heading_over_wanyuan_rows_changes_nothing",
+        file: "财政局.xlsx",
+        unit: "czj",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.6-02", Some(120.0), Some(1370.0)),
+            ("T2.7-01", Some(280.0), Some(3540.5)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &czj_wanyuan_rows());
+}
+
+/// 岷县: 全年目标 | 本月计划 | 本月完成 | 上月累计 | 本月累计 | 累计完成率: the plan and last month's total sit left of
+/// the figures and must not be taken for them; 小 计 and 合　计 spaced out.
+fn minxian_plan_and_last_month() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(ws, 0, 0, 0, 7, "岷县2020年10月份科技创新重点指标推进情况");
+    write_row(
+        ws,
+        1,
+        &[S("填报单位：岷县科技局"), E, E, E, E, S("联系人：杨军")],
+    );
+    write_row(
+        ws,
+        2,
+        &[
+            S("指标名称"),
+            S("计量单位"),
+            S("全年目标"),
+            S("本月计划"),
+            S("本月完成"),
+            S("上月累计"),
+            S("本月累计"),
+            S("累计完成率"),
+        ],
+    );
+    let rows: &[&[V]] = &[
+        &[
+            S("申请专利"),
+            S("件"),
+            N(50.0),
+            N(5.0),
+            N(4.0),
+            N(38.0),
+            N(42.0),
+            S("84%"),
+        ],
+        &[
+            S("授权专利"),
+            S("件"),
+            N(20.0),
+            N(2.0),
+            N(2.0),
+            N(14.0),
+            N(16.0),
+            S("80%"),
+        ],
+        &[S("小 计"), E, N(70.0), N(7.0), N(6.0), N(52.0), N(58.0)],
+        &[
+            S("科技领军人才"),
+            S("名"),
+            N(9.0),
+            N(1.0),
+            N(1.0),
+            N(7.0),
+            N(8.0),
+            S("88.9%"),
+        ],
+        &[S("合　计"), E, N(79.0), N(8.0), N(7.0), N(59.0), N(66.0)],
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        write_row(ws, 3 + i as u32, row);
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_monthly_plan_and_last_months_total_beside_the_figures() {
+    let t = Truth {
+        case: "a_monthly_plan_and_last_months_total_beside_the_figures",
+        file: "岷县10月.xlsx",
+        unit: "minxian",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.4-01", Some(4.0), Some(42.0)),
+            ("T2.4-02", Some(2.0), Some(16.0)),
+            ("T2.10-02", Some(1.0), Some(8.0)),
+        ],
+        alarms: vec![],
+    };
+    let r = check(&t, &minxian_plan_and_last_month());
+    assert_eq!(
+        cells_of(&r, "minxian", "T2.10-02"),
+        ("Sheet1".into(), "E7".into(), "G7".into())
+    );
+}
