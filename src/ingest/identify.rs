@@ -255,6 +255,25 @@ fn named_in<'c>(catalogue: &'c Catalogue, text: &str) -> Option<&'c Unit> {
     }
 }
 
+/// `text` folded, without the plan's task titles and indicator texts, the longest first.
+fn without_plan_words(catalogue: &Catalogue, text: &str) -> String {
+    let mut folded = fold_text(text);
+    let mut words: Vec<String> = catalogue
+        .tasks
+        .iter()
+        .flat_map(|t| std::iter::once(&t.title).chain(t.indicators.iter().map(|i| &i.text)))
+        .map(|w| fold_text(w))
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    for w in words {
+        if folded.contains(&w) {
+            folded = folded.replace(&w, " ");
+        }
+    }
+    folded
+}
+
 /// The hidden `_meta` sheet's key/value pairs.
 fn read_meta(book: &RawBook) -> HashMap<String, String> {
     let Some(sheet) = book
@@ -308,12 +327,13 @@ pub fn identify(
             format!("表中“填报单位：{name}”"),
         ));
     }
-    // Titles name places and partners as well as the sender: they count only when no 填报单位 line does.
+    // Titles name places and partners as well as the sender: they count only when no 填报单位 line does, and
+    // a task's or indicator's own words (建设陇西省级创新型试点县) name a place, not who sent the table.
     if let Some((text, u)) = top
         .iter()
         .filter(|_| units.is_empty())
         .filter(|t| !UNIT_LINE.is_match(&fold_text(t)))
-        .find_map(|t| named_in(catalogue, t).map(|u| (t, u)))
+        .find_map(|t| named_in(catalogue, &without_plan_words(catalogue, t)).map(|u| (t, u)))
     {
         units.push((Source::Title, u.code.clone(), format!("表头文字“{text}”")));
     }
@@ -565,5 +585,12 @@ mod tests {
         );
         assert_eq!(named("定西市科技局10月").as_deref(), Some("kjj"));
         assert_eq!(named("科技局10月").as_deref(), Some("kjj"));
+        // A task's own title names a place, not the sender; the county's own title still names it.
+        let in_title = |t: &str| named_in(&c, &without_plan_words(&c, t)).map(|u| u.code.clone());
+        assert_eq!(in_title("建设陇西省级创新型试点县工作进展情况"), None);
+        assert_eq!(
+            in_title("陇西县建设陇西省级创新型试点县工作进展").as_deref(),
+            Some("longxi")
+        );
     }
 }

@@ -348,12 +348,18 @@ pub fn locate(
                 continue;
             }
             (None, None) => {
-                let texts: Vec<String> = [text.clone(), text_at(row, col::TASK)]
+                // A task column that also serves as the indicator column names no task.
+                let task = if cols.get(col::TASK) == cols.get(col::TEXT) {
+                    String::new()
+                } else {
+                    text_at(row, col::TASK)
+                };
+                let texts: Vec<String> = [text.clone(), task.clone()]
                     .iter()
                     .map(|t| match_key(t))
                     .filter(|t| !t.is_empty())
                     .collect();
-                match match_row(&texts, &text_at(row, col::TASK), &expected, &taken) {
+                match match_row(&texts, &task, &expected, &taken) {
                     Match::Found(i, score) => {
                         let (r, _) = &expected[i];
                         findings.push(

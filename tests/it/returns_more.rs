@@ -1741,3 +1741,126 @@ fn a_monthly_plan_and_last_months_total_beside_the_figures() {
         ("Sheet1".into(), "E7".into(), "G7".into())
     );
 }
+
+/// 市科技局's table for the 陇西 pilot county task: the title is the task's own title (建设陇西省级创新型试点县…),
+/// which names 陇西 as a place, not as the sender; no 填报单位 line; the sender only in the file name; the
+/// indicator column titled 项目名称.
+fn kjj_pilot_county() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(
+        ws,
+        0,
+        0,
+        0,
+        4,
+        "建设陇西省级创新型试点县工作进展情况（2020年10月）",
+    );
+    write_row(
+        ws,
+        2,
+        &[
+            S("项目名称"),
+            S("单位"),
+            S("本月完成"),
+            S("累计完成"),
+            S("进展情况"),
+        ],
+    );
+    write_row(ws, 3, &[S("新申报高新技术企业"), S("家"), N(1.0), N(5.0)]);
+    write_row(ws, 4, &[S("认定高新技术企业"), S("家"), N(1.0), N(3.0)]);
+    write_row(
+        ws,
+        5,
+        &[S("入库备案国家科技型中小企业"), S("家"), N(0.0), N(16.0)],
+    );
+    write_row(
+        ws,
+        6,
+        &[
+            S("细化完善《陇西创新型试点县实施方案》"),
+            E,
+            E,
+            E,
+            S("已完成"),
+        ],
+    );
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_title_naming_a_county_as_the_place_of_a_task_does_not_make_it_the_sender() {
+    let t = Truth {
+        case: "a_title_naming_a_county_as_the_place_of_a_task_does_not_make_it_the_sender",
+        file: "市科技局试点县进展.xlsx",
+        unit: "kjj",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.2-03", Some(1.0), Some(5.0)),
+            ("T2.2-04", Some(1.0), Some(3.0)),
+            ("T2.2-05", Some(0.0), Some(16.0)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &kjj_pilot_county());
+}
+
+/// 漳县: figures typed with remarks and other scales: 42（其中发明5件）, ０．５ full width, 1家（新增）, 0.012万 in a
+/// 名 row (120 people).
+fn zhangxian_remarked_figures() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    write_row(ws, 0, &[S("漳县2020年10月创新助力拓存创增工作进展")]);
+    write_row(
+        ws,
+        1,
+        &[S("指标名称"), S("计量单位"), S("本月完成"), S("累计完成")],
+    );
+    write_row(
+        ws,
+        2,
+        &[S("申请专利"), S("件"), N(4.0), S("42（其中发明5件）")],
+    );
+    write_row(
+        ws,
+        3,
+        &[
+            S("全市技术市场合同交易额"),
+            S("亿元"),
+            S("０．０５"),
+            S("０．５"),
+        ],
+    );
+    write_row(
+        ws,
+        4,
+        &[
+            S("新增省级技术转移示范机构"),
+            S("家"),
+            N(0.0),
+            S("1家（新增）"),
+        ],
+    );
+    write_row(ws, 5, &[S("科技特派员总数"), S("名"), N(0.0), S("0.012万")]);
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn figures_typed_with_remarks_and_full_width_decimals() {
+    let t = Truth {
+        case: "figures_typed_with_remarks_and_full_width_decimals",
+        file: "漳县.xlsx",
+        unit: "zhangxian",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.4-01", Some(4.0), Some(42.0)),
+            ("T2.8-04", Some(0.05), Some(0.5)),
+            ("T2.8-03", Some(0.0), Some(1.0)),
+            ("T2.10-04", Some(0.0), Some(120.0)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &zhangxian_remarked_figures());
+}
