@@ -44,6 +44,14 @@ pub struct ReturnRow {
 pub const THRESHOLD: f64 = 0.75;
 /// How far the best text match must lead the second.
 pub const MARGIN: f64 = 0.1;
+/// A text whose character pairs miss may still hold the same characters in another order: Chinese names swap
+/// their words freely (专利申请 for 申请专利, 专利授权 for 授权专利). Taken only when the Dice coefficient of the
+/// characters themselves reaches this and leads the next indicator by [`REORDER_MARGIN`]: a word swapped keeps
+/// every character (1.0), while a different indicator sharing most characters (专利授权 against 发明专利授权,
+/// 0.8) or a row between two (新增高新技术企业: 0.8 to both 新申报… and 认定…) stays in doubt.
+pub const REORDER_THRESHOLD: f64 = 0.9;
+/// How far the best character match must lead the second.
+pub const REORDER_MARGIN: f64 = 0.15;
 
 /// Money units a row, column or table may declare.
 const MONEY: [&str; 4] = ["元", "千元", "万元", "亿元"];
@@ -80,9 +88,9 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
-/// Counting words a clerk adds to an indicator's name (申请专利数, 科技特派员人数 → 科技特派员).
+/// Counting words a clerk adds to an indicator's name (申请专利数, 专利申请量, 科技特派员人数 → 科技特派员).
 static SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:数量|个数|人数|总数|总量|数|情况)$").unwrap());
+    LazyLock::new(|| Regex::new(r"(?:数量|个数|人数|总数|总量|数|量|情况)$").unwrap());
 static BRACKETED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(\[【][^）)\]】]*[）)\]】]").unwrap());
 static CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -198,7 +206,13 @@ fn match_row(
 ) -> Match {
     let scores: Vec<f64> = expected
         .iter()
-        .map(|(_, ks)| max_similarity(texts, ks))
+        .map(|(r, ks)| {
+            if flow_for_stock(texts, &r.text()) {
+                0.0
+            } else {
+                max_similarity(texts, ks)
+            }
+        })
         .collect();
     let Some((best_i, &best)) = scores
         .iter()
@@ -208,7 +222,7 @@ fn match_row(
         return Match::Doubt(None);
     };
     if best < THRESHOLD {
-        return Match::Doubt((best > 0.3).then_some(best_i));
+        return reordered(texts, expected).unwrap_or(Match::Doubt((best > 0.3).then_some(best_i)));
     }
     let close: Vec<usize> = (0..expected.len())
         .filter(|&i| scores[i] > best - MARGIN)
@@ -237,7 +251,61 @@ fn match_row(
     {
         return Match::Found(i, best);
     }
-    Match::Doubt(Some(best_i))
+    reordered(texts, expected).unwrap_or(Match::Doubt(Some(best_i)))
+}
+
+/// Words of a flow (what was added this year) and of a stock (how many there are in all).
+const FLOW: [&str; 6] = ["新增", "新认定", "新申报", "新引进", "新培育", "新建"];
+const STOCK: [&str; 4] = ["总数", "总量", "拥有量", "总额"];
+
+/// Whether a row that counts what is new (新增高新技术企业) would be read as an indicator that counts all there
+/// is (高新技术企业总数): the words left after normalising look alike, the figures never mean the same.
+fn flow_for_stock(texts: &[String], indicator: &str) -> bool {
+    let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    texts.iter().any(|t| has(t, &FLOW)) && has(indicator, &STOCK) && !has(indicator, &FLOW)
+}
+
+/// The one expected row whose text holds the same characters as the row's, in another order, if one clearly
+/// does (see [`REORDER_THRESHOLD`]).
+fn reordered(texts: &[String], expected: &[(ReportRow<'_>, Vec<String>)]) -> Option<Match> {
+    let mut scores: Vec<(usize, f64)> = expected
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, _))| !flow_for_stock(texts, &r.text()))
+        .map(|(i, (_, ks))| {
+            let s = texts
+                .iter()
+                .flat_map(|t| ks.iter().map(move |k| char_similarity(t, k)))
+                .fold(0.0, f64::max);
+            (i, s)
+        })
+        .collect();
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (best_i, best) = *scores.first()?;
+    let second = scores.get(1).map_or(0.0, |s| s.1);
+    (best >= REORDER_THRESHOLD && best - second >= REORDER_MARGIN)
+        .then_some(Match::Found(best_i, best))
+}
+
+/// The Dice coefficient of two keys' characters, in any order.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    let count = |s: &str| -> HashMap<char, usize> {
+        let mut m = HashMap::new();
+        for c in s.chars() {
+            *m.entry(c).or_insert(0) += 1;
+        }
+        m
+    };
+    let (ca, cb) = (count(a), count(b));
+    let total = a.chars().count() + b.chars().count();
+    if total == 0 {
+        return 0.0;
+    }
+    let common: usize = ca
+        .iter()
+        .map(|(c, n)| (*n).min(cb.get(c).copied().unwrap_or(0)))
+        .sum();
+    2.0 * common as f64 / total as f64
 }
 
 /// Whether a row is a total, subtotal or signature line.
@@ -523,7 +591,16 @@ mod tests {
             pick("longxi", "其中：发明专利授权", "").as_deref(),
             Some("T2.4-03")
         );
-        assert_eq!(pick("longxi", "专利申请", ""), None);
+        // Words swapped keep every character; a text between two indicators stays in doubt.
+        assert_eq!(pick("longxi", "专利申请", "").as_deref(), Some("T2.4-01"));
+        assert_eq!(pick("longxi", "专利授权", "").as_deref(), Some("T2.4-02"));
+        assert_eq!(pick("longxi", "专利申请量", "").as_deref(), Some("T2.4-01"));
+        // What is new is never read as all there is (高新技术企业总数), however alike the words.
+        assert_eq!(pick("longxi", "新增高新技术企业", ""), None);
+        assert_eq!(
+            pick("longxi", "高新技术企业总数", "").as_deref(),
+            Some("T2.5-01")
+        );
         assert_eq!(
             pick("longxi", "本县申请专利数", "").as_deref(),
             Some("T2.4-01")

@@ -1864,3 +1864,48 @@ fn figures_typed_with_remarks_and_full_width_decimals() {
     };
     check(&t, &zhangxian_remarked_figures());
 }
+
+/// 陇西县: indicators in the clerk's own word order (专利申请量, 专利授权量), 其中：发明专利 without 授权, and a row
+/// of newly added high-tech enterprises that must not be read as the county's total (高新技术企业总数).
+fn longxi_reworded() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(
+        ws,
+        0,
+        0,
+        0,
+        4,
+        "陇西县知识产权和科技型企业培育进展（2020年10月）",
+    );
+    write_row(
+        ws,
+        1,
+        &[S("指标"), S("单位"), S("本月"), S("累计"), S("备注")],
+    );
+    write_row(ws, 2, &[S("专利申请量"), S("件"), N(9.0), N(105.0)]);
+    write_row(ws, 3, &[S("专利授权量"), S("件"), N(4.0), N(45.0)]);
+    write_row(ws, 4, &[S("  其中：发明专利"), S("件"), N(1.0), N(13.0)]);
+    write_row(ws, 5, &[S("新增高新技术企业"), S("家"), N(1.0), N(2.0)]);
+    write_row(ws, 6, &[S("高新技术企业总数"), S("家"), N(1.0), N(9.0)]);
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn reworded_indicators_and_a_new_count_beside_a_total() {
+    let t = Truth {
+        case: "reworded_indicators_and_a_new_count_beside_a_total",
+        file: "陇西县10月知识产权.xlsx",
+        unit: "longxi",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.4-01", Some(9.0), Some(105.0)),
+            ("T2.4-02", Some(4.0), Some(45.0)),
+            ("T2.4-03", Some(1.0), Some(13.0)),
+            ("T2.5-01", Some(1.0), Some(9.0)),
+        ],
+        alarms: vec![("UNKNOWN_INDICATOR", "", "A6")],
+    };
+    check(&t, &longxi_reworded());
+}
