@@ -197,11 +197,14 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["指标"]) {
         return Some(Meaning::Field(col::TEXT));
     }
-    // 项目名称, 任务名称, 考核内容: the row's name, unless it names a unit or an enterprise (a list, not a return).
+    // 任务名称, 考核内容: the row's name, unless it names a unit, an enterprise or a project (a list of those is
+    // not a return of this plan).
     if has(&["任务", "工作事项", "重点工作", "工作内容"])
-        || ["内容", "事项", "名称", "项目"].contains(&t.as_str())
+        || ["内容", "事项", "名称"].contains(&t.as_str())
         || ((t.ends_with("名称") || t.ends_with("内容"))
-            && !["单位", "企业", "公司"].iter().any(|w| t.contains(w)))
+            && !["单位", "企业", "公司", "项目"]
+                .iter()
+                .any(|w| t.contains(w)))
     {
         return Some(Meaning::TaskOrIndicator);
     }
@@ -521,10 +524,12 @@ mod tests {
         }
         assert_eq!(field("本月累计"), Some(Field(col::CUMULATIVE)));
         assert_eq!(field("工作任务"), Some(Meaning::TaskOrIndicator));
-        for t in ["项目", "项目名称", "任务名称", "考核内容"] {
+        for t in ["任务名称", "考核内容", "具体内容"] {
             assert_eq!(field(t), Some(Meaning::TaskOrIndicator), "{t}");
         }
-        assert_eq!(field("企业名称"), None);
+        for t in ["企业名称", "项目名称", "单位名称"] {
+            assert_eq!(field(t), None, "{t}");
+        }
         assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
         assert_eq!(declared_unit("单位：万元").as_deref(), Some("万元"));
         assert_eq!(declared_unit("填报单位：陇西县"), None);

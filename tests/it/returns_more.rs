@@ -1744,7 +1744,7 @@ fn a_monthly_plan_and_last_months_total_beside_the_figures() {
 
 /// 市科技局's table for the 陇西 pilot county task: the title is the task's own title (建设陇西省级创新型试点县…),
 /// which names 陇西 as a place, not as the sender; no 填报单位 line; the sender only in the file name; the
-/// indicator column titled 项目名称.
+/// indicator column titled 任务名称.
 fn kjj_pilot_county() -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
@@ -1760,7 +1760,7 @@ fn kjj_pilot_county() -> Vec<u8> {
         ws,
         2,
         &[
-            S("项目名称"),
+            S("任务名称"),
             S("单位"),
             S("本月完成"),
             S("累计完成"),
