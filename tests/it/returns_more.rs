@@ -1909,3 +1909,76 @@ fn reworded_indicators_and_a_new_count_beside_a_total() {
     };
     check(&t, &longxi_reworded());
 }
+
+/// 定西经开区: the task as a heading merged across the whole table, the topping-out milestone answered in words
+/// in the 累计完成 column (已封顶), as clerks answer a milestone whichever column is at hand.
+fn kfq_words_in_figure_columns() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(
+        ws,
+        0,
+        0,
+        0,
+        5,
+        "定西经济开发区管理委员会2020年10月份重点指标完成情况",
+    );
+    write_row(
+        ws,
+        1,
+        &[
+            S("指标"),
+            S("单位"),
+            S("年度目标"),
+            S("本月完成"),
+            S("累计完成"),
+            S("备注"),
+        ],
+    );
+    merge(ws, 2, 0, 2, 5, "（一）加快定西省级高新技术产业开发区建设");
+    let rows: &[&[V]] = &[
+        &[S("新认定高新技术企业"), S("家"), N(1.0), N(0.0), N(1.0)],
+        &[S("新增省级创新科研平台"), S("家"), N(3.0), N(0.0), N(2.0)],
+        &[S("入库科技型中小企业"), S("家"), N(15.0), N(1.0), N(14.0)],
+        &[
+            S("定西现代科技产业园完成投资"),
+            S("亿元"),
+            N(1.3),
+            N(0.1),
+            N(1.1),
+        ],
+        &[
+            S("年内完成主体封顶"),
+            E,
+            E,
+            E,
+            S("已封顶"),
+            S("9月28日主体封顶"),
+        ],
+        &[S("形象进度达到"), S("%"), N(80.0), S("5%"), S("75%")],
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        write_row(ws, 3 + i as u32, row);
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_milestone_answered_in_the_figure_column_under_a_merged_task_heading() {
+    let t = Truth {
+        case: "a_milestone_answered_in_the_figure_column_under_a_merged_task_heading",
+        file: "经开区10月份.xlsx",
+        unit: "kfq",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.1-01", Some(0.0), Some(1.0)),
+            ("T2.1-02", Some(0.0), Some(2.0)),
+            ("T2.1-03", Some(1.0), Some(14.0)),
+            ("T2.1-04", Some(0.1), Some(1.1)),
+            ("T2.1-06", Some(5.0), Some(75.0)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &kfq_words_in_figure_columns());
+}
