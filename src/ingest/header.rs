@@ -418,12 +418,11 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
                 .range((r, 0)..(r + 1, 0))
                 .all(|(_, c)| !matches!(c.value, RawValue::Number(_)))
         };
-        if let Some(last) = deeper.filter(|last| (h.last_row + 1..=*last).all(textual)) {
-            if let Some(d) = read_header(sheet, h.row, last, run) {
-                if d.columns.count() >= h.columns.count() {
-                    best = Some(d);
-                }
-            }
+        if let Some(last) = deeper.filter(|last| (h.last_row + 1..=*last).all(textual))
+            && let Some(d) = read_header(sheet, h.row, last, run)
+            && d.columns.count() >= h.columns.count()
+        {
+            best = Some(d);
         }
     }
     // Titles merged down from rows above (序号 over two header rows) start the header there: those rows are
@@ -569,6 +568,44 @@ mod tests {
         assert_eq!((h.row, h.last_row), (1, 3));
         assert_eq!(h.columns.get(col::MONTH), Some(4));
         assert_eq!(h.columns.get(col::CUMULATIVE), Some(5));
+    }
+
+    #[test]
+    fn a_title_merged_down_three_rows_makes_them_all_header() {
+        let mut s = RawSheet::default();
+        let mut put = |r: u32, c: u32, v: RawValue| {
+            s.cells.insert((r, c), RawCell::of(v));
+        };
+        let t = |x: &str| RawValue::Text(x.into());
+        put(0, 0, t("指标名称"));
+        put(0, 1, t("完成情况"));
+        put(1, 1, t("本月完成"));
+        put(1, 2, t("累计完成"));
+        put(2, 2, t("完成数"));
+        put(2, 3, t("占目标比例"));
+        put(3, 0, t("申请专利"));
+        put(3, 1, RawValue::Number(6.0));
+        put(3, 2, RawValue::Number(70.0));
+        let merge = |row, col, last_row, last_col| Merge {
+            row,
+            col,
+            last_row,
+            last_col,
+        };
+        s.merges = vec![
+            merge(0, 0, 2, 0),
+            merge(0, 1, 0, 3),
+            merge(1, 1, 2, 1),
+            merge(1, 2, 1, 3),
+        ];
+        let h = find(&s, OCT).unwrap();
+        // 完成数 alone titles nothing; the merged 指标名称 shows the header is three rows deep.
+        assert_eq!((h.row, h.last_row), (0, 2));
+        assert_eq!(h.columns.get(col::MONTH), Some(1));
+        assert_eq!(h.columns.get(col::CUMULATIVE), Some(2));
+        // A row with figures under the band is data, however far a merge reaches.
+        s.merges.push(merge(0, 4, 3, 4));
+        assert_eq!(find(&s, OCT).unwrap().last_row, 2);
     }
 
     #[test]
