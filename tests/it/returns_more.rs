@@ -1982,3 +1982,71 @@ fn a_milestone_answered_in_the_figure_column_under_a_merged_task_heading() {
     };
     check(&t, &kfq_words_in_figure_columns());
 }
+
+/// 通渭县: the figures table, then a second, narrower table under it for the tasks the county reports in words
+/// (重点任务 | 工作进展), as a clerk appends the narrative part of the return.
+fn tongwei_two_tables() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(ws, 0, 0, 0, 4, "通渭县2020年10月创新助力拓存创增工作进展");
+    write_row(ws, 1, &[S("一、主要指标完成情况")]);
+    write_row(
+        ws,
+        2,
+        &[
+            S("指标"),
+            S("单位"),
+            S("本月完成"),
+            S("累计完成"),
+            S("备注"),
+        ],
+    );
+    write_row(ws, 3, &[S("申请专利"), S("件"), N(5.0), N(61.0)]);
+    write_row(ws, 4, &[S("授权专利"), S("件"), N(2.0), N(23.0)]);
+    write_row(ws, 5, &[S("科技特派员总数"), S("名"), N(0.0), N(150.0)]);
+    write_row(ws, 7, &[S("二、其他工作进展情况")]);
+    write_row(ws, 8, &[S("重点任务"), S("工作进展")]);
+    write_row(
+        ws,
+        9,
+        &[
+            S("积极融入丝绸之路信息港建设"),
+            S("县级政务数据共享平台已上线运行。"),
+        ],
+    );
+    write_row(
+        ws,
+        10,
+        &[S("开展新基建领域技术创新"), S("完成5G基站建设12个。")],
+    );
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_narrative_table_under_the_figures_table() {
+    let t = Truth {
+        case: "a_narrative_table_under_the_figures_table",
+        file: "通渭县10月进展.xlsx",
+        unit: "tongwei",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.4-01", Some(5.0), Some(61.0)),
+            ("T2.4-02", Some(2.0), Some(23.0)),
+            ("T2.10-04", Some(0.0), Some(150.0)),
+        ],
+        alarms: vec![],
+    };
+    let r = check(&t, &tongwei_two_tables());
+    let progress = |code: &str| {
+        r["readings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["unit"] == "tongwei" && x["indicator"] == code)
+            .map(|x| x["progress"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(progress("T2.3-N"), "县级政务数据共享平台已上线运行。");
+    assert_eq!(progress("T3.8-N"), "完成5G基站建设12个。");
+}
