@@ -125,7 +125,20 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     ]) {
         return Some(Meaning::Ignored);
     }
-    if has(&["进展", "推进情况", "进度情况", "工作情况", "落实情况"]) {
+    // 进度 under a month (10月份完成情况 over 数量 | 进度) is a ratio; 工作进度 is written progress.
+    if (t.ends_with("进度") || t.ends_with("进度%")) && !has(&["工作进度", "推进进度"])
+    {
+        return Some(Meaning::Ignored);
+    }
+    if has(&[
+        "进展",
+        "推进情况",
+        "进度情况",
+        "工作进度",
+        "推进进度",
+        "工作情况",
+        "落实情况",
+    ]) {
         return Some(Meaning::Field(col::PROGRESS));
     }
     if has(&["备注", "说明"]) {
@@ -170,7 +183,15 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
             _ => Meaning::Field(col::CUMULATIVE),
         });
     }
-    let month_word = has(&["本月", "当月", "本期", "当期", "月完成", "月度完成"]);
+    let month_word = has(&[
+        "本月",
+        "当月",
+        "本期",
+        "当期",
+        "月完成",
+        "月份完成",
+        "月度完成",
+    ]);
     let named_month = MONTH_OF.captures(&t).and_then(|c| c[1].parse::<u32>().ok());
     let bare_month = BARE_MONTH.is_match(&t);
     if month_word || bare_month {
@@ -522,6 +543,12 @@ mod tests {
             assert_eq!(field(t), Some(Field(col::TARGET)), "{t}");
         }
         assert_eq!(field("本月累计"), Some(Field(col::CUMULATIVE)));
+        // 10月份完成情况 over 数量 | 占年度目标%: the count is the month's, the share is measured against.
+        assert_eq!(field("10月份完成情况数量"), Some(Field(col::MONTH)));
+        assert_eq!(field("9月份完成情况数量"), Some(Meaning::OtherMonth(9)));
+        assert_eq!(field("1-10月累计完成情况占年度目标%"), Some(Ignored));
+        assert_eq!(field("10月份完成情况进度"), Some(Ignored));
+        assert_eq!(field("工作进度"), Some(Field(col::PROGRESS)));
         assert_eq!(field("工作任务"), Some(Meaning::TaskOrIndicator));
         for t in ["任务名称", "考核内容", "具体内容"] {
             assert_eq!(field(t), Some(Meaning::TaskOrIndicator), "{t}");

@@ -2050,3 +2050,71 @@ fn a_narrative_table_under_the_figures_table() {
     assert_eq!(progress("T2.3-N"), "县级政务数据共享平台已上线运行。");
     assert_eq!(progress("T3.8-N"), "完成5G基站建设12个。");
 }
+
+/// 安定区: 10月份完成情况 over 进度 | 数量 (the ratio first) and 1-10月累计完成情况 over 数量 | 占年度目标%.
+fn anding_month_parents() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    merge(
+        ws,
+        0,
+        0,
+        0,
+        6,
+        "安定区创新助力拓存创增指标完成情况（2020年10月）",
+    );
+    merge(ws, 1, 0, 2, 0, "指标名称");
+    merge(ws, 1, 1, 2, 1, "计量单位");
+    merge(ws, 1, 2, 2, 2, "年度目标");
+    merge(ws, 1, 3, 1, 4, "10月份完成情况");
+    merge(ws, 1, 5, 1, 6, "1-10月累计完成情况");
+    write_row(
+        ws,
+        2,
+        &[E, E, E, S("进度"), S("数量"), S("数量"), S("占年度目标%")],
+    );
+    write_row(
+        ws,
+        3,
+        &[
+            S("申请专利"),
+            S("件"),
+            N(180.0),
+            S("5%"),
+            N(9.0),
+            N(150.0),
+            S("83%"),
+        ],
+    );
+    write_row(
+        ws,
+        4,
+        &[
+            S("授权专利"),
+            S("件"),
+            N(70.0),
+            S("4%"),
+            N(3.0),
+            N(52.0),
+            S("74%"),
+        ],
+    );
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn month_parents_over_a_ratio_and_a_count() {
+    let t = Truth {
+        case: "month_parents_over_a_ratio_and_a_count",
+        file: "安定区.xlsx",
+        unit: "anding",
+        period: "2020-10",
+        sheet: "Sheet1",
+        figures: vec![
+            ("T2.4-01", Some(9.0), Some(150.0)),
+            ("T2.4-02", Some(3.0), Some(52.0)),
+        ],
+        alarms: vec![],
+    };
+    check(&t, &anding_month_parents());
+}
