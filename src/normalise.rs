@@ -75,6 +75,29 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+static NOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?P<figure>.+?)\s*[（(](?P<note>[^（）()]*)[）)]$").unwrap());
+
+/// Whether a bracketed text is only a unit of measure (亿元, 件, %), not a note.
+fn is_unit(text: &str) -> bool {
+    let t = text.trim();
+    money_scale(t).is_some()
+        || [
+            "万",
+            "亿",
+            "%",
+            "％",
+            "件",
+            "家",
+            "个",
+            "项",
+            "名",
+            "人",
+            "件/万人",
+        ]
+        .contains(&t)
+}
+
 /// What clerks write for "nothing to report" instead of leaving a cell empty.
 const PLACEHOLDERS: [&str; 8] = ["-", "--", "—", "——", "/", "\\", "无", "暂无"];
 
@@ -163,6 +186,14 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
             if EXCEL_ERRORS.contains(&folded.to_uppercase().as_str()) {
                 return Err(Unusable::Formula(Some(folded)));
             }
+            // A note in brackets after the figure (42（其中发明5件）, 1家（新增）) explains it; a unit in brackets
+            // (0.5（亿元）) is kept.
+            let folded = match NOTE.captures(&folded) {
+                Some(n) if NUMBER.is_match(&n["figure"]) && !is_unit(&n["note"]) => {
+                    n["figure"].to_string()
+                }
+                _ => folded,
+            };
             let Some(c) = NUMBER.captures(&folded) else {
                 return Err(Unusable::NotANumber(t.trim().to_string()));
             };
@@ -179,6 +210,25 @@ pub fn figure(cell: Option<&RawCell>, expect: Expect<'_>) -> Result<Option<Figur
                 "万" => "万元",
                 "亿" => "亿元",
                 w => w,
+            };
+            // 1.2万 in a count row, 1.2万人 in a 人 row: 万 multiplies the count.
+            let raw = c["unit"].trim().trim_matches(['（', '）', '(', ')']);
+            let written = match raw.strip_prefix('万') {
+                Some(rest)
+                    if money_scale(expect.unit).is_none()
+                        && expect.unit != "%"
+                        && (rest.is_empty() || rest == expect.unit) =>
+                {
+                    n *= 1e4;
+                    changes.push(Change::Converted(format!(
+                        "“{}”按万换算为{}{}",
+                        t.trim(),
+                        fmt_num(excel_round(n)),
+                        expect.unit
+                    )));
+                    ""
+                }
+                _ => written,
             };
             unit_written = !written.is_empty();
             // A bare number under a heading that declares its money unit is in that unit.
@@ -314,6 +364,33 @@ mod tests {
         assert_eq!(
             figure(Some(&text("13000万元")), yi).unwrap().unwrap().value,
             1.3
+        );
+        // A note in brackets explains the figure; 万 multiplies a count; 万元 in a count row stays wrong.
+        for (t, want) in [
+            ("42（其中发明5件）", 42.0),
+            ("1家（新增）", 1.0),
+            ("1.2万", 12000.0),
+            ("1.2万家", 12000.0),
+            ("０．５", 0.5),
+        ] {
+            assert_eq!(
+                figure(Some(&text(t)), jia).unwrap().unwrap().value,
+                want,
+                "{t}"
+            );
+        }
+        assert_eq!(
+            figure(Some(&text("12万元")), jia),
+            Err(Unusable::WrongUnit {
+                written: "万元".into()
+            })
+        );
+        assert_eq!(
+            figure(Some(&text("0.5（亿元）")), yi)
+                .unwrap()
+                .unwrap()
+                .value,
+            0.5
         );
         assert_eq!(
             figure(Some(&text("15件")), jia),

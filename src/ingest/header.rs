@@ -11,7 +11,7 @@ use regex::Regex;
 use crate::forms::col;
 use crate::normalise::fold_text;
 use crate::period::Period;
-use crate::raw::RawSheet;
+use crate::raw::{RawSheet, RawValue};
 
 /// How many rows from the top of a sheet the header may start in.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
@@ -100,11 +100,17 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["编码", "代码", "指标编号"]) {
         return Some(Meaning::Field(col::CODE));
     }
-    // Last year's figures, growth rates and completion ratios look like figures but are not this month's.
+    // Last year's or last month's figures, growth rates and completion ratios look like figures but are not
+    // this month's (上月累计 beside 本月累计).
     if has(&[
         "同期",
         "上年",
         "去年",
+        "上月",
+        "上期",
+        "时限",
+        "时间",
+        "日期",
         "同比",
         "增长",
         "增速",
@@ -119,7 +125,20 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     ]) {
         return Some(Meaning::Ignored);
     }
-    if has(&["进展", "推进情况", "进度情况", "工作情况", "落实情况"]) {
+    // 进度 under a month (10月份完成情况 over 数量 | 进度) is a ratio; 工作进度 is written progress.
+    if (t.ends_with("进度") || t.ends_with("进度%")) && !has(&["工作进度", "推进进度"])
+    {
+        return Some(Meaning::Ignored);
+    }
+    if has(&[
+        "进展",
+        "推进情况",
+        "进度情况",
+        "工作进度",
+        "推进进度",
+        "工作情况",
+        "落实情况",
+    ]) {
         return Some(Meaning::Field(col::PROGRESS));
     }
     if has(&["备注", "说明"]) {
@@ -127,6 +146,27 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     }
     if t == "计量单位" || t == "单位" || t == "指标单位" {
         return Some(Meaning::Field(col::UNIT));
+    }
+    // What was planned is not what was done: 本月计划, 1-10月目标, 累计应完成 sit beside the figures they are
+    // measured against. The year's plan is the target (全年计划, 年度任务, 任务数).
+    let planned = has(&["计划", "预计", "预期", "应完成", "目标", "任务数"]);
+    let figure_word = has(&[
+        "本月",
+        "当月",
+        "本期",
+        "当期",
+        "累计",
+        "截至",
+        "截止",
+        "年初至今",
+    ]) || MONTH_OF.is_match(&t);
+    if planned && figure_word {
+        return Some(Meaning::Ignored);
+    }
+    if has(&["计划", "任务数"])
+        || (t.ends_with("任务") && ["全年", "年度", "本年"].iter().any(|w| t.starts_with(w)))
+    {
+        return Some(Meaning::Field(col::TARGET));
     }
     let other_year = YEAR_OF
         .captures(&t)
@@ -143,7 +183,15 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
             _ => Meaning::Field(col::CUMULATIVE),
         });
     }
-    let month_word = has(&["本月", "当月", "本期", "当期", "月完成", "月度完成"]);
+    let month_word = has(&[
+        "本月",
+        "当月",
+        "本期",
+        "当期",
+        "月完成",
+        "月份完成",
+        "月度完成",
+    ]);
     let named_month = MONTH_OF.captures(&t).and_then(|c| c[1].parse::<u32>().ok());
     let bare_month = BARE_MONTH.is_match(&t);
     if month_word || bare_month {
@@ -170,8 +218,14 @@ pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
     if has(&["指标"]) {
         return Some(Meaning::Field(col::TEXT));
     }
+    // 任务名称, 考核内容: the row's name, unless it names a unit, an enterprise or a project (a list of those is
+    // not a return of this plan).
     if has(&["任务", "工作事项", "重点工作", "工作内容"])
         || ["内容", "事项", "名称"].contains(&t.as_str())
+        || ((t.ends_with("名称") || t.ends_with("内容"))
+            && !["单位", "企业", "公司", "项目"]
+                .iter()
+                .any(|w| t.contains(w)))
     {
         return Some(Meaning::TaskOrIndicator);
     }
@@ -369,6 +423,29 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
             }
         }
     }
+    // A title merged down below the band (指标名称 over three header rows) shows how deep the header is: the rows
+    // it covers, when they hold no figures, are header rows too (完成数 | 占目标比例 under 累计完成), not data.
+    if let Some(h) = &best {
+        let deeper = sheet
+            .merges
+            .iter()
+            .filter(|m| (h.row..=h.last_row).contains(&m.row) && m.last_row > h.last_row)
+            .map(|m| m.last_row)
+            .filter(|last| *last <= h.row + 2)
+            .max();
+        let textual = |r: u32| {
+            sheet
+                .cells
+                .range((r, 0)..(r + 1, 0))
+                .all(|(_, c)| !matches!(c.value, RawValue::Number(_)))
+        };
+        if let Some(last) = deeper.filter(|last| (h.last_row + 1..=*last).all(textual))
+            && let Some(d) = read_header(sheet, h.row, last, run)
+            && d.columns.count() >= h.columns.count()
+        {
+            best = Some(d);
+        }
+    }
     // Titles merged down from rows above (序号 over two header rows) start the header there: those rows are
     // header, not title text.
     if let Some(h) = &mut best {
@@ -447,6 +524,38 @@ mod tests {
         for t in ["序号", "完成率", "完成进度", "上年同期累计", "2019年累计"] {
             assert_eq!(field(t), Some(Ignored), "{t}");
         }
+        // Planned figures and last month's total are measured against, never read as what was done.
+        for t in [
+            "本月计划",
+            "10月计划完成",
+            "本月目标",
+            "1-10月目标",
+            "累计应完成",
+            "上月累计",
+            "上期完成",
+            "累计占年度目标%",
+            "计划完成时间",
+            "完成时限",
+        ] {
+            assert_eq!(field(t), Some(Ignored), "{t}");
+        }
+        for t in ["全年计划", "年度任务", "全年任务", "计划数", "目标任务数"] {
+            assert_eq!(field(t), Some(Field(col::TARGET)), "{t}");
+        }
+        assert_eq!(field("本月累计"), Some(Field(col::CUMULATIVE)));
+        // 10月份完成情况 over 数量 | 占年度目标%: the count is the month's, the share is measured against.
+        assert_eq!(field("10月份完成情况数量"), Some(Field(col::MONTH)));
+        assert_eq!(field("9月份完成情况数量"), Some(Meaning::OtherMonth(9)));
+        assert_eq!(field("1-10月累计完成情况占年度目标%"), Some(Ignored));
+        assert_eq!(field("10月份完成情况进度"), Some(Ignored));
+        assert_eq!(field("工作进度"), Some(Field(col::PROGRESS)));
+        assert_eq!(field("工作任务"), Some(Meaning::TaskOrIndicator));
+        for t in ["任务名称", "考核内容", "具体内容"] {
+            assert_eq!(field(t), Some(Meaning::TaskOrIndicator), "{t}");
+        }
+        for t in ["企业名称", "项目名称", "单位名称"] {
+            assert_eq!(field(t), None, "{t}");
+        }
         assert_eq!(declared_unit("累计完成（万元）").as_deref(), Some("万元"));
         assert_eq!(declared_unit("单位：万元").as_deref(), Some("万元"));
         assert_eq!(declared_unit("填报单位：陇西县"), None);
@@ -486,6 +595,44 @@ mod tests {
         assert_eq!((h.row, h.last_row), (1, 3));
         assert_eq!(h.columns.get(col::MONTH), Some(4));
         assert_eq!(h.columns.get(col::CUMULATIVE), Some(5));
+    }
+
+    #[test]
+    fn a_title_merged_down_three_rows_makes_them_all_header() {
+        let mut s = RawSheet::default();
+        let mut put = |r: u32, c: u32, v: RawValue| {
+            s.cells.insert((r, c), RawCell::of(v));
+        };
+        let t = |x: &str| RawValue::Text(x.into());
+        put(0, 0, t("指标名称"));
+        put(0, 1, t("完成情况"));
+        put(1, 1, t("本月完成"));
+        put(1, 2, t("累计完成"));
+        put(2, 2, t("完成数"));
+        put(2, 3, t("占目标比例"));
+        put(3, 0, t("申请专利"));
+        put(3, 1, RawValue::Number(6.0));
+        put(3, 2, RawValue::Number(70.0));
+        let merge = |row, col, last_row, last_col| Merge {
+            row,
+            col,
+            last_row,
+            last_col,
+        };
+        s.merges = vec![
+            merge(0, 0, 2, 0),
+            merge(0, 1, 0, 3),
+            merge(1, 1, 2, 1),
+            merge(1, 2, 1, 3),
+        ];
+        let h = find(&s, OCT).unwrap();
+        // 完成数 alone titles nothing; the merged 指标名称 shows the header is three rows deep.
+        assert_eq!((h.row, h.last_row), (0, 2));
+        assert_eq!(h.columns.get(col::MONTH), Some(1));
+        assert_eq!(h.columns.get(col::CUMULATIVE), Some(2));
+        // A row with figures under the band is data, however far a merge reaches.
+        s.merges.push(merge(0, 4, 3, 4));
+        assert_eq!(find(&s, OCT).unwrap().last_row, 2);
     }
 
     #[test]

@@ -73,7 +73,7 @@ const NEXT_FIELD: &str = "金额单位|计量单位|单位[:：]|填表人|填�
 
 static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:填报单位|填表单位|报送单位|上报单位|报表单位|单位名称|^单位)(?:[（(][^）)]*[）)])?[:：]?(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
+        r"(?:(?:填报单位|填表单位|报送单位|上报单位|报表单位|单位名称)(?:[（(][^）)]*[）)])?[:：]?|^单位(?:[（(][^）)]*[）)])?[:：])(?P<unit>.*?)(?:(?:{NEXT_FIELD})|$)"
     ))
     .unwrap()
 });
@@ -176,8 +176,11 @@ pub fn parse_period(text: &str, year: i32) -> Option<Period> {
     Period::new(year, c["m"].parse().ok()?)
 }
 
-/// The unit written on a `填报单位：…` line of `sheet`, top rows first: (the name as written, row).
+/// The unit written on a `填报单位：…` line of `sheet`, top rows first: (the name as written, row). A bare
+/// 单位 is the unit-of-measure column's title, not the line (单位：陇西县 needs its colon); a 填报单位 line
+/// without a name counts only when no line below names one.
 fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
+    let mut unnamed = None;
     for row in sheet.rows() {
         let cells = sheet.row_texts(row);
         for (i, (_, text)) in cells.iter().enumerate() {
@@ -198,10 +201,14 @@ fn unit_line(sheet: &RawSheet) -> Option<(String, u32)> {
                 let cut = FIELD_WORD.find(&next).map_or(next.len(), |m| m.start());
                 name = next[..cut].trim_matches([':', '：', '_', '-']).to_string();
             }
+            if name.is_empty() {
+                unnamed.get_or_insert((name, row));
+                continue;
+            }
             return Some((name, row));
         }
     }
-    None
+    unnamed
 }
 
 /// The county a 填报单位 value names before an office of its own (陇西县科技局 is the county's return, not
@@ -246,6 +253,25 @@ fn named_in<'c>(catalogue: &'c Catalogue, text: &str) -> Option<&'c Unit> {
         Some(k) if !city_level => Some(k),
         _ => Some(found),
     }
+}
+
+/// `text` folded, without the plan's task titles and indicator texts, the longest first.
+fn without_plan_words(catalogue: &Catalogue, text: &str) -> String {
+    let mut folded = fold_text(text);
+    let mut words: Vec<String> = catalogue
+        .tasks
+        .iter()
+        .flat_map(|t| std::iter::once(&t.title).chain(t.indicators.iter().map(|i| &i.text)))
+        .map(|w| fold_text(w))
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    for w in words {
+        if folded.contains(&w) {
+            folded = folded.replace(&w, " ");
+        }
+    }
+    folded
 }
 
 /// The hidden `_meta` sheet's key/value pairs.
@@ -301,12 +327,13 @@ pub fn identify(
             format!("表中“填报单位：{name}”"),
         ));
     }
-    // Titles name places and partners as well as the sender: they count only when no 填报单位 line does.
+    // Titles name places and partners as well as the sender: they count only when no 填报单位 line does, and
+    // a task's or indicator's own words (建设陇西省级创新型试点县) name a place, not who sent the table.
     if let Some((text, u)) = top
         .iter()
         .filter(|_| units.is_empty())
         .filter(|t| !UNIT_LINE.is_match(&fold_text(t)))
-        .find_map(|t| named_in(catalogue, t).map(|u| (t, u)))
+        .find_map(|t| named_in(catalogue, &without_plan_words(catalogue, t)).map(|u| (t, u)))
     {
         units.push((Source::Title, u.code.clone(), format!("表头文字“{text}”")));
     }
@@ -523,6 +550,22 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_column_title_is_not_the_unit_line_under_the_table() {
+        let mut s = RawSheet::default();
+        let text = |t: &str| crate::raw::RawCell::of(crate::raw::RawValue::Text(t.into()));
+        s.cells.insert((1, 1), text("单位"));
+        s.cells.insert((1, 2), text("全年目标"));
+        s.cells.insert((3, 0), text("填报单位："));
+        s.cells
+            .insert((8, 0), text("填报单位：渭源县科技局    填报人：李娜"));
+        assert_eq!(
+            unit_line(&s),
+            Some(("渭源县科技局".to_string(), 8)),
+            "a bare 单位 titles a column; an empty 填报单位 gives way to a named one"
+        );
+    }
+
+    #[test]
     fn the_forms_title_names_no_unit() {
         let c = Catalogue::from_toml(include_str!("../../templates/plan.toml")).unwrap();
         assert!(
@@ -542,5 +585,12 @@ mod tests {
         );
         assert_eq!(named("定西市科技局10月").as_deref(), Some("kjj"));
         assert_eq!(named("科技局10月").as_deref(), Some("kjj"));
+        // A task's own title names a place, not the sender; the county's own title still names it.
+        let in_title = |t: &str| named_in(&c, &without_plan_words(&c, t)).map(|u| u.code.clone());
+        assert_eq!(in_title("建设陇西省级创新型试点县工作进展情况"), None);
+        assert_eq!(
+            in_title("陇西县建设陇西省级创新型试点县工作进展").as_deref(),
+            Some("longxi")
+        );
     }
 }

@@ -44,6 +44,14 @@ pub struct ReturnRow {
 pub const THRESHOLD: f64 = 0.75;
 /// How far the best text match must lead the second.
 pub const MARGIN: f64 = 0.1;
+/// A text whose character pairs miss may still hold the same characters in another order: Chinese names swap
+/// their words freely (专利申请 for 申请专利, 专利授权 for 授权专利). Taken only when the Dice coefficient of the
+/// characters themselves reaches this and leads the next indicator by [`REORDER_MARGIN`]: a word swapped keeps
+/// every character (1.0), while a different indicator sharing most characters (专利授权 against 发明专利授权,
+/// 0.8) or a row between two (新增高新技术企业: 0.8 to both 新申报… and 认定…) stays in doubt.
+pub const REORDER_THRESHOLD: f64 = 0.9;
+/// How far the best character match must lead the second.
+pub const REORDER_MARGIN: f64 = 0.15;
 
 /// Money units a row, column or table may declare.
 const MONEY: [&str; 4] = ["元", "千元", "万元", "亿元"];
@@ -80,9 +88,9 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
-/// Counting words a clerk adds to an indicator's name (申请专利数, 科技特派员人数 → 科技特派员).
+/// Counting words a clerk adds to an indicator's name (申请专利数, 专利申请量, 科技特派员人数 → 科技特派员).
 static SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:数量|个数|人数|总数|总量|数|情况)$").unwrap());
+    LazyLock::new(|| Regex::new(r"(?:数量|个数|人数|总数|总量|数|量|情况)$").unwrap());
 static BRACKETED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(\[【][^）)\]】]*[）)\]】]").unwrap());
 static CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -198,7 +206,13 @@ fn match_row(
 ) -> Match {
     let scores: Vec<f64> = expected
         .iter()
-        .map(|(_, ks)| max_similarity(texts, ks))
+        .map(|(r, ks)| {
+            if flow_for_stock(texts, &r.text()) {
+                0.0
+            } else {
+                max_similarity(texts, ks)
+            }
+        })
         .collect();
     let Some((best_i, &best)) = scores
         .iter()
@@ -208,7 +222,7 @@ fn match_row(
         return Match::Doubt(None);
     };
     if best < THRESHOLD {
-        return Match::Doubt((best > 0.3).then_some(best_i));
+        return reordered(texts, expected).unwrap_or(Match::Doubt((best > 0.3).then_some(best_i)));
     }
     let close: Vec<usize> = (0..expected.len())
         .filter(|&i| scores[i] > best - MARGIN)
@@ -237,7 +251,61 @@ fn match_row(
     {
         return Match::Found(i, best);
     }
-    Match::Doubt(Some(best_i))
+    reordered(texts, expected).unwrap_or(Match::Doubt(Some(best_i)))
+}
+
+/// Words of a flow (what was added this year) and of a stock (how many there are in all).
+const FLOW: [&str; 6] = ["新增", "新认定", "新申报", "新引进", "新培育", "新建"];
+const STOCK: [&str; 4] = ["总数", "总量", "拥有量", "总额"];
+
+/// Whether a row that counts what is new (新增高新技术企业) would be read as an indicator that counts all there
+/// is (高新技术企业总数): the words left after normalising look alike, the figures never mean the same.
+fn flow_for_stock(texts: &[String], indicator: &str) -> bool {
+    let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    texts.iter().any(|t| has(t, &FLOW)) && has(indicator, &STOCK) && !has(indicator, &FLOW)
+}
+
+/// The one expected row whose text holds the same characters as the row's, in another order, if one clearly
+/// does (see [`REORDER_THRESHOLD`]).
+fn reordered(texts: &[String], expected: &[(ReportRow<'_>, Vec<String>)]) -> Option<Match> {
+    let mut scores: Vec<(usize, f64)> = expected
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, _))| !flow_for_stock(texts, &r.text()))
+        .map(|(i, (_, ks))| {
+            let s = texts
+                .iter()
+                .flat_map(|t| ks.iter().map(move |k| char_similarity(t, k)))
+                .fold(0.0, f64::max);
+            (i, s)
+        })
+        .collect();
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (best_i, best) = *scores.first()?;
+    let second = scores.get(1).map_or(0.0, |s| s.1);
+    (best >= REORDER_THRESHOLD && best - second >= REORDER_MARGIN)
+        .then_some(Match::Found(best_i, best))
+}
+
+/// The Dice coefficient of two keys' characters, in any order.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    let count = |s: &str| -> HashMap<char, usize> {
+        let mut m = HashMap::new();
+        for c in s.chars() {
+            *m.entry(c).or_insert(0) += 1;
+        }
+        m
+    };
+    let (ca, cb) = (count(a), count(b));
+    let total = a.chars().count() + b.chars().count();
+    if total == 0 {
+        return 0.0;
+    }
+    let common: usize = ca
+        .iter()
+        .map(|(c, n)| (*n).min(cb.get(c).copied().unwrap_or(0)))
+        .sum();
+    2.0 * common as f64 / total as f64
 }
 
 /// Whether a row is a total, subtotal or signature line.
@@ -268,70 +336,142 @@ pub fn locate(
             (r, k)
         })
         .collect();
-    let cols = &header.columns;
-    let text_at = |row: u32, field: u16| {
-        cols.get(field)
-            .map(|c| sheet.text_merged(row, c))
-            .unwrap_or_default()
-    };
-    // A figure merged over several rows cannot be split among them: only its own row reads it.
-    let figure_at = |row: u32, field: u16| {
-        let c = cols.get(field)?;
-        let mut cell = sheet.get(row, c).cloned()?;
-        // A unit declared for the column or the whole table is what the figures were typed in; a money unit in
-        // the row's own 计量单位 cell counts only without one (a copied form keeps the plan's unit there).
-        let row_unit = cols
-            .get(col::UNIT)
-            .map(|u| fold_text(&sheet.text_merged(row, u)))
-            .filter(|u| MONEY.contains(&u.as_str()));
-        cell.declared_unit = cols.units[field as usize]
-            .clone()
-            .or(header.table_unit.clone())
-            .or(row_unit);
-        Some(cell)
-    };
-    let key_cols: Vec<u32> = [col::CODE, col::TASK, col::TEXT]
-        .iter()
-        .filter_map(|f| cols.get(*f))
-        .collect();
-    let cell_col = cols.get(col::CODE).or(cols.get(col::TEXT)).unwrap_or(0);
-    let text_col = cols.get(col::TEXT).or(cols.get(col::CODE)).unwrap_or(0);
     let mut taken: HashSet<String> = HashSet::new();
     let mut rows: Vec<ReturnRow> = Vec::new();
-    for row in sheet.rows().filter(|r| *r > header.last_row) {
-        // A second table's header, or the header repeated on each printed page, is no indicator.
-        if is_skipped(sheet, row, &key_cols) || header::is_header_row(sheet, row, run) {
-            continue;
-        }
-        let written_code = cols
-            .get(col::CODE)
-            .map(|c| sheet.text(row, c))
-            .unwrap_or_default();
-        // Without a code column, a code may lead the indicator's text (T2.4-01 申请专利).
-        let code = canonical_code(&written_code).or_else(|| {
-            written_code
-                .is_empty()
-                .then(|| leading_code(&text_at(row, col::TEXT)))
-                .flatten()
-        });
-        let text = text_at(row, col::TEXT);
-        let has_content = [col::MONTH, col::CUMULATIVE]
+    let mut table = header.clone();
+    // A second table under the first (the narrative part: 重点任务 | 工作进展) has its own header: the rows
+    // below it are read by its columns.
+    loop {
+        let next = sheet
+            .rows()
+            .filter(|r| *r > table.last_row)
+            .find(|r| second_header(sheet, *r, run));
+        let part = Part {
+            sheet,
+            header: &table,
+            until: next,
+            run,
+            expected: &expected,
+            catalogue,
+            unit,
+            file,
+        };
+        part.read(&mut taken, &mut rows, findings);
+        let Some(mut h) = next.and_then(|r| header::read_header(sheet, r, r, run)) else {
+            break;
+        };
+        h.table_unit = h.table_unit.or(table.table_unit.clone());
+        table = h;
+    }
+    rows
+}
+
+/// Whether a row under a table starts another: two or more texts, every one a column title, naming an indicator
+/// or task column and a figure or progress column.
+fn second_header(sheet: &RawSheet, row: u32, run: Period) -> bool {
+    let texts = sheet.row_texts(row);
+    texts.len() >= 2
+        && texts
             .iter()
-            .any(|f| figure_at(row, *f).is_some_and(|c| c.value != RawValue::Empty))
-            || !fold_text(&text_at(row, col::PROGRESS)).is_empty();
-        let by_code = code
-            .as_ref()
-            .and_then(|c| expected.iter().find(|(r, _)| r.code() == *c))
-            .map(|(r, _)| r.code());
-        let matched = match (&by_code, &code) {
-            (Some(c), _) => Some(c.clone()),
-            (None, Some(c)) => {
-                let in_plan = catalogue.indicator(c).is_some()
-                    || catalogue
-                        .tasks
-                        .iter()
-                        .any(|t| crate::plan::model::narrative_code(&t.code) == *c);
-                findings.push(
+            .all(|(_, t)| header::meaning(t, run).is_some_and(|m| m != header::Meaning::Ignored))
+        && header::read_header(sheet, row, row, run).is_some()
+}
+
+/// One table of a sheet: its header and the rows under it, up to the next table's header.
+struct Part<'a, 'c> {
+    sheet: &'a RawSheet,
+    header: &'a Header,
+    until: Option<u32>,
+    run: Period,
+    expected: &'a [(ReportRow<'c>, Vec<String>)],
+    catalogue: &'c Catalogue,
+    unit: &'a str,
+    file: &'a str,
+}
+
+impl Part<'_, '_> {
+    /// Reads the table's rows into `rows`, recording rows it cannot place.
+    fn read(
+        &self,
+        taken: &mut HashSet<String>,
+        rows: &mut Vec<ReturnRow>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Part {
+            sheet,
+            header,
+            until,
+            run,
+            expected,
+            catalogue,
+            unit,
+            file,
+        } = *self;
+        let cols = &header.columns;
+        let text_at = |row: u32, field: u16| {
+            cols.get(field)
+                .map(|c| sheet.text_merged(row, c))
+                .unwrap_or_default()
+        };
+        // A figure merged over several rows cannot be split among them: only its own row reads it.
+        let figure_at = |row: u32, field: u16| {
+            let c = cols.get(field)?;
+            let mut cell = sheet.get(row, c).cloned()?;
+            // A unit declared for the column or the whole table is what the figures were typed in; a money unit in
+            // the row's own 计量单位 cell counts only without one (a copied form keeps the plan's unit there).
+            let row_unit = cols
+                .get(col::UNIT)
+                .map(|u| fold_text(&sheet.text_merged(row, u)))
+                .filter(|u| MONEY.contains(&u.as_str()));
+            cell.declared_unit = cols.units[field as usize]
+                .clone()
+                .or(header.table_unit.clone())
+                .or(row_unit);
+            Some(cell)
+        };
+        let key_cols: Vec<u32> = [col::CODE, col::TASK, col::TEXT]
+            .iter()
+            .filter_map(|f| cols.get(*f))
+            .collect();
+        let cell_col = cols.get(col::CODE).or(cols.get(col::TEXT)).unwrap_or(0);
+        let text_col = cols.get(col::TEXT).or(cols.get(col::CODE)).unwrap_or(0);
+        for row in sheet
+            .rows()
+            .filter(|r| *r > header.last_row && until.is_none_or(|u| *r < u))
+        {
+            // A second table's header, or the header repeated on each printed page, is no indicator.
+            if is_skipped(sheet, row, &key_cols) || header::is_header_row(sheet, row, run) {
+                continue;
+            }
+            let written_code = cols
+                .get(col::CODE)
+                .map(|c| sheet.text(row, c))
+                .unwrap_or_default();
+            // Without a code column, a code may lead the indicator's text (T2.4-01 申请专利).
+            let code = canonical_code(&written_code).or_else(|| {
+                written_code
+                    .is_empty()
+                    .then(|| leading_code(&text_at(row, col::TEXT)))
+                    .flatten()
+            });
+            let text = text_at(row, col::TEXT);
+            let has_content = [col::MONTH, col::CUMULATIVE]
+                .iter()
+                .any(|f| figure_at(row, *f).is_some_and(|c| c.value != RawValue::Empty))
+                || !fold_text(&text_at(row, col::PROGRESS)).is_empty();
+            let by_code = code
+                .as_ref()
+                .and_then(|c| expected.iter().find(|(r, _)| r.code() == *c))
+                .map(|(r, _)| r.code());
+            let matched = match (&by_code, &code) {
+                (Some(c), _) => Some(c.clone()),
+                (None, Some(c)) => {
+                    let in_plan = catalogue.indicator(c).is_some()
+                        || catalogue
+                            .tasks
+                            .iter()
+                            .any(|t| crate::plan::model::narrative_code(&t.code) == *c);
+                    findings.push(
                     Finding::new(
                         Code::UnknownIndicator,
                         if in_plan {
@@ -345,18 +485,24 @@ pub fn locate(
                     .at(file, &sheet.name, &a1(row, cell_col))
                     .values("", written_code.clone()),
                 );
-                continue;
-            }
-            (None, None) => {
-                let texts: Vec<String> = [text.clone(), text_at(row, col::TASK)]
-                    .iter()
-                    .map(|t| match_key(t))
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                match match_row(&texts, &text_at(row, col::TASK), &expected, &taken) {
-                    Match::Found(i, score) => {
-                        let (r, _) = &expected[i];
-                        findings.push(
+                    continue;
+                }
+                (None, None) => {
+                    // A task column that also serves as the indicator column names no task.
+                    let task = if cols.get(col::TASK) == cols.get(col::TEXT) {
+                        String::new()
+                    } else {
+                        text_at(row, col::TASK)
+                    };
+                    let texts: Vec<String> = [text.clone(), task.clone()]
+                        .iter()
+                        .map(|t| match_key(t))
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    match match_row(&texts, &task, expected, taken) {
+                        Match::Found(i, score) => {
+                            let (r, _) = &expected[i];
+                            findings.push(
                             Finding::new(
                                 Code::MatchedByText,
                                 format!(
@@ -373,21 +519,21 @@ pub fn locate(
                             .at(file, &sheet.name, &a1(row, text_col))
                             .values(r.text(), text.clone()),
                         );
-                        Some(r.code())
-                    }
-                    // Headings, blank lines and notes carry no figure to lose.
-                    Match::Doubt(_) if !has_content => continue,
-                    Match::Doubt(nearest) => {
-                        let nearest = nearest.map(|i| &expected[i].0);
-                        let shown = if text.is_empty() {
-                            text_at(row, col::TASK)
-                        } else {
-                            text.clone()
-                        };
-                        let ask = nearest
-                            .map(|r| format!("是否为“{} {}”？", r.code(), r.text()))
-                            .unwrap_or_default();
-                        findings.push(
+                            Some(r.code())
+                        }
+                        // Headings, blank lines and notes carry no figure to lose.
+                        Match::Doubt(_) if !has_content => continue,
+                        Match::Doubt(nearest) => {
+                            let nearest = nearest.map(|i| &expected[i].0);
+                            let shown = if text.is_empty() {
+                                text_at(row, col::TASK)
+                            } else {
+                                text.clone()
+                            };
+                            let ask = nearest
+                                .map(|r| format!("是否为“{} {}”？", r.code(), r.text()))
+                                .unwrap_or_default();
+                            findings.push(
                             Finding::new(
                                 Code::UnknownIndicator,
                                 format!(
@@ -400,39 +546,39 @@ pub fn locate(
                             .at(file, &sheet.name, &a1(row, text_col))
                             .values(nearest.map(|r| r.text()).unwrap_or_default(), shown),
                         );
-                        continue;
+                            continue;
+                        }
                     }
                 }
+            };
+            let Some(code) = matched else { continue };
+            if !taken.insert(code.clone()) {
+                findings.push(
+                    Finding::new(
+                        Code::UnknownIndicator,
+                        format!(
+                            "指标“{code}”在第{}行重复出现，只采用第一次出现的那一行；请删除重复行",
+                            row + 1
+                        ),
+                    )
+                    .unit(unit)
+                    .indicator(&code)
+                    .at(file, &sheet.name, &a1(row, cell_col))
+                    .values("", code.clone()),
+                );
+                continue;
             }
-        };
-        let Some(code) = matched else { continue };
-        if !taken.insert(code.clone()) {
-            findings.push(
-                Finding::new(
-                    Code::UnknownIndicator,
-                    format!(
-                        "指标“{code}”在第{}行重复出现，只采用第一次出现的那一行；请删除重复行",
-                        row + 1
-                    ),
-                )
-                .unit(unit)
-                .indicator(&code)
-                .at(file, &sheet.name, &a1(row, cell_col))
-                .values("", code.clone()),
-            );
-            continue;
+            rows.push(ReturnRow {
+                code,
+                row,
+                target: text_at(row, col::TARGET),
+                month: figure_at(row, col::MONTH),
+                cumulative: figure_at(row, col::CUMULATIVE),
+                progress: text_at(row, col::PROGRESS),
+                remark: text_at(row, col::REMARK),
+            });
         }
-        rows.push(ReturnRow {
-            code,
-            row,
-            target: text_at(row, col::TARGET),
-            month: figure_at(row, col::MONTH),
-            cumulative: figure_at(row, col::CUMULATIVE),
-            progress: text_at(row, col::PROGRESS),
-            remark: text_at(row, col::REMARK),
-        });
     }
-    rows
 }
 
 #[cfg(test)]
@@ -517,7 +663,16 @@ mod tests {
             pick("longxi", "其中：发明专利授权", "").as_deref(),
             Some("T2.4-03")
         );
-        assert_eq!(pick("longxi", "专利申请", ""), None);
+        // Words swapped keep every character; a text between two indicators stays in doubt.
+        assert_eq!(pick("longxi", "专利申请", "").as_deref(), Some("T2.4-01"));
+        assert_eq!(pick("longxi", "专利授权", "").as_deref(), Some("T2.4-02"));
+        assert_eq!(pick("longxi", "专利申请量", "").as_deref(), Some("T2.4-01"));
+        // What is new is never read as all there is (高新技术企业总数), however alike the words.
+        assert_eq!(pick("longxi", "新增高新技术企业", ""), None);
+        assert_eq!(
+            pick("longxi", "高新技术企业总数", "").as_deref(),
+            Some("T2.5-01")
+        );
         assert_eq!(
             pick("longxi", "本县申请专利数", "").as_deref(),
             Some("T2.4-01")

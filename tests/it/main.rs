@@ -17,6 +17,7 @@ mod notices_more;
 mod office;
 mod plan;
 mod returns;
+mod returns_more;
 mod trust;
 mod util;
 mod watch;
