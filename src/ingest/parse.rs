@@ -13,7 +13,9 @@ use crate::period::Period;
 use crate::plan::Catalogue;
 
 /// Where a return's unit or period was read from, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The hidden `_meta` sheet of the form.
@@ -30,7 +32,7 @@ pub enum Source {
 }
 
 /// One indicator row as found in the file; values are still raw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReturnRow {
     /// The 指标编码 the row was matched to.
     pub code: String,
@@ -49,7 +51,7 @@ pub struct ReturnRow {
 }
 
 /// Column positions of the header fields that were found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Columns {
     /// Column of each header name, by its index in [`HEADERS`].
     pub by_field: [Option<u32>; 9],
@@ -63,7 +65,7 @@ impl Columns {
 }
 
 /// A return read from one file: identified, with its indicator rows located.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedReturn {
     /// The unit that sent it.
     pub unit: String,

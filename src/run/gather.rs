@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use super::cache::{Cache, Learned};
 use super::dispose::{Candidate, Outcome, Place};
 use crate::error::Error;
 use crate::finding::Code;
@@ -123,6 +124,7 @@ pub fn examine(
     settings: &Settings,
     period: Period,
     arrivals: &crate::fetch::state::Arrivals,
+    cache: &Cache,
 ) -> Candidate {
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
@@ -223,6 +225,12 @@ pub fn examine(
         c.stored = None;
         c.place = Place::Inbox;
     }
+    let key = cache.reading_key(&c.sha256, &c.name, sender_unit.as_deref());
+    if let Some((format, learned)) = cache.reading(&key) {
+        c.format = format;
+        c.outcome = outcome(learned);
+        return c;
+    }
     c.outcome = match crate::ingest::load(&bytes, settings) {
         Err(Refusal::Unreadable(why)) => {
             let changed = std::fs::symlink_metadata(&c.path).map_or(true, |m| {
@@ -255,19 +263,28 @@ pub fn examine(
                     settings.max_rows
                 );
             }
-            match crate::ingest::parse::parse_mailed(
+            let learned = match crate::ingest::parse::parse_mailed(
                 &book,
                 &c.name,
                 sender_unit.as_deref(),
                 catalogue,
                 period,
             ) {
-                Ok(p) => Outcome::Parsed(Box::new(p)),
-                Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
-            }
+                Ok(p) => Learned::Parsed(Box::new(p)),
+                Err(NotUsable { code, reason }) => Learned::NotUsable(code, reason),
+            };
+            cache.keep(&key, &c.format, &learned);
+            outcome(learned)
         }
     };
     c
+}
+
+fn outcome(learned: Learned) -> Outcome {
+    match learned {
+        Learned::Parsed(p) => Outcome::Parsed(p),
+        Learned::NotUsable(code, reason) => Outcome::Refused(code, reason),
+    }
 }
 
 /// Reads at most `limit + 1` bytes of a regular file (`None` for anything else), so that a file growing while it
@@ -313,6 +330,7 @@ mod tests {
             &Settings::default(),
             period,
             &crate::fetch::state::Arrivals::default(),
+            &Cache::none(),
         )
     }
 
