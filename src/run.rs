@@ -137,9 +137,11 @@ fn assess_settled(
     let mut candidates: Vec<Candidate> = paths
         .into_par_iter()
         .map(|(path, place, base)| {
-            let c = gather::examine(
-                path, place, &base, &catalogue, &settings, period, &arrivals, &cache,
-            );
+            let known = gather::Known {
+                arrivals: &arrivals,
+                cache: &cache,
+            };
+            let c = gather::examine(path, place, &base, &catalogue, &settings, period, known);
             progress.inc(1);
             c
         })

@@ -115,6 +115,15 @@ pub fn keep_names_apart(candidates: &mut [Candidate]) {
     }
 }
 
+/// What the run already knows of files before reading them.
+#[derive(Clone, Copy)]
+pub struct Known<'a> {
+    /// When and from whom fetched mail brought them.
+    pub arrivals: &'a crate::fetch::state::Arrivals,
+    /// What earlier runs read from them.
+    pub cache: &'a Cache,
+}
+
 /// Reads one file and says what it is. A bad, vanished or unopenable file is an outcome, never an error.
 pub fn examine(
     path: PathBuf,
@@ -123,9 +132,9 @@ pub fn examine(
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
-    arrivals: &crate::fetch::state::Arrivals,
-    cache: &Cache,
+    known: Known<'_>,
 ) -> Candidate {
+    let Known { arrivals, cache } = known;
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
     let file_name = path.file_name().map(scan::display_name).unwrap_or_default();
@@ -329,8 +338,10 @@ mod tests {
             &catalogue,
             &Settings::default(),
             period,
-            &crate::fetch::state::Arrivals::default(),
-            &Cache::none(),
+            Known {
+                arrivals: &crate::fetch::state::Arrivals::default(),
+                cache: &Cache::none(),
+            },
         )
     }
 
