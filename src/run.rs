@@ -635,7 +635,12 @@ fn write_workbooks(
         for e in std::fs::read_dir(&dir).map_err(Error::io(&dir))?.flatten() {
             if !names.contains(&*e.file_name().to_string_lossy()) {
                 let p = e.path();
-                std::fs::remove_file(&p).map_err(Error::io(&p))?;
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                }
+                .map_err(Error::io(&p))?;
             }
         }
         output::sync_dir(&dir)?;

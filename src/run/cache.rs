@@ -1,8 +1,8 @@
 //! What earlier runs of a period learned, kept beside its outputs so that a run re-reads and re-draws only what
 //! changed.
 //!
-//! Two hidden files in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (what
-//! reading it gave), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
+//! Two hidden files in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a
+//! tab, and what reading it gave as JSON, parsed only when that file is met again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
 //! by a hash of everything it depends on: the tool (its version and its executable), the plan, the settings and
 //! the period, and for a reading the file's bytes, the name it arrived under and the unit its mail came from.
 //! A changed plan, settings file or tool therefore misses every entry; a missing, truncated or otherwise
@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -36,10 +35,9 @@ pub enum Learned {
     NotUsable(Code, String),
 }
 
-/// One line of `.cache-readings.jsonl`.
+/// What a line of `.cache-readings.jsonl` holds after its key and a tab.
 #[derive(Serialize, Deserialize)]
-struct Line {
-    key: String,
+struct Stored {
     format: String,
     learned: Learned,
 }
@@ -60,7 +58,8 @@ pub struct Cache {
     /// Writes only from a real run: assessing leaves the workspace as it was.
     writable: bool,
     identity: String,
-    readings: HashMap<String, (String, Learned)>,
+    /// Each reading's JSON by its key, parsed only when a file asks for it.
+    readings: HashMap<String, String>,
     /// Lines in the readings file, for knowing when it holds mostly stale entries.
     lines: usize,
     /// Whether the readings file ends with a whole line (a run killed mid-append leaves half of one).
@@ -89,18 +88,19 @@ impl Cache {
         }
         let identity = output::hex(&h.finalize());
         let text = std::fs::read_to_string(readings_path(&dir)).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        let readings: HashMap<String, (String, Learned)> = all
-            .par_iter()
-            .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-            .map(|l| (l.key, (l.format, l.learned)))
+        let mut lines = 0;
+        let readings: HashMap<String, String> = text
+            .lines()
+            .inspect(|_| lines += 1)
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, json)| (k.to_string(), json.to_string()))
             .collect();
         Cache {
             dir: Some(dir),
             writable,
             identity,
             readings,
-            lines: all.len(),
+            lines,
             whole: text.is_empty() || text.ends_with('\n'),
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
@@ -143,10 +143,10 @@ impl Cache {
 
     /// What an earlier run learned from the file with this key: its format and the reading.
     pub fn reading(&self, key: &str) -> Option<(String, Learned)> {
-        let hit = self.readings.get(key)?.clone();
+        let stored: Stored = serde_json::from_str(self.readings.get(key)?).ok()?;
         lock(&self.used).insert(key.to_string());
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(hit)
+        Some((stored.format, stored.learned))
     }
 
     /// Keeps what reading a file gave, to be saved when the run has written its outputs.
@@ -154,14 +154,13 @@ impl Cache {
         if self.dir.is_none() || !self.writable {
             return;
         }
-        let line = Line {
-            key: key.to_string(),
+        let stored = Stored {
             format: format.to_string(),
             learned: learned.clone(),
         };
-        if let Ok(text) = serde_json::to_string(&line) {
-            lock(&self.used).insert(line.key);
-            lock(&self.fresh).push(text);
+        if let Ok(json) = serde_json::to_string(&stored) {
+            lock(&self.used).insert(key.to_string());
+            lock(&self.fresh).push(format!("{key}\t{json}"));
         }
     }
 
@@ -185,14 +184,7 @@ impl Cache {
                 .readings
                 .iter()
                 .filter(|(k, _)| used.contains(*k))
-                .filter_map(|(k, (format, learned))| {
-                    serde_json::to_string(&Line {
-                        key: k.clone(),
-                        format: format.clone(),
-                        learned: learned.clone(),
-                    })
-                    .ok()
-                })
+                .map(|(k, json)| format!("{k}\t{json}"))
                 .collect();
             kept.sort();
             kept.extend(fresh);
