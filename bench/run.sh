@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Times a full `huizong run` against its floor (the same bytes in and out with no logic) on synthetic
-# workspaces of 1,000 and 10,000 returns, with peak memory from /usr/bin/time -v. Prints a Markdown table.
+# workspaces of 1,000 and 10,000 returns, with peak memory from /usr/bin/time, and an incremental run: one new
+# return after all the others have been run (the cache of the period's outbox in use). Prints a Markdown table.
+# CPU seconds (user + system) are shown beside the elapsed time: on a shared machine they move less.
 #
 #   bench/run.sh            # 1000 and 10000 returns, 3 repetitions each (median)
 #   bench/run.sh 1000 5     # one size, 5 repetitions
@@ -16,26 +18,37 @@ floor=target/release/examples/floor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Prints "seconds peak_MiB" for a command.
+# Prints "seconds peak_MiB cpu_seconds" for a command.
 measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
-  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  awk '{ printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/time"
 }
+# A fresh copy of the template workspace for size $1.
+fresh() { rm -rf "$work/ws" "$work/out" "$work/held" && cp -a "$work/template-$1" "$work/ws" && sync; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "| returns | floor (s) | floor peak (MiB) | huizong run (s) | run peak (MiB) | run / floor |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| returns | floor (s) | floor peak (MiB) | run (s) | run CPU (s) | run peak (MiB) | run / floor | one new after the rest (s) | its CPU (s) | one new / run |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   "$bin" demo --units "$n" --dir "$work/template-$n" --no-run >/dev/null
-  : > "$work/floor-$n"; : > "$work/run-$n"
+  : > "$work/floor-$n"; : > "$work/run-$n"; : > "$work/inc-$n"
   for _ in $(seq "$reps"); do
-    rm -rf "$work/ws" "$work/out" && cp -a "$work/template-$n" "$work/ws" && sync
+    fresh "$n"
     measure "$floor" "$work/ws/inbox" "$work/out" >> "$work/floor-$n"
-    rm -rf "$work/ws" "$work/out" && cp -a "$work/template-$n" "$work/ws" && sync
+    fresh "$n"
     measure "$bin" --root "$work/ws" run --period 2020-10 >> "$work/run-$n"
+    # All but the last return run first (untimed); then the last one arrives.
+    fresh "$n"
+    mkdir "$work/held" && last=$(ls "$work/ws/inbox" | tail -n 1) && mv "$work/ws/inbox/$last" "$work/held/"
+    "$bin" --quiet --root "$work/ws" run --period 2020-10 >/dev/null
+    mv "$work/held/$last" "$work/ws/inbox/" && sync
+    measure "$bin" --root "$work/ws" run --period 2020-10 >> "$work/inc-$n"
   done
-  ft=$(cut -d' ' -f1 "$work/floor-$n" | median); fm=$(cut -d' ' -f2 "$work/floor-$n" | median)
-  rt=$(cut -d' ' -f1 "$work/run-$n" | median); rm_=$(cut -d' ' -f2 "$work/run-$n" | median)
-  echo "| $n | $ft | $fm | $rt | $rm_ | $(awk -v a="$rt" -v b="$ft" 'BEGIN { printf "%.2f", a / b }') |"
+  col() { cut -d' ' -f"$1" "$2" | median; }
+  ft=$(col 1 "$work/floor-$n"); fm=$(col 2 "$work/floor-$n")
+  rt=$(col 1 "$work/run-$n"); rm_=$(col 2 "$work/run-$n"); rc=$(col 3 "$work/run-$n")
+  it=$(col 1 "$work/inc-$n"); ic=$(col 3 "$work/inc-$n")
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  echo "| $n | $ft | $fm | $rt | $rc | $rm_ | $(ratio "$rt" "$ft") | $it | $ic | $(ratio "$it" "$rt") |"
   rm -rf "$work/template-$n"
 done

@@ -17,7 +17,7 @@ use crate::raw::{RawSheet, RawValue};
 pub const HEADER_SEARCH_ROWS: u32 = 30;
 
 /// Column positions of the header fields that were found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Columns {
     /// Column of each header name, by its index in [`crate::forms::HEADERS`].
     pub by_field: [Option<u32>; 9],

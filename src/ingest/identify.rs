@@ -15,7 +15,9 @@ use crate::plan::model::{Unit, UnitKind};
 use crate::raw::{RawBook, RawSheet};
 
 /// Where a return's unit or period was read from, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The sheet's name (9月, 2020年10月).

@@ -13,7 +13,7 @@ use crate::plan::Catalogue;
 use crate::raw::{RawBook, RawSheet, RawValue};
 
 /// A return read from one file: identified, with its indicator rows located.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedReturn {
     /// The unit that sent it.
     pub unit: String,

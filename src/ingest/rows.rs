@@ -16,7 +16,7 @@ use crate::plan::model::ReportRow;
 use crate::raw::{RawCell, RawSheet, RawValue};
 
 /// One indicator row as found in the file; values are still raw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReturnRow {
     /// The 指标编码 the row was matched to.
     pub code: String,

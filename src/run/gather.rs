@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use super::cache::{Cache, Learned};
 use super::dispose::{Candidate, Outcome, Place};
 use crate::error::Error;
 use crate::finding::Code;
@@ -114,6 +115,15 @@ pub fn keep_names_apart(candidates: &mut [Candidate]) {
     }
 }
 
+/// What the run already knows of files before reading them.
+#[derive(Clone, Copy)]
+pub struct Known<'a> {
+    /// When and from whom fetched mail brought them.
+    pub arrivals: &'a crate::fetch::state::Arrivals,
+    /// What earlier runs read from them.
+    pub cache: &'a Cache,
+}
+
 /// Reads one file and says what it is. A bad, vanished or unopenable file is an outcome, never an error.
 pub fn examine(
     path: PathBuf,
@@ -122,8 +132,9 @@ pub fn examine(
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
-    arrivals: &crate::fetch::state::Arrivals,
+    known: Known<'_>,
 ) -> Candidate {
+    let Known { arrivals, cache } = known;
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
     let file_name = path.file_name().map(scan::display_name).unwrap_or_default();
@@ -225,6 +236,12 @@ pub fn examine(
         c.stored = None;
         c.place = Place::Inbox;
     }
+    let key = cache.reading_key(&c.sha256, &c.name, sender_unit.as_deref());
+    if let Some((format, learned)) = cache.reading(&key) {
+        c.format = format;
+        c.outcome = outcome(learned);
+        return c;
+    }
     c.outcome = match crate::ingest::load(&bytes, settings) {
         Err(Refusal::Unreadable(why)) => {
             let changed = std::fs::symlink_metadata(&c.path).map_or(true, |m| {
@@ -257,19 +274,28 @@ pub fn examine(
                     settings.max_rows
                 );
             }
-            match crate::ingest::parse::parse_mailed(
+            let learned = match crate::ingest::parse::parse_mailed(
                 &book,
                 &c.name,
                 sender_unit.as_deref(),
                 catalogue,
                 period,
             ) {
-                Ok(p) => Outcome::Parsed(Box::new(p)),
-                Err(NotUsable { code, reason }) => Outcome::Refused(code, reason),
-            }
+                Ok(p) => Learned::Parsed(Box::new(p)),
+                Err(NotUsable { code, reason }) => Learned::NotUsable(code, reason),
+            };
+            cache.keep(&key, &c.format, &learned);
+            outcome(learned)
         }
     };
     c
+}
+
+fn outcome(learned: Learned) -> Outcome {
+    match learned {
+        Learned::Parsed(p) => Outcome::Parsed(p),
+        Learned::NotUsable(code, reason) => Outcome::Refused(code, reason),
+    }
 }
 
 /// Reads at most `limit + 1` bytes of a regular file (`None` for anything else), so that a file growing while it
@@ -314,7 +340,10 @@ mod tests {
             &catalogue,
             &Settings::default(),
             period,
-            &crate::fetch::state::Arrivals::default(),
+            Known {
+                arrivals: &crate::fetch::state::Arrivals::default(),
+                cache: &Cache::none(),
+            },
         )
     }
 

@@ -10,6 +10,7 @@ mod faults;
 mod fetch;
 mod forms;
 mod history;
+mod incremental;
 mod ingest;
 mod mail;
 mod notices;
