@@ -7,7 +7,7 @@
 mod archive;
 
 pub use archive::{
-    is_reason_file, move_to, read_reason, reason_file_text, reason_path, remove_if_same,
+    Reserved, is_reason_file, move_to, read_reason, reason_file_text, reason_path, remove_if_same,
     remove_orphan_reasons, safe_name, unique_path,
 };
 

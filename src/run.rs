@@ -200,7 +200,7 @@ fn assess_settled(
     }
     let mut files = Vec::new();
     let mut moves: Vec<(usize, PathBuf, Option<Code>)> = Vec::new();
-    let mut reserved: HashSet<PathBuf> = HashSet::new();
+    let mut reserved = ledger::Reserved::default();
     for (i, (c, (disposition, reason))) in candidates.iter().zip(&dispositions).enumerate() {
         let (unit, p) = match &c.outcome {
             Outcome::Parsed(p) => (p.unit.clone(), p.period.to_string()),

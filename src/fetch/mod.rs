@@ -407,7 +407,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// Links `temp` into `inbox` under the first free name for `item.original`, writing the `saving` line first.
 fn link_unique(inbox: &Path, temp: &Path, state: &mut State, item: &mut Item) -> Result<(), Error> {
-    let mut reserved = std::collections::HashSet::new();
+    let mut reserved = crate::ledger::Reserved::default();
     loop {
         let target =
             crate::ledger::unique_path(inbox, Path::new(&clean_name(&item.original)), &reserved);

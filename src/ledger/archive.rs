@@ -45,14 +45,51 @@ fn taken(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// The paths a run has planned to fill, with every folder above them: whether anything is planned at or below
+/// a path is one lookup, so planning n files stays linear.
+#[derive(Debug, Default)]
+pub struct Reserved {
+    paths: std::collections::HashSet<PathBuf>,
+    folders: std::collections::HashSet<PathBuf>,
+}
+
+impl Reserved {
+    /// Plans `path`.
+    pub fn insert(&mut self, path: PathBuf) {
+        for folder in path.ancestors().skip(1) {
+            // A folder already recorded has its own ancestors recorded too.
+            if !self.folders.insert(folder.to_path_buf()) {
+                break;
+            }
+        }
+        self.paths.insert(path);
+    }
+
+    /// Whether `path` itself is planned.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.paths.contains(path)
+    }
+
+    /// Whether `path` is planned or holds something planned below it.
+    fn occupies(&self, path: &Path) -> bool {
+        self.paths.contains(path) || self.folders.contains(path)
+    }
+
+    /// Whether `path` is the reason file of a planned file (`x.xlsx.reason.txt` beside a planned `x.xlsx`).
+    fn reason_of_planned(&self, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|n| n.as_encoded_bytes().strip_suffix(b".reason.txt"))
+            .is_some_and(|stem| {
+                self.paths
+                    .contains(&path.with_file_name(OsStr::from_bytes(stem)))
+            })
+    }
+}
+
 /// A path in `dir` for the file received as `rel` (its path below the inbox, as bytes) that is neither taken nor
 /// in `reserved`: the name, then `name (2)`, `name (3)` … before the extension. A rejected file's `.reason.txt`
 /// must be free too. A file received in a sub-folder keeps its folders below `dir`.
-pub fn unique_path(
-    dir: &Path,
-    rel: &Path,
-    reserved: &std::collections::HashSet<PathBuf>,
-) -> PathBuf {
+pub fn unique_path(dir: &Path, rel: &Path, reserved: &Reserved) -> PathBuf {
     let mut parts: Vec<&OsStr> = rel
         .components()
         .filter_map(|c| match c {
@@ -79,9 +116,8 @@ pub fn unique_path(
         !taken(p)
             && !taken(&reason_path(p))
             && !reserved.contains(&reason_path(p))
-            && !reserved
-                .iter()
-                .any(|r| r.starts_with(p) || reason_path(r) == *p)
+            && !reserved.occupies(p)
+            && !reserved.reason_of_planned(p)
     };
     numbered(&dir, &name)
         .find(free)
@@ -273,7 +309,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("x.xlsx"), b"1").unwrap();
         std::os::unix::fs::symlink("/nonexistent", dir.path().join("x (2).xlsx")).unwrap();
-        let mut reserved = std::collections::HashSet::new();
+        let mut reserved = Reserved::default();
         assert_eq!(
             unique_path(dir.path(), Path::new("x.xlsx"), &reserved),
             dir.path().join("x (3).xlsx")
