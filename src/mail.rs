@@ -160,7 +160,7 @@ pub fn compose(
     }
 
     let mut reminders = Vec::new();
-    if jiff::Timestamp::now() >= crate::run::deadline(period, settings) {
+    if jiff::Timestamp::now() >= settings.deadline(period) {
         for u in report.units.iter().filter(|u| u.status == "missing") {
             let Some(unit) = catalogue.unit(&u.code) else {
                 continue;

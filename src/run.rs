@@ -19,7 +19,6 @@ use rayon::prelude::*;
 
 use cache::{Cache, HashWriter, Stamp};
 use complete::completeness;
-pub use complete::deadline;
 use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
 pub use gather::{STILL_WRITING, received_name};
 
@@ -156,7 +155,7 @@ fn assess_settled(
     let leftovers = arrival::settle(ws, &mut candidates);
     candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
-    let due = SystemTime::try_from(deadline(period, &settings)).unwrap_or(SystemTime::UNIX_EPOCH);
+    let due = SystemTime::try_from(settings.deadline(period)).unwrap_or(SystemTime::UNIX_EPOCH);
     let ctx = Context {
         catalogue: &catalogue,
         settings: &settings,

@@ -381,6 +381,22 @@ fn invalid(key: &'static str, message: String) -> Invalid {
 }
 
 impl Settings {
+    /// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 in the
+    /// plan's time zone.
+    pub fn deadline(&self, period: crate::period::Period) -> jiff::Timestamp {
+        let next = period.next();
+        let day = jiff::civil::date(next.year as i16, next.month as i8, self.deadline_day as i8);
+        day.tomorrow()
+            .and_then(|d| {
+                d.to_datetime(jiff::civil::Time::midnight())
+                    .to_zoned_datetime(jiff::tz::TimeZone::fixed(self.timezone))
+            })
+            .map(|z| z.timestamp())
+            .unwrap_or(jiff::Timestamp::MAX)
+    }
+}
+
+impl Settings {
     /// Loads `path` if it exists (else the defaults), then the `HUIZONG_SMTP_*` environment over either.
     pub fn load(path: &Path) -> Result<Settings, Error> {
         let raw: RawSettings = if path.exists() {

@@ -10,24 +10,6 @@ use crate::settings::Settings;
 use crate::validate::History;
 use crate::workspace::Workspace;
 
-/// The end of the deadline day for `period`'s returns: `deadline_day` of the following month, 24:00 in the
-/// plan's time zone.
-pub fn deadline(period: Period, settings: &Settings) -> jiff::Timestamp {
-    let next = period.next();
-    let day = jiff::civil::date(
-        next.year as i16,
-        next.month as i8,
-        settings.deadline_day as i8,
-    );
-    day.tomorrow()
-        .and_then(|d| {
-            d.to_datetime(jiff::civil::Time::midnight())
-                .to_zoned_datetime(jiff::tz::TimeZone::fixed(settings.timezone))
-        })
-        .map(|z| z.timestamp())
-        .unwrap_or(jiff::Timestamp::MAX)
-}
-
 /// MISSING_RETURN for each expected unit with no usable return, LATE_RETURN for each one used but received late.
 pub fn completeness(
     catalogue: &Catalogue,
