@@ -469,6 +469,15 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn merge(row: u32, col: u32, last_row: u32, last_col: u32) -> Merge {
+        Merge {
+            row,
+            col,
+            last_row,
+            last_col,
+        }
+    }
     use crate::raw::{Merge, RawCell, RawValue};
 
     const OCT: Period = Period {
@@ -578,12 +587,6 @@ mod tests {
             put(3, c, t);
         }
         put(4, 1, "申请专利");
-        let merge = |row, col, last_row, last_col| Merge {
-            row,
-            col,
-            last_row,
-            last_col,
-        };
         s.merges = vec![
             merge(1, 0, 3, 0),
             merge(1, 1, 3, 1),
@@ -613,12 +616,6 @@ mod tests {
         put(3, 0, t("申请专利"));
         put(3, 1, RawValue::Number(6.0));
         put(3, 2, RawValue::Number(70.0));
-        let merge = |row, col, last_row, last_col| Merge {
-            row,
-            col,
-            last_row,
-            last_col,
-        };
         s.merges = vec![
             merge(0, 0, 2, 0),
             merge(0, 1, 0, 3),
