@@ -100,20 +100,76 @@ pub fn significant(value: f64) -> f64 {
     format!("{value:.9e}").parse().unwrap_or(value)
 }
 
-/// Every number of a JSON document rounded to 10 significant digits; integers stay as they are.
-pub fn round_json(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Number(n) if n.is_f64() => n
-            .as_f64()
-            .and_then(|v| serde_json::Number::from_f64(significant(v)))
-            .map_or(Value::Number(n), Value::Number),
-        Value::Array(items) => Value::Array(items.into_iter().map(round_json).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, round_json(v))).collect())
-        }
-        other => other,
+/// A pretty JSON formatter that writes every float to 10 significant digits, as report.json holds numbers;
+/// integers stay as they are. Rounding as the document is written keeps report.json streamed: a whole
+/// `serde_json::Value` of a province's report would hold over a gigabyte.
+pub struct Rounded(serde_json::ser::PrettyFormatter<'static>);
+
+impl Rounded {
+    /// Two-space indentation, as `serde_json::to_writer_pretty`.
+    pub fn new() -> Self {
+        Self(serde_json::ser::PrettyFormatter::new())
     }
+}
+
+impl Default for Rounded {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl serde_json::ser::Formatter for Rounded {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        self.0.write_f64(w, significant(value))
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// `value` written as pretty JSON with [`Rounded`] numbers.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    w: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(w, Rounded::new());
+    value.serialize(&mut ser).map_err(std::io::Error::from)
 }
 
 /// A time as people read it, in the plan's time zone: 2020-11-06 03:00.
@@ -228,7 +284,13 @@ mod tests {
     fn json_numbers_keep_ten_significant_digits() {
         assert_eq!(significant(0.9249999999999999), 0.925);
         assert_eq!(significant(29.166666666666668), 29.16666667);
-        let v = round_json(serde_json::json!({"a": [0.30000000000000004, 3], "b": "x"}));
+        let mut out = Vec::new();
+        write_json(
+            &mut out,
+            &serde_json::json!({"a": [0.30000000000000004, 3], "b": "x"}),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v, serde_json::json!({"a": [0.3, 3], "b": "x"}));
     }
 

@@ -393,11 +393,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     } = a;
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
-    output::write_atomic_with(&report_path, |w| {
-        let json = serde_json::to_value(&report).map_err(std::io::Error::from)?;
-        serde_json::to_writer_pretty(w, &crate::display::round_json(json))
-            .map_err(std::io::Error::from)
-    })?;
+    output::write_atomic_with(&report_path, |w| crate::display::write_json(w, &report))?;
     log::info!(
         "wrote report.json in {:.3} s",
         clock.elapsed().as_secs_f64()

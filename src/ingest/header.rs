@@ -4,10 +4,12 @@
 //! its exact text; a two- or three-row header with a merged parent (完成情况 over 本月 | 累计) is read as the
 //! parent's and the child's titles together.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::memo::Memo;
 use crate::forms::col;
 use crate::normalise::fold_text;
 use crate::period::Period;
@@ -89,7 +91,18 @@ pub fn declared_unit(text: &str) -> Option<String> {
 }
 
 /// What a column title means in a return for `run`.
+///
+/// Header finding asks this of every text in a sheet's first rows, several times over, and the same titles
+/// and indicator names recur in every return of a run: answers are remembered per thread (a pure function of
+/// the title and the run's period).
 pub fn meaning(title: &str, run: Period) -> Option<Meaning> {
+    thread_local! {
+        static KNOWN: RefCell<Memo<Period, Option<Meaning>>> = RefCell::default();
+    }
+    KNOWN.with_borrow_mut(|memo| memo.answer(title, run, || meaning_of(title, run)))
+}
+
+fn meaning_of(title: &str, run: Period) -> Option<Meaning> {
     let full = fold_text(title).replace(['－', '—', '–'], "-");
     let t = BRACKETS.replace_all(&full, "").to_string();
     let t = if t.is_empty() { full.clone() } else { t };
@@ -264,6 +277,16 @@ fn other_time(parent: &str, run: Period) -> bool {
 
 /// What a column titled by `parts` (parent first) means: the child's meaning, in its parents' month and year.
 fn column_meaning(parts: &[String], run: Period) -> Option<Meaning> {
+    thread_local! {
+        static KNOWN: RefCell<Memo<Period, Option<Meaning>>> = RefCell::default();
+    }
+    // Titles never hold a control character: the unit separator keeps ["1-10月", "累计"] apart from
+    // ["1-10", "月累计"].
+    let key = parts.join("\u{1f}");
+    KNOWN.with_borrow_mut(|memo| memo.answer(&key, run, || column_meaning_of(parts, run)))
+}
+
+fn column_meaning_of(parts: &[String], run: Period) -> Option<Meaning> {
     let (child, parents) = parts.split_last()?;
     let own = meaning(child, run).or_else(|| meaning(&parts.concat(), run));
     if let Some(parent) = parents.iter().find(|p| other_time(p, run)) {
@@ -396,6 +419,9 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
         .rows()
         .take_while(|r| *r < HEADER_SEARCH_ROWS + 3)
         .collect();
+    // Each row is asked about by up to three bands: answer once.
+    let parent: Vec<bool> = rows.iter().map(|r| parent_row(sheet, *r, run)).collect();
+    let child: Vec<bool> = rows.iter().map(|r| child_row(sheet, *r, run)).collect();
     let mut best: Option<Header> = None;
     for (i, &first) in rows.iter().enumerate() {
         if first >= HEADER_SEARCH_ROWS {
@@ -404,10 +430,7 @@ pub fn find(sheet: &RawSheet, run: Period) -> Option<Header> {
         for (k, &last) in rows[i..].iter().take(3).enumerate() {
             // A band of rows is a header only if each row looks like one: the title above and the first data
             // row below must not be read into the column titles.
-            if k > 0
-                && !(rows[i..i + k].iter().all(|r| parent_row(sheet, *r, run))
-                    && child_row(sheet, last, run))
-            {
+            if k > 0 && !(parent[i..i + k].iter().all(|p| *p) && child[i + k]) {
                 continue;
             }
             let Some(h) = read_header(sheet, first, last, run) else {

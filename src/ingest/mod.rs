@@ -3,6 +3,7 @@
 
 pub mod header;
 pub mod identify;
+mod memo;
 mod ods;
 pub mod parse;
 pub mod read;

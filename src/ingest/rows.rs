@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::header::{self, Header};
+use super::memo::Memo;
 use crate::finding::{Code, Finding, a1};
 use crate::forms::col;
 use crate::normalise::fold_text;
@@ -125,6 +126,14 @@ fn leading_code(text: &str) -> Option<String> {
 
 /// Text as compared: half-width, no numbering, no 其中 prefix, no bracketed notes, no punctuation or quotes.
 pub fn match_key(text: &str) -> String {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo<(), String>> = std::cell::RefCell::default();
+    }
+    // Every return names the same indicators: their keys are worked out once per thread.
+    KNOWN.with_borrow_mut(|memo| memo.answer(text, (), || match_key_of(text)))
+}
+
+fn match_key_of(text: &str) -> String {
     let t = fold_text(text);
     let t = NUMBERING.replace(&t, "");
     let t = PREFIX.replace(&t, "");
