@@ -220,19 +220,13 @@ fn county_in<'c>(catalogue: &'c Catalogue, name: &str) -> Option<&'c Unit> {
     let folded = folded
         .trim_start_matches("甘肃省")
         .trim_start_matches("定西市");
+    // The longest name wins; between two counties of one name, the later one, as the list is written.
     catalogue
-        .counties()
-        .filter_map(|u| {
-            std::iter::once(&u.name)
-                .chain(&u.aliases)
-                .map(|n| fold_text(n))
-                .filter(|n| !n.is_empty() && folded.starts_with(n.as_str()))
-                .map(|n| n.chars().count())
-                .max()
-                .map(|len| (len, u))
-        })
-        .max_by_key(|(len, _)| *len)
-        .map(|(_, u)| u)
+        .names_in(folded)
+        .filter(|m| m.start == 0 && catalogue.units[m.unit].kind == UnitKind::County)
+        .map(|m| (m.chars, m.unit))
+        .max()
+        .map(|(_, i)| &catalogue.units[i])
 }
 
 /// The unit a title or file name names. A county's full name with a bureau's short name (陇西县科技局) is the
@@ -249,8 +243,11 @@ fn named_in<'c>(catalogue: &'c Catalogue, text: &str) -> Option<&'c Unit> {
         .map(|n| fold_text(n))
         .any(|n| (n.starts_with('市') || n.starts_with("定西")) && folded.contains(&n));
     let county = catalogue
-        .counties()
-        .find(|u| folded.contains(&fold_text(&u.name)));
+        .names_in(&folded)
+        .filter(|m| !m.alias && catalogue.units[m.unit].kind == UnitKind::County)
+        .map(|m| m.unit)
+        .min()
+        .map(|i| &catalogue.units[i]);
     match county {
         Some(k) if !city_level => Some(k),
         _ => Some(found),

@@ -153,6 +153,9 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
     let mut book = RawBook::default();
     for mut sheet in empty_sheets(wb) {
         let name = sheet.name.clone();
+        // calamine yields a cell written as an element with children; a formula saved without its result is one
+        // that reads empty. A sheet without such a cell needs no formula pass.
+        let mut valueless = false;
         {
             let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
             let percent: Vec<bool> = cells
@@ -172,6 +175,7 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
                     continue;
                 }
                 let value = from_ref(cell.get_value());
+                valueless |= value == RawValue::Empty;
                 let is_percent = percent.get(style).copied().unwrap_or(false);
                 if value != RawValue::Empty || is_percent {
                     sheet.cells.insert(
@@ -193,6 +197,10 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
             .take(crate::raw::MAX_MERGES)
             .map(merge)
             .collect();
+        if !valueless {
+            book.sheets.push(sheet);
+            continue;
+        }
         // A second, formula-only pass: a formula saved without its result reads as empty above.
         let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
         while let Some(f) = cells.next_formula().map_err(xlsx_refusal)? {

@@ -45,6 +45,20 @@ struct Index {
     /// Finds every folded name or alias inside a text in one pass; `owners[pattern]` is its unit.
     finder: Option<aho_corasick::AhoCorasick>,
     owners: Vec<usize>,
+    alias: Vec<bool>,
+}
+
+/// Where a unit's name or alias occurs in a text.
+#[derive(Debug, Clone, Copy)]
+pub struct NameMatch {
+    /// Byte offset in the folded text.
+    pub start: usize,
+    /// Length of the name in characters.
+    pub chars: usize,
+    /// The unit's place in the plan's list.
+    pub unit: usize,
+    /// An alias rather than the unit's name.
+    pub alias: bool,
 }
 
 /// Identity of the plan.
@@ -340,11 +354,12 @@ impl Catalogue {
             for (i, u) in self.units.iter().enumerate() {
                 ix.units.entry(u.code.clone()).or_insert(i);
                 ix.codes.entry(u.code.to_ascii_lowercase()).or_insert(i);
-                for name in std::iter::once(&u.name).chain(&u.aliases) {
+                for (k, name) in std::iter::once(&u.name).chain(&u.aliases).enumerate() {
                     let folded = crate::normalise::fold_text(name);
                     if !folded.is_empty() {
                         patterns.push(folded.clone());
                         ix.owners.push(i);
+                        ix.alias.push(k > 0);
                     }
                     ix.names.entry(folded).or_insert(i);
                 }
@@ -467,6 +482,24 @@ impl Catalogue {
             .filter(|w| !w.is_empty())
             .find_map(|w| ix.codes.get(&w.to_ascii_lowercase()))
             .map(|&i| &self.units[i])
+    }
+
+    /// Every place a unit's name or alias occurs in a folded text (overlapping), in constant time per match
+    /// whatever the number of units.
+    pub fn names_in<'t>(&'t self, folded: &'t str) -> impl Iterator<Item = NameMatch> + 't {
+        let ix = self.index();
+        ix.finder
+            .iter()
+            .flat_map(move |f| f.find_overlapping_iter(folded))
+            .map(move |m| {
+                let p = m.pattern().as_usize();
+                NameMatch {
+                    start: m.start(),
+                    chars: folded[m.start()..m.end()].chars().count(),
+                    unit: ix.owners[p],
+                    alias: ix.alias[p],
+                }
+            })
     }
 
     /// Finds a unit by code, full name or alias, ignoring spaces and full-width forms.
