@@ -615,7 +615,14 @@ def tables(plan, period, readings_by_key, findings, files):
 
 # ---------------------------------------------------------------- drawing
 
-def write_consolidated(path, plan, period_text, inds, units, readings, findings, files, constant_memory):
+def widths(ws, cols):
+    """Column widths and a frozen header row, set before any cell (constant_memory writes rows as they come)."""
+    for j, w in enumerate(cols):
+        ws.set_column(j, j, w)
+    ws.freeze_panes(1, 0)
+
+
+def write_consolidated(path, plan, period_text, inds, units, readings, findings, files, constant_memory, inbox_link):
     wb = xlsxwriter.Workbook(path, {"constant_memory": constant_memory})
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     pct = wb.add_format({"num_format": "0.0%"})
@@ -644,6 +651,7 @@ def write_consolidated(path, plan, period_text, inds, units, readings, findings,
     ws.insert_chart(5 + len(tasks), 0, chart)
 
     ws = wb.add_worksheet("指标汇总")
+    widths(ws, [6, 10, 24, 8, 10, 12, 12, 12, 12, 10, 10, 8])
     ws.write_row(0, 0, ["任务", "指标编码", "指标", "计量单位", "年度目标", "应完成(按时序)", "牵头单位", "全市累计",
                         "县区合计", "完成进度", "状态", "问题数"], bold)
     for n, i in enumerate(inds, 1):
@@ -671,13 +679,18 @@ def write_consolidated(path, plan, period_text, inds, units, readings, findings,
                  [i["city"] if i["city"] is not None else "" for i in county_inds], bold)
 
     ws = wb.add_worksheet("问题清单")
+    widths(ws, [8, 26, 12, 10, 60, 16, 16, 30, 8])
     ws.write_row(0, 0, ["严重程度", "问题代码", "单位", "指标编码", "问题说明", "应为", "实为", "来源文件", "单元格"], bold)
     order = {"error": 0, "warning": 1, "info": 2}
     for n, f in enumerate(sorted(findings, key=lambda f: (order[f["severity"]], f["code"], f["unit"])), 1):
         ws.write_row(n, 0, [SEVERITY_ZH[f["severity"]], f["code"], name(f["unit"]) if f["unit"] else "",
-                            f["indicator"], f["message"], f["expected"], f["actual"], f["file"], f["cell"]])
+                            f["indicator"], f["message"], f["expected"], f["actual"]])
+        if f["file"]:
+            ws.write_url(n, 7, f"external:{os.path.join(inbox_link, f['file'])}", string=f["file"])
+        ws.write(n, 8, f["cell"])
 
     ws = wb.add_worksheet("报送情况")
+    widths(ws, [10, 14, 10, 30, 20, 6, 6, 6])
     ws.write_row(0, 0, ["单位编码", "单位", "报送状态", "文件名", "SHA-256", "错误", "警告", "提示"], bold)
     sha = {r["name"]: r["sha256"] for r in files}
     for n, u in enumerate(units, 1):
@@ -695,6 +708,7 @@ def write_consolidated(path, plan, period_text, inds, units, readings, findings,
     ws.insert_chart(len(inds) + 2, 0, chart)
 
     ws = wb.add_worksheet("明细数据")
+    widths(ws, [10, 20, 11, 9, 10, 10, 36, 24, 30, 10, 10])
     ws.write_row(0, 0, ["单位编码", "单位", "指标编码", "类别", "本月完成", "累计完成", "进展情况", "备注", "来源文件",
                         "工作表", "累计完成单元格"], bold)
     for n, r in enumerate(readings, 1):
@@ -820,7 +834,8 @@ def main():
     # Feedback workbooks are drawn in the workers while this process writes the consolidated workbook.
     fb = pool.map_async(write_feedback, fb_jobs, chunksize=16) if pool else None
     write_consolidated(os.path.join(a.outdir, f"{plan['plan']['id']}_汇总_{a.period}.xlsx"), plan, period_text,
-                       inds, units, readings, findings, files, not a.no_constant_memory)
+                       inds, units, readings, findings, files, not a.no_constant_memory,
+                       os.path.relpath(inbox, a.outdir))
     lap("consolidated workbook")
     if fb is None:
         for j in fb_jobs:
