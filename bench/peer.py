@@ -744,6 +744,8 @@ def write_feedback(args):
     data.write_row(0, 0, [cell_text(c) for c in rec["header"]], wb.add_format({"bold": True}))
     hi = rec["header_row"]
     marks = {f["cell"]: f for f in mine if f["cell"] and f["file"] == rec["name"]}
+    # Every figure says where it was read; a cell with a finding says what is wrong instead.
+    figures = {rec["cols"][k] for k in ("month", "cumulative") if k in rec["cols"]}
     for i, _, r in rec["rows"]:
         out = i - hi
         for j, c in enumerate(r):
@@ -755,7 +757,9 @@ def write_feedback(args):
             else:
                 data.write_string(out, j, cell_text(c), fmt)
             if f is not None:
-                data.write_comment(out, j, f["message"])
+                data.write_comment(out, j, f"【{SEVERITY_ZH[f['severity']]}】{f['message']}")
+            elif j in figures:
+                data.write_comment(out, j, f"取自工作表“{rec['sheet']}”的{cell}单元格")
     lst = wb.add_worksheet("问题清单")
     lst.write_row(0, 0, ["严重程度", "问题代码", "指标编码", "原表单元格", "问题说明及更正要求", "应为", "实为", "所在文件"])
     for n, f in enumerate(mine, 1):
@@ -830,7 +834,7 @@ def main():
             continue
         name = f"{a.period}_{u['code']}_{u['name']}_反馈.xlsx"
         fb_jobs.append((os.path.join(a.outdir, "feedback", name), u["name"], period_text, office,
-                        {k: rec[k] for k in ("name", "header", "header_row", "rows")}, by_unit.get(u["code"], [])))
+                        {k: rec[k] for k in ("name", "sheet", "cols", "header", "header_row", "rows")}, by_unit.get(u["code"], [])))
     # Feedback workbooks are drawn in the workers while this process writes the consolidated workbook.
     fb = pool.map_async(write_feedback, fb_jobs, chunksize=16) if pool else None
     write_consolidated(os.path.join(a.outdir, f"{plan['plan']['id']}_汇总_{a.period}.xlsx"), plan, period_text,
@@ -857,9 +861,9 @@ def main():
     report = {"plan_id": plan["plan"]["id"], "period": a.period,
               "run_time": dt.datetime.now(dt.timezone.utc).isoformat(), "summary": summary, "files": file_rows,
               "units": units, "indicators": inds, "findings": findings, "readings": readings}
-    # json.dumps without indent runs the C encoder; json.dump or an indent would run the pure-Python one.
+    # Indented like huizong's report.json; one json.dumps and one write rather than json.dump's many small writes.
     with open(os.path.join(a.outdir, "report.json"), "w", encoding="utf-8") as f:
-        f.write(json.dumps(report, ensure_ascii=False))
+        f.write(json.dumps(report, ensure_ascii=False, indent=2))
     lap("report.json")
     if pool:
         fb.get()
