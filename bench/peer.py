@@ -32,7 +32,7 @@ BEHIND_TOLERANCE = 0.05
 IMPLAUSIBLE_FACTOR = 5.0
 ABOUT_TOLERANCE = 0.05
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-ROLE_ZH = {"city": "全市", "county_share": "县区"}
+ROLE_ZH = {"city": "全市", "county_share": "县区", "narrative": "进展"}
 STATUS_ZH = {
     "on_track": "正常推进", "met": "已完成", "behind": "进度滞后", "below_target": "未达目标",
     "not_reported": "未报送", "unconfirmed": "待核实", "done": "已完成", "in_progress": "推进中",
@@ -59,12 +59,28 @@ def load_plan(workspace):
     indicators, rows_for = {}, {}
     for task in raw["tasks"]:
         lead = task["units"][0]
+        own = []
         for ind in task.get("indicators", []):
-            ind = dict(ind, task=task["code"], lead=lead, task_title=task.get("title", ""))
+            t = ind.get("target")
+            goal, ceiling = (None, None) if t is None else (t[0], t[-1]) if isinstance(t, list) else (t, t)
+            ind = dict(ind, unit=ind.get("unit", ""), task=task["code"], lead=lead, task_title=task.get("title", ""),
+                       goal=None if goal is None else float(goal), ceiling=None if ceiling is None else float(ceiling))
             indicators[ind["code"]] = ind
-            rows_for.setdefault(lead, []).append((ind["code"], "city"))
-            for c in ind.get("counties", []):
-                rows_for.setdefault(c, []).append((ind["code"], "county_share"))
+            own.append(ind)
+        # The lead reports every indicator for the city; another unit its county shares, else a narrative row.
+        seen = set()
+        for pos, unit in enumerate(task["units"]):
+            if unit in seen:
+                continue
+            seen.add(unit)
+            rows = rows_for.setdefault(unit, [])
+            if pos == 0:
+                rows.extend((ind["code"], "city") for ind in own)
+                shares = [] if own else [None]
+            else:
+                shares = [ind["code"] for ind in own if unit in ind.get("counties", [])] or [None]
+            for code in shares:
+                rows.append((code, "county_share") if code else (f"T{task['code']}-N", "narrative"))
     by_name = {u["name"]: c for c, u in units.items()}
     for c, u in units.items():
         for a in u.get("aliases", []):
@@ -99,8 +115,13 @@ def pro_rata_places(unit):
 
 
 def target_display(ind):
-    t = ind.get("target")
-    return "" if t is None else fmt_num(float(t))
+    t, cmp = ind.get("target"), ind.get("comparator")
+    if t is None:
+        return "比上年增长" if ind["kind"] == "growth" else "完成"
+    if isinstance(t, list):
+        return f"{fmt_num(float(t[0]))}-{fmt_num(float(t[-1]))}"
+    prefix = {"at_least": "≥", "about": "约", "at_most": "≤"}.get(cmp, "")
+    return f"{prefix}{fmt_num(float(t))}"
 
 
 def elapsed_share(ind, plan_year, period):
@@ -243,6 +264,7 @@ def read_return(path):
     with open(path, "rb") as f:
         data = f.read()
     rec = {"name": os.path.basename(path), "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+           "mtime": os.stat(path).st_mtime,
            "format": os.path.splitext(path)[1].lstrip(".").lower()}
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -297,6 +319,30 @@ def cell_text(v):
     return str(v)
 
 
+NUMS = re.compile(r"[0-9.]+")
+
+
+def same_target(written, want):
+    """Whether a target cell still says the plan's target (spacing, full-width, dashes and ≥ spellings aside)."""
+    def key(x):
+        return fold(x).replace(">=", "≥").replace("－", "-").replace("—", "-").replace("–", "-")
+
+    if key(written) == key(want):
+        return True
+
+    def nums(x):
+        out = []
+        for part in NUMS.findall(key(x)):
+            try:
+                out.append(float(part))
+            except ValueError:
+                pass
+        return out
+
+    a = nums(written)
+    return bool(a) and a == nums(want)
+
+
 def check_return(rec, plan, unit):
     """Reads every expected row of one return into readings, with the findings of its own cells."""
     readings, findings = [], []
@@ -308,6 +354,21 @@ def check_return(rec, plan, unit):
         return r[j] if j is not None and j < len(r) else None
 
     for code, role in plan["rows_for"].get(unit, []):
+        if role == "narrative":
+            row = by_code.get(code)
+            if row is None:
+                continue
+            readings.append({"unit": unit, "indicator": code, "role": role, "month": None, "cumulative": None,
+                             "state": None, "progress": cell_text(get(row[1], "progress")),
+                             "remark": cell_text(get(row[1], "remark")), "file": file, "sheet": sheet,
+                             "month_cell": a1(row[0], cols["month"]) if "month" in cols else "",
+                             "cumulative_cell": a1(row[0], cols["cumulative"]),
+                             "progress_cell": a1(row[0], cols["progress"]) if "progress" in cols else ""})
+            if "progress" in cols and not cell_text(get(row[1], "progress")).strip():
+                findings.append(finding("MISSING_VALUE", "warning",
+                                        f"任务{code[1:-2]}的“进展情况”未填写；请简述本单位本月的工作进展", unit, code,
+                                        file, sheet, a1(row[0], cols["progress"]), "工作进展文字", ""))
+            continue
         ind = plan["indicators"][code]
         if code not in by_code:
             findings.append(finding("MISSING_VALUE", "error",
@@ -323,7 +384,7 @@ def check_return(rec, plan, unit):
               "progress_cell": a1(i, cols["progress"]) if "progress" in cols else ""}
         want = target_display(ind) if role == "city" else f"全市{target_display(ind)}"
         written = cell_text(get(r, "target"))
-        if "target" in cols and want and written != want and fold(written) != fold(want):
+        if "target" in cols and written != want and not same_target(written, want):
             findings.append(finding("TARGET_ALTERED", "warning",
                                     f"年度目标被改为“{written}”，计划目标是“{want}”；年度目标不能自行修改，请恢复原值",
                                     unit, code, file, sheet, a1(i, cols["target"]), want, written))
@@ -335,7 +396,7 @@ def check_return(rec, plan, unit):
                                         unit, code, file, sheet, rd["progress_cell"], "未启动/推进中/已完成", ""))
             readings.append(rd)
             continue
-        target = ind.get("target")
+        target = ind["ceiling"]
         for key, name in (("month", "本月完成"), ("cumulative", "累计完成")):
             if key not in cols:
                 continue
@@ -396,11 +457,13 @@ def check_return(rec, plan, unit):
 
 
 def met(ind, v):
-    t = float(ind["target"])
+    if ind["goal"] is None:
+        return False
+    t = ind["goal"]
     if ind.get("comparator") == "about":
         return abs(v - t) <= t * ABOUT_TOLERANCE or v >= t
     if ind.get("comparator") == "at_most":
-        return v <= t + SUM_TOLERANCE
+        return v <= ind["ceiling"] + SUM_TOLERANCE
     return v + SUM_TOLERANCE >= t
 
 
@@ -408,27 +471,38 @@ def check_schedule(readings, plan, period, findings):
     """Against the plan: implausible figures, targets met, behind the pro-rata line (city rows)."""
     year = plan["plan"]["year"]
     for r in readings:
-        ind = plan["indicators"][r["indicator"]]
         v = r["cumulative"]
-        if v is None or ind["kind"] == "milestone":
+        if v is None or r["role"] == "narrative":
+            continue
+        ind = plan["indicators"][r["indicator"]]
+        if ind["kind"] == "milestone":
             continue
         here = lambda code, sev, msg, exp, act: findings.append(  # noqa: E731
             finding(code, sev, msg, r["unit"], r["indicator"], r["file"], r["sheet"], r["cumulative_cell"], exp, act))
         if ind["unit"] == "%" and v > 100:
             here("IMPLAUSIBLE_VALUE", "warning", f"比重{fmt_num(v)}%超过100%，不可能；请核对", "≤100", fmt_num(v))
             continue
-        t = ind.get("target")
-        if t is None:
+        if ind["kind"] == "growth":
+            base = ind.get("baseline")
+            if r["role"] == "city" and base is not None:
+                if v > base + SUM_TOLERANCE:
+                    here("TARGET_MET", "info", f"{fmt_num(v)}{ind['unit']}，已超过上年的{fmt_num(base)}，实现增长",
+                         f">{fmt_num(base)}", fmt_num(v))
+                elif elapsed_share(ind, year, period) >= 1.0:
+                    here("BEHIND_SCHEDULE", "warning",
+                         f"{fmt_num(v)}{ind['unit']}，未超过上年的{fmt_num(base)}，增长目标未实现；请说明原因",
+                         f">{fmt_num(base)}", fmt_num(v))
             continue
-        t = float(t)
-        if t > 0 and v > t * IMPLAUSIBLE_FACTOR:
+        if ind["goal"] is None:
+            continue
+        t, ceiling = ind["goal"], ind["ceiling"]
+        if ceiling > 0 and v > ceiling * IMPLAUSIBLE_FACTOR:
             ok = any(w in fold(r["remark"]) for w in ("已核实", "核实无误", "确认无误", "数据无误", "已确认"))
             here("IMPLAUSIBLE_VALUE", "info" if ok else "warning",
                  f"累计完成{fmt_num(v)}{ind['unit']}，是年度目标{target_display(ind)}的{IMPLAUSIBLE_FACTOR:.0f}倍以上，明显异常；"
                  + ("单位已在备注中确认" if ok else "请核对单位和数字；如确实无误，请在备注中注明“已核实”"),
-                 f"≤{fmt_num(t * IMPLAUSIBLE_FACTOR)}", fmt_num(v))
+                 f"≤{fmt_num(ceiling * IMPLAUSIBLE_FACTOR)}", fmt_num(v))
             if not ok:
-                r["doubtful"] = True
                 continue
         if r["role"] != "city":
             continue
@@ -487,7 +561,15 @@ def work_file(path):
 
 # ---------------------------------------------------------------- across returns
 
+def doubts(f):
+    """Whether a finding puts its figure in doubt: an error on it, or a warning that it is implausible or in the
+    wrong unit. Such a figure counts toward no total until the unit corrects or confirms it."""
+    return bool(f["indicator"]) and (f["severity"] == "error" or (
+        f["severity"] == "warning" and f["code"] in ("IMPLAUSIBLE_VALUE", "UNIT_MISMATCH")))
+
+
 def check_county_sums(plan, readings_by_key, sent, findings):
+    doubtful = {(f["unit"], f["indicator"]) for f in findings if doubts(f)}
     out = []
     for code, ind in plan["indicators"].items():
         if not ind.get("counties") or not additive(ind):
@@ -506,7 +588,7 @@ def check_county_sums(plan, readings_by_key, sent, findings):
                     missing.append((c, "报表中缺少该行"))
             elif r["cumulative"] is None:
                 missing.append((c, "累计完成不是可用的数字"))
-            elif r.get("doubtful"):
+            elif (c, code) in doubtful:
                 missing.append((c, "数值待核实"))
             else:
                 usable.append((c, r["cumulative"]))
@@ -562,26 +644,38 @@ def tables(plan, period, readings_by_key, findings, files):
         if f["severity"] != "info":
             per_ind[f["indicator"]] = per_ind.get(f["indicator"], 0) + 1
     behind = {(f["unit"], f["indicator"]) for f in findings if f["code"] == "BEHIND_SCHEDULE"}
+    doubtful = {(f["unit"], f["indicator"]) for f in findings if doubts(f)}
+    unreadable = {(f["unit"], f["indicator"]) for f in findings if doubts(f) and f["code"] != "MISSING_VALUE"}
     inds = []
     for code, ind in plan["indicators"].items():
         city_r = readings_by_key.get((ind["lead"], code))
-        city = None if city_r is None or city_r.get("doubtful") else city_r["cumulative"]
+        key = (ind["lead"], code)
+        city = None if city_r is None else city_r["cumulative"]
+        # A figure written but unusable (text, negative, wrong unit), or one in doubt, is unconfirmed, not missing.
+        unconfirmed = ind["kind"] != "milestone" and (
+            (city is None and key in unreadable) or (city is not None and key in doubtful))
         county_sum = None
         if ind.get("counties"):
             vals = [readings_by_key.get((c, code)) for c in ind["counties"]]
-            if all(r is not None and r["cumulative"] is not None and not r.get("doubtful") for r in vals):
+            if all(r is not None and r["cumulative"] is not None and (r["unit"], code) not in doubtful for r in vals):
                 county_sum = excel_round(sum(r["cumulative"] for r in vals))
-        t = ind.get("target")
+        t = ind["goal"]
         share = elapsed_share(ind, year, period)
         expected = None if t is None else (
-            round(float(t) * share, pro_rata_places(ind["unit"])) if additive(ind) else float(t))
-        progress = city / float(t) if city is not None and t else None
+            round(t * share, pro_rata_places(ind["unit"])) if additive(ind) else t)
+        progress = city / t if city is not None and t and not unconfirmed else None
         if ind["kind"] == "milestone":
             state = city_r and city_r["state"]
             status = "not_reported" if state is None else (
                 "overdue" if state != "done" and share >= 1 else state)
+        elif unconfirmed:
+            status = "unconfirmed"
         elif city is None:
             status = "not_reported"
+        elif ind["kind"] == "growth":
+            base = ind.get("baseline")
+            status = ("no_baseline" if base is None else "met" if city > base + SUM_TOLERANCE
+                      else "behind" if share >= 1 else "on_track")
         elif met(ind, city):
             status = "met"
         elif (ind["lead"], code) in behind:
@@ -590,8 +684,8 @@ def tables(plan, period, readings_by_key, findings, files):
             status = "below_target"
         else:
             status = "on_track"
-        inds.append({"code": code, "task": ind["task"], "text": ind["text"], "unit": ind["unit"],
-                     "kind": ind["kind"], "target": t, "target_display": target_display(ind),
+        inds.append({"code": code, "task": ind["task"], "text": ind["text"], "unit": ind.get("unit", ""),
+                     "kind": ind["kind"], "target": ind.get("target"), "target_display": target_display(ind),
                      "expected_to_date": expected, "lead": ind["lead"], "city": city, "county_sum": county_sum,
                      "progress": progress, "status": status, "findings": per_ind.get(code, 0)})
     by_unit = {}
@@ -700,7 +794,8 @@ def write_consolidated(path, plan, period_text, inds, units, readings, findings,
     ws = wb.add_worksheet("趋势")
     ws.write_row(0, 0, ["指标编码", "指标", "计量单位", "年度目标", period_text], bold)
     for n, i in enumerate(inds, 1):
-        ws.write_row(n, 0, [i["code"], i["text"], i["unit"], i["target"] if i["target"] is not None else "",
+        goal = plan["indicators"][i["code"]]["goal"]
+        ws.write_row(n, 0, [i["code"], i["text"], i["unit"], goal if goal is not None else "",
                             i["city"] if i["city"] is not None else ""])
     chart = wb.add_chart({"type": "column"})
     chart.add_series({"name": period_text, "categories": ["趋势", 1, 0, len(inds), 0],
@@ -799,20 +894,25 @@ def main():
     pool = Pool(a.jobs, init_worker, (plan, period)) if a.jobs > 1 else None
     results = pool.imap(work_file, paths, chunksize=16) if pool else map(work_file, paths)
 
-    files, readings, findings = [], [], []
-    by_unit_file = {}
-    for rec, rs, fs in results:
-        # A later return from the same unit supersedes an earlier one (by name order, as a stand-in for time).
-        if rec.get("disposition") == "accepted" and rec["unit"] in by_unit_file:
-            old = by_unit_file[rec["unit"]]
-            old["disposition"] = "superseded"
-            readings = [r for r in readings if r["file"] != old["name"]]
-            findings = [f for f in findings if f["file"] != old["name"]]
-        if rec.get("disposition") == "accepted":
-            by_unit_file[rec["unit"]] = rec
+    files, kept, by_sha, others = [], {}, {}, []
+    # In order of arrival (modification time, then name): a byte-identical copy is a duplicate of the first, and
+    # a later return from the same unit supersedes the earlier one.
+    for rec, rs, fs in sorted(results, key=lambda x: (x[0]["mtime"], x[0]["name"])):
         files.append(rec)
-        readings.extend(rs)
-        findings.extend(fs)
+        first = by_sha.setdefault(rec["sha256"], rec["name"])
+        if first != rec["name"]:
+            rec.update(disposition="duplicate", reason=f"与“{first}”内容相同")
+            others.append(finding("DUPLICATE_FILE", "info", f"“{rec['name']}”与已收到的“{first}”内容完全相同，未重复汇总",
+                                  rec.get("unit", ""), file=rec["name"]))
+        elif rec["disposition"] != "accepted":
+            others.extend(fs)
+        else:
+            if rec["unit"] in kept:
+                kept[rec["unit"]][0]["disposition"] = "superseded"
+            kept[rec["unit"]] = (rec, rs, fs)
+    by_unit_file = {u: rec for u, (rec, _, _) in kept.items()}
+    readings = [r for _, rs, _ in kept.values() for r in rs]
+    findings = [f for _, _, fs in kept.values() for f in fs] + others
 
     lap("read and check returns")
     by_key = {(r["unit"], r["indicator"]): r for r in readings}
@@ -850,14 +950,13 @@ def main():
                "accepted": sum(f.get("disposition") == "accepted" for f in files),
                "rejected": sum(f.get("disposition") == "rejected" for f in files),
                "superseded": sum(f.get("disposition") == "superseded" for f in files),
+               "duplicate": sum(f.get("disposition") == "duplicate" for f in files),
                "other_period": sum(f.get("disposition") == "other_period" for f in files),
                "errors": sum(f["severity"] == "error" for f in findings),
                "warnings": sum(f["severity"] == "warning" for f in findings),
                "infos": sum(f["severity"] == "info" for f in findings)}
     file_rows = [{k: f.get(k, "") for k in ("name", "size", "sha256", "format", "unit", "period", "disposition",
                                              "reason")} for f in files]
-    for r in readings:
-        r.pop("doubtful", None)
     report = {"plan_id": plan["plan"]["id"], "period": a.period,
               "run_time": dt.datetime.now(dt.timezone.utc).isoformat(), "summary": summary, "files": file_rows,
               "units": units, "indicators": inds, "findings": findings, "readings": readings}
