@@ -7,7 +7,16 @@ engineer would, with python-calamine to read and XlsxWriter to write.
 WORKSPACE is a workspace as `huizong demo` makes it (templates/plan.toml or plan.json, inbox/). OUTDIR receives
 the consolidated workbook, one feedback workbook per unit under feedback/, and report.json. The inbox is read,
 not moved. Reading and checking each return and drawing each feedback workbook run in a process pool (one worker
-per core by default; --jobs 1 runs everything in this process).
+per core by default; --jobs 1 runs everything in this process); the consolidated workbook is drawn in this
+process meanwhile.
+
+XlsxWriter settings: the consolidated workbook uses {'constant_memory': True} (rows streamed to disk, strings
+inline, as huizong's long sheet is); each feedback workbook uses {'in_memory': True}, because XlsxWriter's default
+writes every part of a workbook to a temporary file and deletes it, which costs more than drawing the workbook.
+
+Left out, next to huizong: moving files into the outbox, the ledger and the cache of a period, late returns (no
+received time), identity checks between file name and content, size and cell limits, merged cells, units
+declared in headers, older formats' quirks, mail, the terminal summary.
 """
 
 import argparse
