@@ -95,6 +95,7 @@ def load_plan(workspace):
         for a in u.get("aliases", []):
             by_name.setdefault(a, c)
     return {"plan": raw["plan"], "units": units, "indicators": indicators, "rows_for": rows_for,
+            "leads": {t["units"][0] for t in raw["tasks"]},
             "by_name": by_name}
 
 
@@ -565,6 +566,10 @@ def work_file(path):
     readings, findings = check_return(rec, plan, unit)
     check_schedule(readings, plan, period, findings)
     rec["disposition"] = "accepted"
+    # The rows are drawn again only in the feedback of a return with findings; a lead may get some later (the
+    # county sums). Not sending the others back saves most of what the workers pickle.
+    if all(f["severity"] == "info" for f in findings) and unit not in plan["leads"]:
+        del rec["rows"], rec["header"]
     return rec, readings, findings
 
 
@@ -823,31 +828,14 @@ def write_consolidated(path, plan, period_text, inds, units, readings, findings,
     wb.close()
 
 
-def write_feedback(args):
-    """One unit's feedback workbook: a confirmation, or its return with the findings marked and listed."""
-    path, unit_name, period_text, office, rec, mine = args
-    wb = xlsxwriter.Workbook(path, {"in_memory": True})
-    ws = wb.add_worksheet("反馈说明")
-    ws.write(0, 0, f"{unit_name}：{period_text}进展情况报表反馈", wb.add_format({"bold": True, "font_size": 14}))
-    ws.write(2, 0, f"填报单位：{unit_name}\u3000报告期：{period_text}")
-    if not mine:
-        ws.write(3, 0, f"经核对，贵单位报送的“{rec['name']}”未发现需要更正的问题，已纳入汇总。谢谢！")
-        ws.write(4, 0, f"联系单位：{office}")
-        wb.close()
-        return
-    errors = sum(f["severity"] == "error" for f in mine)
-    warnings = sum(f["severity"] == "warning" for f in mine)
-    ws.write(3, 0, f"贵单位{period_text}的报表已采用“{rec['name']}”，经核对发现{len(mine)}个问题（其中错误{errors}个，须更正；"
-                   f"警告{warnings}个，请核实），已在“进展填报”工作表中用红色（错误）和黄色（警告）标出，鼠标移到单元格上可看到说明，"
-                   "详见“问题清单”。")
-    ws.write(4, 0, "请在原报表上更正后重新报送（文件名可不变）。")
-    ws.write(5, 0, f"联系单位：{office}")
+def draw_return(wb, rec, mine):
+    """The unit's return as it was read, findings marked red (errors) or yellow (warnings) with comments."""
     red = wb.add_format({"bg_color": "#FFC7CE", "border": 1})
     yellow = wb.add_format({"bg_color": "#FFEB9C", "border": 1})
     data = wb.add_worksheet("进展填报")
     data.write_row(0, 0, [cell_text(c) for c in rec["header"]], wb.add_format({"bold": True}))
     hi = rec["header_row"]
-    marks = {f["cell"]: f for f in mine if f["cell"] and f["file"] == rec["name"]}
+    marks = {f["cell"]: f for f in mine if f["cell"] and f["file"] == rec["name"] and f["severity"] != "info"}
     # Every figure says where it was read; a cell with a finding says what is wrong instead.
     figures = {rec["cols"][k] for k in ("month", "cumulative") if k in rec["cols"]}
     for i, _, r in rec["rows"]:
@@ -864,6 +852,33 @@ def write_feedback(args):
                 data.write_comment(out, j, f"【{SEVERITY_ZH[f['severity']]}】{f['message']}")
             elif j in figures:
                 data.write_comment(out, j, f"取自工作表“{rec['sheet']}”的{cell}单元格")
+
+
+def write_feedback(args):
+    """One unit's feedback workbook: a confirmation (with the notes, if any), or its return with the errors and
+    warnings marked, and the list of findings."""
+    path, unit_name, period_text, office, rec, mine = args
+    wb = xlsxwriter.Workbook(path, {"in_memory": True})
+    ws = wb.add_worksheet("反馈说明")
+    ws.write(0, 0, f"{unit_name}：{period_text}进展情况报表反馈", wb.add_format({"bold": True, "font_size": 14}))
+    ws.write(2, 0, f"填报单位：{unit_name}\u3000报告期：{period_text}")
+    errors = sum(f["severity"] == "error" for f in mine)
+    warnings = sum(f["severity"] == "warning" for f in mine)
+    if errors + warnings == 0:
+        ws.write(3, 0, f"经核对，贵单位报送的“{rec['name']}”未发现需要更正的问题，已纳入汇总。谢谢！")
+        ws.write(4, 0, f"联系单位：{office}")
+    else:
+        ws.write(3, 0, f"贵单位{period_text}的报表已采用“{rec['name']}”，经核对发现{errors + warnings}个问题（其中错误{errors}个，"
+                       f"须更正；警告{warnings}个，请核实），已在“进展填报”工作表中用红色（错误）和黄色（警告）标出，"
+                       "鼠标移到单元格上可看到说明，详见“问题清单”。")
+        ws.write(4, 0, "请在原报表上更正后重新报送（文件名可不变）。")
+        ws.write(5, 0, f"联系单位：{office}")
+        # A return whose own cells raised nothing (its findings are about the file) comes without its rows.
+        if rec["rows"] is not None:
+            draw_return(wb, rec, mine)
+    if not mine:
+        wb.close()
+        return
     lst = wb.add_worksheet("问题清单")
     lst.write_row(0, 0, ["严重程度", "问题代码", "指标编码", "原表单元格", "问题说明及更正要求", "应为", "实为", "所在文件"])
     for n, f in enumerate(mine, 1):
@@ -943,7 +958,8 @@ def main():
             continue
         name = f"{a.period}_{u['code']}_{u['name']}_反馈.xlsx"
         fb_jobs.append((os.path.join(a.outdir, "feedback", name), u["name"], period_text, office,
-                        {k: rec[k] for k in ("name", "sheet", "cols", "header", "header_row", "rows")}, by_unit.get(u["code"], [])))
+                        {k: rec.get(k) for k in ("name", "sheet", "cols", "header", "header_row", "rows")},
+                        by_unit.get(u["code"], [])))
     # Feedback workbooks are drawn in the workers while this process writes the consolidated workbook.
     fb = pool.map_async(write_feedback, fb_jobs, chunksize=16) if pool else None
     write_consolidated(os.path.join(a.outdir, f"{plan['plan']['id']}_汇总_{a.period}.xlsx"), plan, period_text,
