@@ -857,8 +857,8 @@ def draw_return(wb, rec, mine):
 def write_feedback(args):
     """One unit's feedback workbook: a confirmation (with the notes, if any), or its return with the errors and
     warnings marked, and the list of findings."""
-    path, unit_name, period_text, office, rec, mine = args
-    wb = xlsxwriter.Workbook(path, {"in_memory": True})
+    path, unit_name, period_text, office, rec, mine, in_memory = args
+    wb = xlsxwriter.Workbook(path, {"in_memory": in_memory})
     ws = wb.add_worksheet("反馈说明")
     ws.write(0, 0, f"{unit_name}：{period_text}进展情况报表反馈", wb.add_format({"bold": True, "font_size": 14}))
     ws.write(2, 0, f"填报单位：{unit_name}\u3000报告期：{period_text}")
@@ -897,6 +897,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (1: none)")
     ap.add_argument("--no-constant-memory", action="store_true",
                     help="build the consolidated workbook in memory (XlsxWriter's default) instead of streaming it")
+    ap.add_argument("--temp-files", action="store_true",
+                    help="draw feedback workbooks with XlsxWriter's default (parts in temporary files), for comparison")
     ap.add_argument("--timings", action="store_true", help="print the seconds each stage took to stderr")
     a = ap.parse_args()
     t0 = [time.perf_counter()]
@@ -959,7 +961,7 @@ def main():
         name = f"{a.period}_{u['code']}_{u['name']}_反馈.xlsx"
         fb_jobs.append((os.path.join(a.outdir, "feedback", name), u["name"], period_text, office,
                         {k: rec.get(k) for k in ("name", "sheet", "cols", "header", "header_row", "rows")},
-                        by_unit.get(u["code"], [])))
+                        by_unit.get(u["code"], []), not a.temp_files))
     # Feedback workbooks are drawn in the workers while this process writes the consolidated workbook.
     fb = pool.map_async(write_feedback, fb_jobs, chunksize=16) if pool else None
     write_consolidated(os.path.join(a.outdir, f"{plan['plan']['id']}_汇总_{a.period}.xlsx"), plan, period_text,
