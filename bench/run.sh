@@ -3,9 +3,13 @@
 # workspaces of 1,000 and 10,000 returns, with peak memory from /usr/bin/time, and an incremental run: one new
 # return after all the others have been run (the cache of the period's outbox in use). Prints a Markdown table.
 # CPU seconds (user + system) are shown beside the elapsed time: on a shared machine they move less.
+# The Python peer (bench/peer.py: the same checks and outputs with python-calamine and XlsxWriter) is timed on
+# the same fresh workspaces when python3 can import both; otherwise its columns show "–" and stderr says why.
 #
 #   bench/run.sh            # 1000 and 10000 returns, 3 repetitions each (median)
 #   bench/run.sh 1000 5     # one size, 5 repetitions
+#   PEER_INSTALL=1 bench/run.sh   # first `pip install --user -r bench/peer-requirements.txt`
+#   PEER=0 bench/run.sh           # leave the peer out
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${1:-1000}")
@@ -24,19 +28,39 @@ measure() {
   awk '{ printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/time"
 }
 # A fresh copy of the template workspace for size $1.
-fresh() { rm -rf "$work/ws" "$work/out" "$work/held" && cp -a "$work/template-$1" "$work/ws" && sync; }
+fresh() { rm -rf "$work/ws" "$work/out" "$work/held" "$work/peer-out" && cp -a "$work/template-$1" "$work/ws" && sync; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "| returns | floor (s) | floor peak (MiB) | run (s) | run CPU (s) | run peak (MiB) | run / floor | one new after the rest (s) | its CPU (s) | one new / run |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+peer=bench/peer.py
+python=${PYTHON:-python3}
+if [ "${PEER:-1}" = 0 ]; then
+  peer=""
+elif ! command -v "$python" >/dev/null; then
+  echo "peer skipped: $python not found" >&2; peer=""
+else
+  if [ "${PEER_INSTALL:-0}" = 1 ]; then
+    "$python" -m pip install --quiet --user -r bench/peer-requirements.txt >&2 || echo "pip install failed" >&2
+  fi
+  if ! "$python" -c "import python_calamine, xlsxwriter" 2>/dev/null; then
+    echo "peer skipped: $python cannot import python_calamine and xlsxwriter (PEER_INSTALL=1 bench/run.sh installs bench/peer-requirements.txt)" >&2
+    peer=""
+  fi
+fi
+
+echo "| returns | floor (s) | floor peak (MiB) | run (s) | run CPU (s) | run peak (MiB) | run / floor | peer (s) | peer / run | one new after the rest (s) | its CPU (s) | one new / run |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   "$bin" demo --units "$n" --dir "$work/template-$n" --no-run >/dev/null
-  : > "$work/floor-$n"; : > "$work/run-$n"; : > "$work/inc-$n"
+  : > "$work/floor-$n"; : > "$work/run-$n"; : > "$work/inc-$n"; : > "$work/peer-$n"
   for _ in $(seq "$reps"); do
     fresh "$n"
     measure "$floor" "$work/ws/inbox" "$work/out" >> "$work/floor-$n"
     fresh "$n"
     measure "$bin" --root "$work/ws" run --period 2020-10 >> "$work/run-$n"
+    if [ -n "$peer" ]; then
+      fresh "$n"
+      measure "$python" "$peer" "$work/ws" "$work/peer-out" --period 2020-10 >> "$work/peer-$n"
+    fi
     # All but the last return run first (untimed); then the last one arrives.
     fresh "$n"
     mkdir "$work/held" && last=$(ls "$work/ws/inbox" | tail -n 1) && mv "$work/ws/inbox/$last" "$work/held/"
@@ -49,6 +73,8 @@ for n in "${sizes[@]}"; do
   rt=$(col 1 "$work/run-$n"); rm_=$(col 2 "$work/run-$n"); rc=$(col 3 "$work/run-$n")
   it=$(col 1 "$work/inc-$n"); ic=$(col 3 "$work/inc-$n")
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-  echo "| $n | $ft | $fm | $rt | $rc | $rm_ | $(ratio "$rt" "$ft") | $it | $ic | $(ratio "$it" "$rt") |"
+  pt="–"; pr="–"
+  if [ -n "$peer" ]; then pt=$(col 1 "$work/peer-$n"); pr=$(ratio "$pt" "$rt"); fi
+  echo "| $n | $ft | $fm | $rt | $rc | $rm_ | $(ratio "$rt" "$ft") | $pt | $pr | $it | $ic | $(ratio "$it" "$rt") |"
   rm -rf "$work/template-$n"
 done
