@@ -192,7 +192,8 @@ fn assess_settled(
     let history = validate::History::load(&ws.root.join("outbox"), period);
     findings.extend(complete::missing_history(ws, period, &history));
     findings.extend(validate::check_history(&accepted, &history, &ctx));
-    let mut readings = Vec::new();
+    // Sized once: doubling a province's readings would hold the old and the new copy at once.
+    let mut readings = Vec::with_capacity(accepted.iter().map(|r| r.readings.len()).sum());
     for r in accepted {
         findings.extend(r.findings);
         readings.extend(r.readings);

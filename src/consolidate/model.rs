@@ -222,26 +222,16 @@ pub fn trend(
         .filter(|f| crate::validate::doubts(f))
         .map(|f| (f.unit.as_str(), f.indicator.as_str()))
         .collect();
-    let current: Vec<Reading> = readings
-        .iter()
-        .filter(|r| !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str())))
-        .cloned()
-        .collect();
-    let mut months: Vec<(crate::period::Period, &[Reading])> = history
+    // This month's city figures are taken from the readings in place: a copy of every reading for the sake
+    // of a few dozen city rows would double a province's peak memory.
+    let mut city: Vec<HashMap<&str, Option<f64>>> = history
         .months
         .iter()
-        .map(|(p, rs)| (*p, rs.as_slice()))
+        .map(|(_, rs)| city_figures(rs.iter()))
         .collect();
-    months.push((ctx.period, &current));
-    let city: Vec<HashMap<&str, Option<f64>>> = months
-        .iter()
-        .map(|(_, rs)| {
-            rs.iter()
-                .filter(|r| r.role == Role::City)
-                .map(|r| (r.indicator.as_str(), r.cumulative))
-                .collect()
-        })
-        .collect();
+    city.push(city_figures(readings.iter().filter(|r| {
+        !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str()))
+    })));
     let mut rows = Vec::new();
     for (_, ind) in ctx.catalogue.indicators() {
         let Some(target) = ind.target else { continue };
@@ -266,6 +256,12 @@ pub fn trend(
                 && r.goal > 0.0
         })
         .collect();
+    let months: Vec<crate::period::Period> = history
+        .months
+        .iter()
+        .map(|(p, _)| *p)
+        .chain([ctx.period])
+        .collect();
     let average_progress = (0..months.len())
         .map(|k| {
             let p: Vec<f64> = additive
@@ -276,14 +272,20 @@ pub fn trend(
         })
         .collect();
     Trend {
-        months: months.iter().map(|(p, _)| p.to_string()).collect(),
-        pro_rata: months
-            .iter()
-            .map(|(p, _)| f64::from(p.month) / 12.0)
+        months: months.iter().map(|p| p.to_string()).collect(),
+        pro_rata: months.iter().map(|p| f64::from(p.month) / 12.0)
             .collect(),
         rows,
         average_progress,
     }
+}
+
+/// The city's cumulative figure of each indicator among `readings`.
+fn city_figures<'r>(readings: impl Iterator<Item = &'r Reading>) -> HashMap<&'r str, Option<f64>> {
+    readings
+        .filter(|r| r.role == Role::City)
+        .map(|r| (r.indicator.as_str(), r.cumulative))
+        .collect()
 }
 
 /// Indexes over a run's readings, findings and files, built once, so that drawing stays linear in their size.

@@ -58,15 +58,26 @@ pub struct Cache {
     /// Writes only from a real run: assessing leaves the workspace as it was.
     writable: bool,
     identity: String,
-    /// Each reading's JSON by its key, parsed only when a file asks for it.
-    readings: HashMap<String, String>,
+    /// The readings file as it was when the run began.
+    text: String,
+    /// Where each reading's JSON lies in `text`, by its key: parsed only when a file asks for it.
+    readings: HashMap<String, std::ops::Range<usize>>,
     /// Lines in the readings file, for knowing when it holds mostly stale entries.
     lines: usize,
     /// Whether the readings file ends with a whole line (a run killed mid-append leaves half of one).
     whole: bool,
     used: Mutex<HashSet<String>>,
     hits: AtomicUsize,
-    fresh: Mutex<Vec<String>>,
+    /// Readings learned in this run, appended as they come, so that a province's worth is never held.
+    fresh: Mutex<Fresh>,
+}
+
+/// The readings file opened for appending by this run, once it has something to add.
+#[derive(Default)]
+struct Fresh {
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    lines: usize,
+    failed: Option<String>,
 }
 
 impl Cache {
@@ -89,11 +100,14 @@ impl Cache {
         let identity = output::hex(&h.finalize());
         let text = std::fs::read_to_string(readings_path(&dir)).unwrap_or_default();
         let mut lines = 0;
-        let readings: HashMap<String, String> = text
+        let readings: HashMap<String, std::ops::Range<usize>> = text
             .lines()
             .inspect(|_| lines += 1)
             .filter_map(|l| l.split_once('\t'))
-            .map(|(k, json)| (k.to_string(), json.to_string()))
+            .map(|(k, json)| {
+                let start = json.as_ptr() as usize - text.as_ptr() as usize;
+                (k.to_string(), start..start + json.len())
+            })
             .collect();
         Cache {
             dir: Some(dir),
@@ -102,9 +116,10 @@ impl Cache {
             readings,
             lines,
             whole: text.is_empty() || text.ends_with('\n'),
+            text,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
-            fresh: Mutex::new(Vec::new()),
+            fresh: Mutex::default(),
         }
     }
 
@@ -115,12 +130,13 @@ impl Cache {
             dir: None,
             writable: false,
             identity: String::new(),
+            text: String::new(),
             readings: HashMap::new(),
             lines: 0,
             whole: true,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
-            fresh: Mutex::new(Vec::new()),
+            fresh: Mutex::default(),
         }
     }
 
@@ -143,24 +159,52 @@ impl Cache {
 
     /// What an earlier run learned from the file with this key: its format and the reading.
     pub fn reading(&self, key: &str) -> Option<(String, Learned)> {
-        let stored: Stored = serde_json::from_str(self.readings.get(key)?).ok()?;
+        let stored: Stored = serde_json::from_str(&self.text[self.readings.get(key)?.clone()]).ok()?;
         lock(&self.used).insert(key.to_string());
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.format, stored.learned))
     }
 
-    /// Keeps what reading a file gave, to be saved when the run has written its outputs.
+    /// Keeps what reading a file gave: appended to the readings file at once. An entry is keyed by all it
+    /// depends on, so one written by a run that fails later is as good as any.
     pub fn keep(&self, key: &str, format: &str, learned: &Learned) {
-        if self.dir.is_none() || !self.writable {
+        let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
-        }
+        };
         let stored = Stored {
             format: format.to_string(),
             learned: learned.clone(),
         };
-        if let Ok(json) = serde_json::to_string(&stored) {
-            lock(&self.used).insert(key.to_string());
-            lock(&self.fresh).push(format!("{key}\t{json}"));
+        let Ok(json) = serde_json::to_string(&stored) else {
+            return;
+        };
+        lock(&self.used).insert(key.to_string());
+        let mut fresh = lock(&self.fresh);
+        if fresh.failed.is_some() {
+            return;
+        }
+        let result = (|| -> std::io::Result<()> {
+            if fresh.file.is_none() {
+                std::fs::create_dir_all(dir)?;
+                let f = std::fs::File::options()
+                    .create(true)
+                    .append(true)
+                    .open(readings_path(dir))?;
+                let mut w = std::io::BufWriter::new(f);
+                // A half line left by a killed run is ended, so that it spoils only itself.
+                if !self.whole {
+                    w.write_all(b"\n")?;
+                }
+                fresh.file = Some(w);
+            }
+            let w = fresh.file.as_mut().expect("opened above");
+            // One write per entry: what a killed run read is kept.
+            writeln!(w, "{key}\t{json}")?;
+            w.flush()
+        })();
+        match result {
+            Ok(()) => fresh.lines += 1,
+            Err(e) => fresh.failed = Some(e.to_string()),
         }
     }
 
@@ -169,34 +213,42 @@ impl Cache {
         self.hits.load(Ordering::Relaxed)
     }
 
-    /// Saves the readings learned in this run: appended, or the file rewritten without the entries no file
-    /// used any more once those are the greater part. A failure is logged, never fatal: the cache is an aid.
+    /// Finishes the readings learned in this run; once the entries no file used any more are the greater part,
+    /// the file is rewritten without them. A failure is logged, never fatal: the cache is an aid.
     pub fn save(&self) {
         let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
         };
-        let fresh = std::mem::take(&mut *lock(&self.fresh));
-        let used = lock(&self.used).len();
         let path = readings_path(dir);
-        let result = if self.lines + fresh.len() > 2 * used.max(1) {
-            let used = lock(&self.used);
-            let mut kept: Vec<String> = self
-                .readings
-                .iter()
-                .filter(|(k, _)| used.contains(*k))
-                .map(|(k, json)| format!("{k}\t{json}"))
-                .collect();
-            kept.sort();
-            kept.extend(fresh);
-            output::write_atomic_with(&path, |w| kept.iter().try_for_each(|l| writeln!(w, "{l}")))
-                .map_err(|e| e.to_string())
-        } else if fresh.is_empty() {
-            Ok(())
-        } else {
-            append(&path, &fresh, self.whole).map_err(|e| e.to_string())
-        };
-        if let Err(e) = result {
+        let mut fresh = lock(&self.fresh);
+        if let Some(w) = fresh.file.take()
+            && let Err(e) = w.into_inner().map_err(|e| e.into_error())
+        {
+            fresh.failed.get_or_insert(e.to_string());
+        }
+        if let Some(e) = &fresh.failed {
             log::warn!("{}: cache not saved: {e}", path.display());
+            return;
+        }
+        let used = lock(&self.used);
+        if self.lines + fresh.lines <= 2 * used.len().max(1) {
+            return;
+        }
+        // Compacting reads back what this run appended too.
+        let result = std::fs::read_to_string(&path).and_then(|text| {
+            // A key written twice (its first entry was unreadable) keeps its last entry, as reading does.
+            let last: HashMap<&str, &str> = text
+                .lines()
+                .filter_map(|l| l.split_once('\t').map(|(k, _)| (k, l)))
+                .filter(|(k, _)| used.contains(*k))
+                .collect();
+            let mut kept: Vec<&str> = last.into_values().collect();
+            kept.sort_unstable();
+            output::write_atomic_with(&path, |w| kept.iter().try_for_each(|l| writeln!(w, "{l}")))
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        });
+        if let Err(e) = result {
+            log::warn!("{}: cache not compacted: {e}", path.display());
         }
     }
 
@@ -279,24 +331,6 @@ fn executable() -> String {
         .unwrap_or_default()
 }
 
-fn append(path: &Path, lines: &[String], whole: bool) -> std::io::Result<()> {
-    let mut f = std::fs::File::options()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    // A half line left by a killed run is ended, so that it spoils only itself.
-    let mut text = if whole {
-        String::new()
-    } else {
-        "\n".to_string()
-    };
-    for l in lines {
-        text.push_str(l);
-        text.push('\n');
-    }
-    f.write_all(text.as_bytes())
-}
-
 fn readings_path(dir: &Path) -> PathBuf {
     dir.join(".cache-readings.jsonl")
 }
@@ -339,6 +373,42 @@ mod tests {
             };
             assert_eq!(x.to_bits(), y.to_bits(), "{x} came back as {y}");
         }
+    }
+
+    #[test]
+    fn readings_are_appended_as_they_come_and_stale_ones_dropped_on_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(tmp.path());
+        let period = Period::new(2020, 10).unwrap();
+        let not_usable = |why: &str| Learned::NotUsable(Code::NotAReturn, why.to_string());
+        let first = Cache::open(&ws, period, true);
+        for k in ["a", "b", "c"] {
+            first.keep(k, "xlsx", &not_usable(k));
+        }
+        // Appended already, before the run has saved anything: a run killed now keeps what it read.
+        let path = readings_path(&ws.period_dir(period));
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        first.save();
+        // A half line left by a killed run, then a run that meets only "b" and learns "d".
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"x\t{\"form")
+            .unwrap();
+        let second = Cache::open(&ws, period, true);
+        assert!(matches!(second.reading("b"), Some((f, Learned::NotUsable(_, why))) if f == "xlsx" && why == "b"));
+        assert!(second.reading("x").is_none(), "the half line is no entry");
+        second.keep("d", "xls", &not_usable("d"));
+        second.save();
+        let keys: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| l.split_once('\t').unwrap().0.to_string())
+            .collect();
+        assert_eq!(keys, ["b", "d"], "five lines, two used: rewritten with the used ones");
+        let third = Cache::open(&ws, period, true);
+        assert!(matches!(third.reading("d"), Some((f, _)) if f == "xls"));
     }
 
     #[test]
