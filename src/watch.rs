@@ -64,6 +64,12 @@ pub fn watch(
     let mut done: HashSet<(PathBuf, Stamp)> = HashSet::new();
     let mut recheck: Vec<(PathBuf, Stamp, Instant)> = Vec::new();
     let mut fetched: Option<Instant> = None;
+    // A run re-reads the whole period (from the cache) and redraws its outputs, so it costs in proportion to
+    // the returns already in. After each run watch rests as long as the run took: files that land meanwhile
+    // wait and are taken together, so a flood of arrivals is taken in ever larger batches and the total work
+    // stays linear in the number of files, while a trickle is still taken one by one.
+    let mut rest_until = Instant::now();
+    let mut told_waiting = false;
     while !stop.load(Ordering::SeqCst) {
         // Fetched files are stamped as they land, before the clock that times their stability is read.
         if let Some(every) = fetch_every
@@ -116,7 +122,20 @@ pub fn watch(
                 }
             }
         }
+        if !ready.is_empty() && now < rest_until {
+            if !told_waiting {
+                log::info!(
+                    "{} files ready; the next run starts in {:.1} s",
+                    ready.len(),
+                    (rest_until - now).as_secs_f64()
+                );
+                told_waiting = true;
+            }
+            ready.clear();
+        }
         if !ready.is_empty() {
+            told_waiting = false;
+            let started = Instant::now();
             let mut periods: Vec<Period> = ready
                 .iter()
                 .map(|p| period_of(p, &catalogue, &settings, fallback))
@@ -161,6 +180,7 @@ pub fn watch(
                     }
                 }
             }
+            rest_until = Instant::now() + started.elapsed();
             if retry {
                 let _ = rx.recv_timeout(Duration::from_secs(2));
                 continue;
@@ -189,7 +209,13 @@ pub fn watch(
             done.remove(&(path.clone(), *stamp));
             false
         });
-        let _ = rx.recv_timeout(Duration::from_millis(500));
+        let tick = Duration::from_millis(500);
+        let wait = if told_waiting {
+            rest_until.saturating_duration_since(Instant::now()).min(tick)
+        } else {
+            tick
+        };
+        let _ = rx.recv_timeout(wait);
         while rx.try_recv().is_ok() {}
     }
     log::info!("watch stopped");
