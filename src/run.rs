@@ -394,12 +394,21 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     } = a;
     let clock = std::time::Instant::now();
     let report_path = ws.report_path(period);
-    output::write_atomic_with(&report_path, |w| crate::display::write_json(w, &report))?;
-    log::info!(
-        "wrote report.json in {:.3} s",
-        clock.elapsed().as_secs_f64()
+    // report.json beside the workbooks: neither reads the other, and a run killed between them is redone whole.
+    let (json, workbooks) = rayon::join(
+        || {
+            let written =
+                output::write_atomic_with(&report_path, |w| crate::display::write_json(w, &report));
+            log::info!(
+                "wrote report.json in {:.3} s",
+                clock.elapsed().as_secs_f64()
+            );
+            written
+        },
+        || write_workbooks(ws, &report, &catalogue, &settings, period, &cache),
     );
-    let workbooks = write_workbooks(ws, &report, &catalogue, &settings, period, &cache)?;
+    json?;
+    let workbooks = workbooks?;
     log::info!(
         "wrote {} workbooks at {:.3} s",
         workbooks.len(),

@@ -211,7 +211,9 @@ pub fn watch(
         });
         let tick = Duration::from_millis(500);
         let wait = if told_waiting {
-            rest_until.saturating_duration_since(Instant::now()).min(tick)
+            rest_until
+                .saturating_duration_since(Instant::now())
+                .min(tick)
         } else {
             tick
         };

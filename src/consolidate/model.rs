@@ -273,8 +273,7 @@ pub fn trend(
         .collect();
     Trend {
         months: months.iter().map(|p| p.to_string()).collect(),
-        pro_rata: months.iter().map(|p| f64::from(p.month) / 12.0)
-            .collect(),
+        pro_rata: months.iter().map(|p| f64::from(p.month) / 12.0).collect(),
         rows,
         average_progress,
     }

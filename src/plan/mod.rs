@@ -34,13 +34,30 @@ fn read(path: &Path) -> Result<String, Error> {
 
 /// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
 pub fn load(path: &Path) -> Result<Catalogue, Error> {
+    // A run checks the workspace and then loads it, and watch loads it for every run: the same text gives the
+    // same catalogue, and parsing and checking a province's plan costs more than a copy.
+    static LAST: std::sync::Mutex<Option<(String, Catalogue)>> = std::sync::Mutex::new(None);
     let text = read(path)?;
-    let catalogue = Catalogue::from_toml(&text).map_err(|e| Error::PlanSyntax {
+    if let Ok(last) = LAST.lock()
+        && let Some((t, c)) = last.as_ref()
+        && *t == text
+    {
+        return Ok(c.clone());
+    }
+    let catalogue = checked(path, &text)?;
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((text, catalogue.clone()));
+    }
+    Ok(catalogue)
+}
+
+fn checked(path: &Path, text: &str) -> Result<Catalogue, Error> {
+    let catalogue = Catalogue::from_toml(text).map_err(|e| Error::PlanSyntax {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
     let mut problems = check::check(&catalogue);
-    problems.extend(check::review_marks(&text));
+    problems.extend(check::review_marks(text));
     if !problems.is_empty() {
         return Err(Error::PlanInvalid {
             path: path.to_path_buf(),

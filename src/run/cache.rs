@@ -159,7 +159,8 @@ impl Cache {
 
     /// What an earlier run learned from the file with this key: its format and the reading.
     pub fn reading(&self, key: &str) -> Option<(String, Learned)> {
-        let stored: Stored = serde_json::from_str(&self.text[self.readings.get(key)?.clone()]).ok()?;
+        let stored: Stored =
+            serde_json::from_str(&self.text[self.readings.get(key)?.clone()]).ok()?;
         lock(&self.used).insert(key.to_string());
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.format, stored.learned))
@@ -397,7 +398,9 @@ mod tests {
             .write_all(b"x\t{\"form")
             .unwrap();
         let second = Cache::open(&ws, period, true);
-        assert!(matches!(second.reading("b"), Some((f, Learned::NotUsable(_, why))) if f == "xlsx" && why == "b"));
+        assert!(
+            matches!(second.reading("b"), Some((f, Learned::NotUsable(_, why))) if f == "xlsx" && why == "b")
+        );
         assert!(second.reading("x").is_none(), "the half line is no entry");
         second.keep("d", "xls", &not_usable("d"));
         second.save();
@@ -406,7 +409,11 @@ mod tests {
             .lines()
             .map(|l| l.split_once('\t').unwrap().0.to_string())
             .collect();
-        assert_eq!(keys, ["b", "d"], "five lines, two used: rewritten with the used ones");
+        assert_eq!(
+            keys,
+            ["b", "d"],
+            "five lines, two used: rewritten with the used ones"
+        );
         let third = Cache::open(&ws, period, true);
         assert!(matches!(third.reading("d"), Some((f, _)) if f == "xls"));
     }
