@@ -46,8 +46,12 @@ pub fn watch(
     }
     // inotify wakes the loop as soon as something changes; without it the loop simply polls.
     let (tx, rx) = mpsc::channel();
-    let _watcher = notify::recommended_watcher(move |_event| {
-        let _ = tx.send(());
+    let _watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading a file (watch's own scans and runs) is an event too: only changes wake the loop, or it
+        // would wake itself for as long as files wait in the inbox.
+        if !event.is_ok_and(|e| e.kind.is_access()) {
+            let _ = tx.send(());
+        }
     })
     .and_then(|mut w| {
         w.watch(&inbox, notify::RecursiveMode::Recursive)
