@@ -28,7 +28,8 @@ measure() {
   awk '{ printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/time"
 }
 # A fresh copy of the template workspace for size $1.
-fresh() { rm -rf "$work/ws" "$work/out" "$work/held" "$work/peer-out" && cp -a "$work/template-$1" "$work/ws" && sync; }
+# The pause lets the kernel finish with the files the last repetition deleted, which otherwise bills the next.
+fresh() { rm -rf "$work/ws" "$work/out" "$work/held" "$work/peer-out" && cp -a "$work/template-$1" "$work/ws" && sync && sleep 2; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 peer=bench/peer.py
@@ -47,8 +48,8 @@ else
   fi
 fi
 
-echo "| returns | floor (s) | floor peak (MiB) | run (s) | run CPU (s) | run peak (MiB) | run / floor | peer (s) | peer / run | one new after the rest (s) | its CPU (s) | one new / run |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| returns | floor (s) | floor peak (MiB) | run (s) | run CPU (s) | run peak (MiB) | run / floor | peer (s) | peer CPU (s) | peer / run | one new after the rest (s) | its CPU (s) | one new / run |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   "$bin" demo --units "$n" --dir "$work/template-$n" --no-run >/dev/null
   : > "$work/floor-$n"; : > "$work/run-$n"; : > "$work/inc-$n"; : > "$work/peer-$n"
@@ -73,8 +74,8 @@ for n in "${sizes[@]}"; do
   rt=$(col 1 "$work/run-$n"); rm_=$(col 2 "$work/run-$n"); rc=$(col 3 "$work/run-$n")
   it=$(col 1 "$work/inc-$n"); ic=$(col 3 "$work/inc-$n")
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-  pt="–"; pr="–"
-  if [ -n "$peer" ]; then pt=$(col 1 "$work/peer-$n"); pr=$(ratio "$pt" "$rt"); fi
-  echo "| $n | $ft | $fm | $rt | $rc | $rm_ | $(ratio "$rt" "$ft") | $pt | $pr | $it | $ic | $(ratio "$it" "$rt") |"
+  pt="–"; pc="–"; pr="–"
+  if [ -n "$peer" ]; then pt=$(col 1 "$work/peer-$n"); pc=$(col 3 "$work/peer-$n"); pr=$(ratio "$pt" "$rt"); fi
+  echo "| $n | $ft | $fm | $rt | $rc | $rm_ | $(ratio "$rt" "$ft") | $pt | $pc | $pr | $it | $ic | $(ratio "$it" "$rt") |"
   rm -rf "$work/template-$n"
 done

@@ -153,8 +153,9 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
     let mut book = RawBook::default();
     for mut sheet in empty_sheets(wb) {
         let name = sheet.name.clone();
-        // calamine yields a cell written as an element with children; a formula saved without its result is one
-        // that reads empty. A sheet without such a cell needs no formula pass.
+        // A formula saved without its result reads as an empty cell, and so does a blank cell that only carries
+        // a format (common: titles merged across formatted blanks). A sheet with no empty cell at all, as many
+        // programs save them, needs no formula pass.
         let mut valueless = false;
         {
             let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
