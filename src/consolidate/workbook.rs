@@ -662,9 +662,13 @@ fn details(
         if let Some(v) = shown(rd.cumulative, unit) {
             ws.write_number(r, 5, v)?;
         }
+        // Most rows have neither: a blank cell, not an empty text, and 80,000 fewer cells in a province.
         let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
-        ws.write_string(r, 6, progress)?;
-        ws.write_string(r, 7, &rd.remark)?;
+        for (c, text) in [(6, progress), (7, rd.remark.as_str())] {
+            if !text.is_empty() {
+                ws.write_string(r, c, text)?;
+            }
+        }
         ws.write_string(r, 8, &rd.file)?;
         ws.write_string(r, 9, &rd.sheet)?;
         ws.write_string(r, 10, &rd.cumulative_cell)?;

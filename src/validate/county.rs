@@ -70,11 +70,14 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         let fig = |v: f64| format!("{}{}", display::figure(v, &ind.unit), ind.unit);
         let sum = crate::normalise::excel_round(usable.iter().map(|(_, v)| v).sum());
         let tolerance = ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9);
-        let listing = usable
-            .iter()
-            .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit)))
-            .collect::<Vec<_>>()
-            .join("、");
+        // Written out only into a finding: a province's ten thousand counties, per indicator, otherwise.
+        let listing = || {
+            usable
+                .iter()
+                .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit)))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
         let lead_name = name(lead);
         let here = |code: Code, message: String| {
             Finding::new(code, message)
@@ -109,10 +112,11 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
                     here(
                         Code::CountySumMismatch,
                         format!(
-                            "“{}”累计完成：{lead_name}填报全市{}，仅可用的县区合计已达{}（{listing}），超过全市数；请牵头单位与各县区核对",
+                            "“{}”累计完成：{lead_name}填报全市{}，仅可用的县区合计已达{}（{}），超过全市数；请牵头单位与各县区核对",
                             ind.text,
                             fig(city_value),
-                            fig(sum)
+                            fig(sum),
+                            listing()
                         ),
                     )
                     .values(format!("≥{}", display::figure(sum, &ind.unit)), display::figure(city_value, &ind.unit)),
@@ -127,10 +131,11 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             here(
                 Code::CountySumMismatch,
                 format!(
-                    "“{}”累计完成：{lead_name}填报全市{}，各县区合计{}（{listing}），两者不一致；请牵头单位与各县区核对",
+                    "“{}”累计完成：{lead_name}填报全市{}，各县区合计{}（{}），两者不一致；请牵头单位与各县区核对",
                     ind.text,
                     fig(city_value),
-                    fig(sum)
+                    fig(sum),
+                    listing()
                 ),
             )
             .values(display::figure(sum, &ind.unit), display::figure(city_value, &ind.unit)),
