@@ -10,6 +10,7 @@
 #   bench/run.sh 1000 5     # one size, 5 repetitions
 #   PEER_INSTALL=1 bench/run.sh   # first `pip install --user -r bench/peer-requirements.txt`
 #   PEER=0 bench/run.sh           # leave the peer out
+#   HUIZONG=/tmp/old/huizong bench/run.sh   # time another build of huizong against the same floor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${1:-1000}")
@@ -17,7 +18,8 @@ sizes=("${1:-1000}")
 reps=${2:-3}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
 cargo build --release --quiet --bin huizong --example floor
-bin=target/release/huizong
+# HUIZONG=path/to/huizong times another build (an older commit's, for a before/after in one sitting).
+bin=${HUIZONG:-target/release/huizong}
 floor=target/release/examples/floor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
