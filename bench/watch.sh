@@ -11,7 +11,8 @@ read -r -a sizes <<< "${1:-250 500 1000 2000}"
 gap_ms=${2:-10}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
 cargo build --release --quiet --bin huizong
-bin=$PWD/target/release/huizong
+# HUIZONG=path/to/huizong measures another build.
+bin=${HUIZONG:-$PWD/target/release/huizong}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
