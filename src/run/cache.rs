@@ -2,11 +2,14 @@
 //! changed.
 //!
 //! Two hidden files in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a
-//! tab, and what reading it gave as JSON, parsed only when that file is met again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
+//! tab, the CRC-32 of the rest, a tab, and what reading it gave as JSON, parsed only when that file is met
+//! again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
 //! by a hash of everything it depends on: the tool (its version and its executable), the plan, the settings and
 //! the period, and for a reading the file's bytes, the name it arrived under and the unit its mail came from.
 //! A changed plan, settings file or tool therefore misses every entry; a missing, truncated or otherwise
-//! unreadable cache is simply read and drawn afresh: it changes nothing but the time a run takes.
+//! unreadable cache is simply read and drawn afresh: it changes nothing but the time a run takes. The checksum
+//! is there because a damaged entry can still be valid JSON (a digit changed on disk), and a figure taken
+//! from it would be wrong.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -24,7 +27,7 @@ use crate::period::Period;
 use crate::workspace::Workspace;
 
 /// Bumped whenever an entry's meaning changes, so that old entries are not misread.
-const LAYOUT: &str = "huizong-cache-1";
+const LAYOUT: &str = "huizong-cache-2";
 
 /// What reading a readable workbook gave: a return, or why it is not usable.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,7 +62,7 @@ pub struct Cache {
     writable: bool,
     identity: String,
     /// The readings file as it was when the run began.
-    text: String,
+    text: Vec<u8>,
     /// Where each reading's JSON lies in `text`, by its key: parsed only when a file asks for it.
     readings: HashMap<String, std::ops::Range<usize>>,
     /// Lines in the readings file, for knowing when it holds mostly stale entries.
@@ -98,12 +101,13 @@ impl Cache {
             h.update(part);
         }
         let identity = output::hex(&h.finalize());
-        let text = std::fs::read_to_string(readings_path(&dir)).unwrap_or_default();
+        let text = std::fs::read(readings_path(&dir)).unwrap_or_default();
         let mut lines = 0;
         let readings: HashMap<String, std::ops::Range<usize>> = text
-            .lines()
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
             .inspect(|_| lines += 1)
-            .filter_map(|l| l.split_once('\t'))
+            .filter_map(entry)
             .map(|(k, json)| {
                 let start = json.as_ptr() as usize - text.as_ptr() as usize;
                 (k.to_string(), start..start + json.len())
@@ -115,7 +119,7 @@ impl Cache {
             identity,
             readings,
             lines,
-            whole: text.is_empty() || text.ends_with('\n'),
+            whole: text.is_empty() || text.ends_with(b"\n"),
             text,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
@@ -130,7 +134,7 @@ impl Cache {
             dir: None,
             writable: false,
             identity: String::new(),
-            text: String::new(),
+            text: Vec::new(),
             readings: HashMap::new(),
             lines: 0,
             whole: true,
@@ -160,7 +164,7 @@ impl Cache {
     /// What an earlier run learned from the file with this key: its format and the reading.
     pub fn reading(&self, key: &str) -> Option<(String, Learned)> {
         let stored: Stored =
-            serde_json::from_str(&self.text[self.readings.get(key)?.clone()]).ok()?;
+            serde_json::from_slice(&self.text[self.readings.get(key)?.clone()]).ok()?;
         lock(&self.used).insert(key.to_string());
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.format, stored.learned))
@@ -200,7 +204,7 @@ impl Cache {
             }
             let w = fresh.file.as_mut().expect("opened above");
             // One write per entry: what a killed run read is kept.
-            writeln!(w, "{key}\t{json}")?;
+            writeln!(w, "{key}\t{:08x}\t{json}", crc32fast::hash(json.as_bytes()))?;
             w.flush()
         })();
         match result {
@@ -236,17 +240,22 @@ impl Cache {
             return;
         }
         // Compacting reads back what this run appended too.
-        let result = std::fs::read_to_string(&path).and_then(|text| {
-            // A key written twice (its first entry was unreadable) keeps its last entry, as reading does.
-            let last: HashMap<&str, &str> = text
-                .lines()
-                .filter_map(|l| l.split_once('\t').map(|(k, _)| (k, l)))
+        let result = std::fs::read(&path).and_then(|text| {
+            // A key written twice (its first entry was unreadable) keeps its last sound entry, as reading does.
+            let last: HashMap<&str, &[u8]> = text
+                .split(|b| *b == b'\n')
+                .filter_map(|l| entry(l).map(|(k, _)| (k, l)))
                 .filter(|(k, _)| used.contains(*k))
                 .collect();
-            let mut kept: Vec<&str> = last.into_values().collect();
+            let mut kept: Vec<&[u8]> = last.into_values().collect();
             kept.sort_unstable();
-            output::write_atomic_with(&path, |w| kept.iter().try_for_each(|l| writeln!(w, "{l}")))
-                .map_err(|e| std::io::Error::other(e.to_string()))
+            output::write_atomic_with(&path, |w| {
+                kept.iter().try_for_each(|l| {
+                    w.write_all(l)?;
+                    w.write_all(b"\n")
+                })
+            })
+            .map_err(|e| std::io::Error::other(e.to_string()))
         });
         if let Err(e) = result {
             log::warn!("{}: cache not compacted: {e}", path.display());
@@ -330,6 +339,15 @@ fn executable() -> String {
             format!("{} {}", m.len(), t.as_nanos())
         })
         .unwrap_or_default()
+}
+
+/// A sound line of the readings file as its key and its JSON: UTF-8 key, and a checksum that matches.
+fn entry(line: &[u8]) -> Option<(&str, &[u8])> {
+    let mut parts = line.splitn(3, |b| *b == b'\t');
+    let key = std::str::from_utf8(parts.next()?).ok()?;
+    let crc = std::str::from_utf8(parts.next()?).ok()?;
+    let json = parts.next()?;
+    (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(json)).then_some((key, json))
 }
 
 fn readings_path(dir: &Path) -> PathBuf {
@@ -416,6 +434,13 @@ mod tests {
         );
         let third = Cache::open(&ws, period, true);
         assert!(matches!(third.reading("d"), Some((f, _)) if f == "xls"));
+
+        // An entry damaged on disk that is still valid JSON is not believed.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"xls\"", "\"xlt\"")).unwrap();
+        let fourth = Cache::open(&ws, period, true);
+        assert!(fourth.reading("d").is_none());
+        assert!(fourth.reading("b").is_some());
     }
 
     #[test]
