@@ -53,6 +53,8 @@ struct Index {
 pub struct NameMatch {
     /// Byte offset in the folded text.
     pub start: usize,
+    /// Byte offset just past the name.
+    pub end: usize,
     /// Length of the name in characters.
     pub chars: usize,
     /// The unit's place in the plan's list.
@@ -464,16 +466,10 @@ impl Catalogue {
     pub fn unit_named_in(&self, text: &str) -> Option<&Unit> {
         let ix = self.index();
         let folded = crate::normalise::fold_text(text);
-        let best = ix.finder.as_ref().and_then(|f| {
-            f.find_overlapping_iter(&folded)
-                .map(|m| {
-                    (
-                        m.len(),
-                        std::cmp::Reverse(ix.owners[m.pattern().as_usize()]),
-                    )
-                })
-                .max()
-        });
+        let best = self
+            .names_in(&folded)
+            .map(|m| (m.end - m.start, std::cmp::Reverse(m.unit)))
+            .max();
         if let Some((_, std::cmp::Reverse(i))) = best {
             return Some(&self.units[i]);
         }
@@ -495,6 +491,7 @@ impl Catalogue {
                 let p = m.pattern().as_usize();
                 NameMatch {
                     start: m.start(),
+                    end: m.end(),
                     chars: folded[m.start()..m.end()].chars().count(),
                     unit: ix.owners[p],
                     alias: ix.alias[p],
