@@ -17,6 +17,7 @@ use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::{IndicatorKind, ReportRow, RowRole, Unit};
 use crate::settings::Settings;
+use crate::style::Text;
 
 /// Version of the form layout, written into `_meta`.
 pub const FORM_VERSION: &str = "1";
@@ -139,8 +140,8 @@ pub fn build(
         ("rows_checksum", rows_checksum(&rows)),
     ];
     for (i, (k, v)) in pairs.iter().enumerate() {
-        meta.write_string(i as u32, 0, *k)?;
-        meta.write_string(i as u32, 1, v)?;
+        meta.text(i as u32, 0, *k)?;
+        meta.text(i as u32, 1, v)?;
     }
     Ok(wb)
 }
@@ -156,7 +157,7 @@ fn write_guide(
     ws.set_column_width(0, 100)?;
     let title = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    ws.write_string_with_format(
+    ws.text_with(
         0,
         0,
         format!(
@@ -179,7 +180,7 @@ fn write_guide(
         format!("联系单位：{}。填报后请保存为Excel文件，通过电子邮件报送，文件可以改名。", catalogue.plan.office),
     ];
     for (i, line) in lines.iter().enumerate() {
-        ws.write_string_with_format(i as u32 + 2, 0, line, &wrap)?;
+        ws.text_with(i as u32 + 2, 0, line, &wrap)?;
     }
     ws.protect();
     Ok(())
@@ -234,7 +235,7 @@ fn write_data(
         &Format::new(),
     )?;
     for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string_with_format(HEADER_ROW, c as u16, *h, &header)?;
+        ws.text_with(HEADER_ROW, c as u16, *h, &header)?;
     }
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
 
@@ -251,7 +252,7 @@ fn write_data(
         ];
         crate::style::fit_row(ws, r, &[(&cells[1], widths[1]), (&cells[2], widths[2])])?;
         for (c, text) in cells.iter().enumerate() {
-            ws.write_string_with_format(r, c as u16, text, &locked)?;
+            ws.text_with(r, c as u16, text, &locked)?;
         }
         let numeric = row.indicator.is_some_and(|ind| ind.kind.is_numeric());
         let money = unit_of_measure == "亿元";

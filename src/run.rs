@@ -9,6 +9,7 @@ mod arrival;
 mod cache;
 mod complete;
 mod dispose;
+mod draw;
 mod gather;
 
 use std::collections::{HashMap, HashSet};
@@ -17,13 +18,12 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use cache::{Cache, HashWriter, Stamp};
+use cache::Cache;
 use complete::completeness;
 use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
 pub use gather::{STILL_WRITING, received_name};
 
-use crate::consolidate::model::{Disposition, FileRecord, Lookup, Report, Summary, tables};
-use crate::consolidate::{feedback, workbook};
+use crate::consolidate::model::{Disposition, FileRecord, Report, Summary, tables};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Severity};
 use crate::ledger::{self, LedgerEntry};
@@ -405,7 +405,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
             );
             written
         },
-        || write_workbooks(ws, &report, &catalogue, &settings, period, &cache),
+        || draw::write_workbooks(ws, &report, &catalogue, &settings, period, &cache),
     );
     json?;
     let workbooks = workbooks?;
@@ -519,209 +519,6 @@ fn remove_empty_folders(moved: &Path, inbox: &Path) {
             break;
         }
         dir = d.parent();
-    }
-}
-
-/// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
-///
-/// A workbook whose inputs are those it was last drawn from, and whose bytes are still those written then, is
-/// left as it is: the same inputs would draw the same bytes.
-fn write_workbooks(
-    ws: &Workspace,
-    report: &Report,
-    catalogue: &Catalogue,
-    settings: &Settings,
-    period: Period,
-    cache: &Cache,
-) -> Result<Vec<PathBuf>, Error> {
-    let lookup = Lookup::of(report);
-    let name = workbook::file_name(catalogue, period);
-    let consolidated = ws.period_dir(period).join(&name);
-    let dir = ws.feedback_dir(period);
-    let old = cache.stamps();
-    let units = feedback::recipients(report, catalogue);
-    let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
-    for f in &report.files {
-        files_of.entry(f.unit.as_str()).or_default().push(f);
-    }
-    let inputs: Vec<String> = units
-        .par_iter()
-        .map(|u| {
-            let files = files_of.get(u.code.as_str()).map_or(&[][..], Vec::as_slice);
-            unit_inputs(cache, report, &lookup, &u.code, files)
-        })
-        .collect();
-    let keep: Vec<bool> = units
-        .par_iter()
-        .zip(&inputs)
-        .map(|(u, inputs)| {
-            let name = feedback::file_name(period, u);
-            cache::unchanged(&dir.join(&name), old.get(&feedback_key(&name)), inputs)
-        })
-        .collect();
-    // Few changes are written one by one into the folder as it is; many (a first run, a changed plan) into a
-    // fresh folder that replaces it whole, which is far cheaper than a temp file and a rename each.
-    let changed = keep.iter().filter(|k| !**k).count();
-    let in_place = dir.is_dir() && changed * 2 <= units.len();
-    let target = if in_place {
-        dir.clone()
-    } else {
-        output::staging_dir(&dir)?
-    };
-    let (book, feedback) = rayon::join(
-        || -> Result<Stamp, Error> {
-            let clock = std::time::Instant::now();
-            let inputs = report_inputs(cache, report);
-            if let Some(stamp) = old
-                .get(&name)
-                .filter(|s| cache::unchanged(&consolidated, Some(s), &inputs))
-            {
-                return Ok(stamp.clone());
-            }
-            let mut book = workbook::build(report, &lookup, catalogue, period, settings.timezone)
-                .map_err(output::xlsx_err(&consolidated))?;
-            let bytes = output::render(&mut book, &consolidated)?;
-            output::write_atomic(&consolidated, &bytes)?;
-            log::info!(
-                "wrote the consolidated workbook in {:.3} s",
-                clock.elapsed().as_secs_f64()
-            );
-            Ok(Stamp {
-                inputs,
-                sha256: cache::sha256_hex(&bytes),
-            })
-        },
-        || -> Result<Vec<(String, Stamp)>, Error> {
-            units
-                .par_iter()
-                .zip(&inputs)
-                .zip(&keep)
-                .filter(|(_, keep)| !in_place || !**keep)
-                .map(|((unit, inputs), keep)| {
-                    let name = feedback::file_name(period, unit);
-                    let path = target.join(&name);
-                    let key = feedback_key(&name);
-                    // An unchanged workbook moves to the fresh folder as a second name for the same bytes.
-                    if *keep && std::fs::hard_link(dir.join(&name), &path).is_ok() {
-                        return Ok((key.clone(), old[&key].clone()));
-                    }
-                    let mut wb = feedback::build(&lookup, catalogue, settings, period, unit)
-                        .map_err(output::xlsx_err(&path))?;
-                    let bytes = output::render(&mut wb, &path)?;
-                    if in_place {
-                        output::write_atomic(&path, &bytes)?;
-                    } else {
-                        output::write_new(&path, &bytes)?;
-                    }
-                    Ok((
-                        key,
-                        Stamp {
-                            inputs: inputs.clone(),
-                            sha256: cache::sha256_hex(&bytes),
-                        },
-                    ))
-                })
-                .collect()
-        },
-    );
-    let mut stamps = std::collections::BTreeMap::new();
-    stamps.insert(name, book?);
-    stamps.extend(feedback?);
-    let names: HashSet<String> = units
-        .iter()
-        .map(|u| feedback::file_name(period, u))
-        .collect();
-    if in_place {
-        for (u, _) in units.iter().zip(&keep).filter(|(_, k)| **k) {
-            let key = feedback_key(&feedback::file_name(period, u));
-            stamps.insert(key.clone(), old[&key].clone());
-        }
-        // Units that no longer get feedback (their return was withdrawn) lose the old one.
-        for e in std::fs::read_dir(&dir).map_err(Error::io(&dir))?.flatten() {
-            if !names.contains(&*e.file_name().to_string_lossy()) {
-                let p = e.path();
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    std::fs::remove_dir_all(&p)
-                } else {
-                    std::fs::remove_file(&p)
-                }
-                .map_err(Error::io(&p))?;
-            }
-        }
-        output::sync_dir(&dir)?;
-    } else {
-        output::swap_dir(&target, &dir)?;
-    }
-    cache.save_stamps(&stamps);
-    let mut paths: Vec<PathBuf> = units
-        .iter()
-        .map(|u| dir.join(feedback::file_name(period, u)))
-        .collect();
-    paths.insert(0, consolidated);
-    Ok(paths)
-}
-
-/// The stamps' key of a feedback workbook.
-fn feedback_key(name: &str) -> String {
-    format!("feedback/{name}")
-}
-
-/// What the consolidated workbook is drawn from: the whole report but its run's id and time.
-fn report_inputs(cache: &Cache, report: &Report) -> String {
-    let Report {
-        plan_id,
-        period,
-        tool_version,
-        run_id: _,
-        run_time: _,
-        summary,
-        files,
-        findings,
-        indicators,
-        units,
-        readings,
-        trend,
-    } = report;
-    let mut h = HashWriter::new();
-    let all = (
-        plan_id,
-        period,
-        tool_version,
-        summary,
-        files,
-        findings,
-        indicators,
-        units,
-        readings,
-        trend,
-    );
-    match serde_json::to_writer(&mut h, &all) {
-        Ok(()) => cache.key(&[&h.finish()]),
-        // Never equal to a stamp: the workbook is drawn.
-        Err(_) => String::new(),
-    }
-}
-
-/// What a unit's feedback is drawn from: its findings, its files and its figures (the plan, the settings and
-/// the period are in every key).
-fn unit_inputs(
-    cache: &Cache,
-    report: &Report,
-    lookup: &Lookup<'_>,
-    unit: &str,
-    files: &[&FileRecord],
-) -> String {
-    let from = report.readings.partition_point(|r| r.unit.as_str() < unit);
-    let to = report.readings.partition_point(|r| r.unit.as_str() <= unit);
-    let mut h = HashWriter::new();
-    let all = (
-        lookup.unit_findings(unit),
-        files,
-        &report.readings[from..to],
-    );
-    match serde_json::to_writer(&mut h, &all) {
-        Ok(()) => cache.key(&[unit, &h.finish()]),
-        Err(_) => String::new(),
     }
 }
 

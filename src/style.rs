@@ -1,6 +1,69 @@
 //! Shared cell formats and sheet helpers for every workbook huizong writes.
 
+use std::borrow::Cow;
+
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+
+/// Most UTF-16 units Excel keeps in a cell.
+pub const CELL_MAX: usize = 32_767;
+/// Most UTF-16 units in a note: rust_xlsxwriter keeps 54 back for the author's name.
+pub const NOTE_MAX: usize = 32_713;
+const CUT: &str = "……（内容过长，余下从略；全文见 report.json）";
+
+/// `text` cut to at most `max` UTF-16 units, saying it was cut: a workbook refuses a longer cell, and a run
+/// must not fail because a message listing ten thousand counties is long.
+pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
+    // UTF-8 never takes fewer bytes than UTF-16 takes units: most text is settled without counting.
+    if text.len() <= max || text.encode_utf16().count() <= max {
+        return Cow::Borrowed(text);
+    }
+    let room = max - CUT.encode_utf16().count();
+    let mut units = 0;
+    let end = text
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > room
+        })
+        .map_or(text.len(), |(i, _)| i);
+    Cow::Owned(format!("{}{CUT}", &text[..end]))
+}
+
+/// Writing text that may be longer than a cell holds.
+pub trait Text {
+    /// Writes `text`, cut to what a cell holds.
+    fn text(&mut self, row: u32, col: u16, text: impl AsRef<str>)
+        -> Result<&mut Worksheet, XlsxError>;
+    /// Writes `text` with a format, cut to what a cell holds.
+    fn text_with(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError>;
+}
+
+impl Text for Worksheet {
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string(row, col, fit(text.as_ref(), CELL_MAX))
+    }
+
+    fn text_with(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string_with_format(row, col, fit(text.as_ref(), CELL_MAX), format)
+    }
+}
 
 /// The formats every output workbook uses.
 pub struct Styles {
@@ -123,7 +186,7 @@ pub fn header_row(
     format: &Format,
 ) -> Result<(), XlsxError> {
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, format)?;
+        ws.text_with(row, c as u16, h, format)?;
     }
     Ok(())
 }
@@ -160,4 +223,23 @@ pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<()
         ws.set_row_height(row, 15.0 * lines)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_longer_than_a_cell_is_cut_and_says_so() {
+        assert_eq!(fit("第00001县", CELL_MAX), "第00001县");
+        // Characters outside the basic plane take two UTF-16 units each: Excel counts those.
+        let long = "县𠀀".repeat(20_000);
+        let cut = fit(&long, CELL_MAX);
+        assert!(cut.encode_utf16().count() <= CELL_MAX);
+        assert!(cut.encode_utf16().count() > CELL_MAX - 2);
+        assert!(cut.ends_with(CUT) && cut.starts_with("县𠀀县𠀀"));
+        let mut ws = Worksheet::new();
+        assert!(ws.text(0, 0, &long).is_ok());
+        assert!(ws.write_string(1, 0, &long).is_err(), "rust_xlsxwriter refuses it whole");
+    }
 }

@@ -10,7 +10,7 @@ use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::Unit;
 use crate::settings::Settings;
-use crate::style::{self, Styles};
+use crate::style::{self, Styles, Text};
 use crate::validate::Reading;
 
 /// The feedback file name: `<period>_<unit code>_<unit name>_反馈.xlsx`.
@@ -60,7 +60,7 @@ pub fn build(
     let ws = wb.add_worksheet();
     ws.set_name("反馈说明")?;
     ws.set_column_width(0, 100)?;
-    ws.write_string_with_format(
+    ws.text_with(
         0,
         0,
         format!("{}：{}进展情况报表反馈", unit.name, period.chinese()),
@@ -112,7 +112,7 @@ pub fn build(
     lines.push(format!("联系单位：{}", catalogue.plan.office));
     for (i, l) in lines.iter().enumerate() {
         style::fit_row(ws, 2 + i as u32, &[(l, 100.0)])?;
-        ws.write_string_with_format(
+        ws.text_with(
             2 + i as u32,
             0,
             l,
@@ -162,7 +162,7 @@ fn redraw(
             (col::TARGET, row.target_text()),
         ];
         for (c, t) in &texts {
-            ws.write_string_with_format(r, *c, t, &st.wrap)?;
+            ws.text_with(r, *c, t, &st.wrap)?;
         }
         let shown = |v: Option<f64>| v.map(|v| crate::display::round(v, unit_of_measure));
         style::maybe_number(ws, r, col::MONTH, shown(reading.and_then(|x| x.month)), num)?;
@@ -177,8 +177,8 @@ fn redraw(
             x.state
                 .map_or(x.progress.clone(), |s| s.chinese().to_string())
         });
-        ws.write_string_with_format(r, col::PROGRESS, &progress, &st.wrap)?;
-        ws.write_string_with_format(
+        ws.text_with(r, col::PROGRESS, &progress, &st.wrap)?;
+        ws.text_with(
             r,
             col::REMARK,
             reading.map_or("", |x| x.remark.as_str()),
@@ -216,7 +216,7 @@ fn redraw(
                     ws.write_number_with_format(r, c, v, fill)?
                 }
                 (col::MONTH | col::CUMULATIVE, None) => {
-                    ws.write_string_with_format(r, c, &f.actual, fill)?
+                    ws.text_with(r, c, &f.actual, fill)?
                 }
                 _ => {
                     let current = texts
@@ -230,7 +230,7 @@ fn redraw(
                                 String::new()
                             }
                         });
-                    ws.write_string_with_format(r, c, &current, fill)?
+                    ws.text_with(r, c, &current, fill)?
                 }
             };
             let mut all: Vec<String> = mine
@@ -244,7 +244,7 @@ fn redraw(
             ws.insert_note(
                 r,
                 c,
-                &Note::new(all.join("\n"))
+                &Note::new(style::fit(&all.join("\n"), style::NOTE_MAX))
                     .set_author("huizong")
                     .add_author_prefix(false),
             )?;
@@ -259,7 +259,7 @@ fn redraw(
                 ws.insert_note(
                     r,
                     c,
-                    &Note::new(line)
+                    &Note::new(style::fit(&line, style::NOTE_MAX))
                         .set_author("huizong")
                         .add_author_prefix(false),
                 )?;
@@ -313,8 +313,8 @@ fn list(ws: &mut Worksheet, mine: &[&Finding], st: &Styles) -> Result<(), XlsxEr
     });
     for (n, f) in sorted.iter().enumerate() {
         let r = 1 + n as u32;
-        ws.write_string_with_format(r, 0, f.severity.chinese(), st.severity(f.severity))?;
-        ws.write_string_with_format(r, 1, f.code.name(), &st.cell)?;
+        ws.text_with(r, 0, f.severity.chinese(), st.severity(f.severity))?;
+        ws.text_with(r, 1, f.code.name(), &st.cell)?;
         // A file-level finding has no indicator or cell: a dash says so rather than a blank that looks missed.
         let or_dash = |s: &str| {
             if s.is_empty() {
@@ -323,12 +323,12 @@ fn list(ws: &mut Worksheet, mine: &[&Finding], st: &Styles) -> Result<(), XlsxEr
                 s.to_string()
             }
         };
-        ws.write_string_with_format(r, 2, or_dash(&f.indicator), &st.cell)?;
-        ws.write_string_with_format(r, 3, or_dash(&f.cell), &st.cell)?;
-        ws.write_string_with_format(r, 4, &f.message, &st.wrap)?;
-        ws.write_string_with_format(r, 5, or_dash(&f.expected), &st.wrap)?;
-        ws.write_string_with_format(r, 6, or_dash(&f.actual), &st.wrap)?;
-        ws.write_string_with_format(r, 7, or_dash(&f.file), &st.wrap)?;
+        ws.text_with(r, 2, or_dash(&f.indicator), &st.cell)?;
+        ws.text_with(r, 3, or_dash(&f.cell), &st.cell)?;
+        ws.text_with(r, 4, &f.message, &st.wrap)?;
+        ws.text_with(r, 5, or_dash(&f.expected), &st.wrap)?;
+        ws.text_with(r, 6, or_dash(&f.actual), &st.wrap)?;
+        ws.text_with(r, 7, or_dash(&f.file), &st.wrap)?;
         style::fit_row(ws, r, &[(&f.message, 70.0)])?;
     }
     ws.set_freeze_panes(1, 0)?;

@@ -13,8 +13,8 @@ use crate::display;
 use crate::finding::Severity;
 use crate::period::Period;
 use crate::plan::Catalogue;
-use crate::style::{self, Styles};
-use crate::validate::Role;
+use crate::style::{self, Styles, Text};
+use crate::validate::{Reading, Role};
 
 /// The consolidated workbook's file name.
 pub fn file_name(catalogue: &Catalogue, period: Period) -> String {
@@ -71,27 +71,48 @@ pub fn build(
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    overview(
-        wb.add_worksheet(),
-        report,
-        lookup,
-        catalogue,
-        period,
-        tz,
-        &st,
-    )?;
-    indicators(wb.add_worksheet(), report, catalogue, &st)?;
-    counties(wb.add_worksheet(), report, lookup, catalogue, &st)?;
-    findings(wb.add_worksheet(), report, catalogue, &st)?;
-    submissions(wb.add_worksheet(), report, lookup, tz, &st)?;
-    trend(wb.add_worksheet(), report, &st)?;
-    // The long sheet holds a row per figure: streamed to disk row by row, so that 10,000 returns stay lean.
-    details(
-        wb.add_worksheet_with_constant_memory()?,
-        report,
-        catalogue,
-        &st,
-    )?;
+    // The long sheet holds a row per figure: streamed to disk row by row, so that 10,000 returns stay lean. It
+    // is most of the drawing, so it is filled beside the other sheets. Its formats take their indices as it
+    // writes, theirs only when the workbook is saved: the bytes do not depend on which finishes first.
+    // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
+    let parts: Vec<&[Reading]> = if report.readings.is_empty() {
+        vec![&[]]
+    } else {
+        report.readings.chunks(LONG_ROWS).collect()
+    };
+    let mut longs = parts
+        .iter()
+        .map(|_| wb.new_worksheet_with_constant_memory())
+        .collect::<Result<Vec<Worksheet>, XlsxError>>()?;
+    let (sheets, long_done) = rayon::join(
+        || -> Result<[Worksheet; 6], XlsxError> {
+            let mut sheets: [Worksheet; 6] = std::array::from_fn(|_| Worksheet::new());
+            let [o, i, c, f, s, t] = &mut sheets;
+            overview(o, report, lookup, catalogue, period, tz, &st)?;
+            indicators(i, report, catalogue, &st)?;
+            counties(c, report, lookup, catalogue, &st)?;
+            findings(f, report, catalogue, &st)?;
+            submissions(s, report, lookup, tz, &st)?;
+            trend(t, report, &st)?;
+            Ok(sheets)
+        },
+        || {
+            longs.iter_mut().zip(&parts).enumerate().try_for_each(|(i, (ws, part))| {
+                let name = match i {
+                    0 => "明细数据".to_string(),
+                    _ => format!("明细数据{}", i + 1),
+                };
+                details(ws, &name, part, catalogue, &st)
+            })
+        },
+    );
+    long_done?;
+    for ws in sheets? {
+        wb.push_worksheet(ws);
+    }
+    for ws in longs {
+        wb.push_worksheet(ws);
+    }
     Ok(wb)
 }
 
@@ -214,15 +235,15 @@ fn overview(
         } else {
             ("正常", &st.green)
         };
-        ws.write_string_with_format(r, 0, &task.code, &st.cell)?;
-        ws.write_string_with_format(r, 1, &task.title, &st.wrap)?;
-        ws.write_string_with_format(r, 2, unit_name(catalogue, &task.units[0]), &st.cell)?;
+        ws.text_with(r, 0, &task.code, &st.cell)?;
+        ws.text_with(r, 1, &task.title, &st.wrap)?;
+        ws.text_with(r, 2, unit_name(catalogue, &task.units[0]), &st.cell)?;
         ws.write_number_with_format(r, 3, ok as f64, &st.cell)?;
         ws.write_number_with_format(r, 4, behind as f64, &st.cell)?;
         ws.write_number_with_format(r, 5, absent as f64, &st.cell)?;
-        ws.write_string_with_format(r, 6, word, fill)?;
+        ws.text_with(r, 6, word, fill)?;
         if progress.is_empty() {
-            ws.write_string_with_format(r, 7, "—", &st.cell)?;
+            ws.text_with(r, 7, "—", &st.cell)?;
         } else {
             ws.write_number_with_format(
                 r,
@@ -300,21 +321,21 @@ fn indicators(
     for (n, i) in report.indicators.iter().enumerate() {
         let r = 1 + n as u32;
         let num = st.number_for(&i.unit);
-        ws.write_string_with_format(r, 0, &i.task, &st.cell)?;
-        ws.write_string_with_format(r, 1, &i.code, &st.cell)?;
-        ws.write_string_with_format(r, 2, &i.text, &st.wrap)?;
-        ws.write_string_with_format(r, 3, &i.unit, &st.cell)?;
-        ws.write_string_with_format(r, 4, &i.target_display, &st.cell)?;
+        ws.text_with(r, 0, &i.task, &st.cell)?;
+        ws.text_with(r, 1, &i.code, &st.cell)?;
+        ws.text_with(r, 2, &i.text, &st.wrap)?;
+        ws.text_with(r, 3, &i.unit, &st.cell)?;
+        ws.text_with(r, 4, &i.target_display, &st.cell)?;
         style::maybe_number(ws, r, 5, i.expected_to_date, num)?;
         style::fit_row(
             ws,
             r,
             &[(&i.text, 40.0), (unit_name(catalogue, &i.lead), 20.0)],
         )?;
-        ws.write_string_with_format(r, 6, unit_name(catalogue, &i.lead), &st.wrap)?;
+        ws.text_with(r, 6, unit_name(catalogue, &i.lead), &st.wrap)?;
         match (&i.state, i.city) {
             (Some(s), _) => {
-                ws.write_string_with_format(r, 7, s, &st.cell)?;
+                ws.text_with(r, 7, s, &st.cell)?;
             }
             (None, v) => style::maybe_number(ws, r, 7, shown(v, &i.unit), num)?,
         }
@@ -331,7 +352,7 @@ fn indicators(
             "not_reported" | "not_started" | "below_target" | "unconfirmed" => &st.amber,
             _ => &st.green,
         };
-        ws.write_string_with_format(r, 10, status_text(i), fill)?;
+        ws.text_with(r, 10, status_text(i), fill)?;
         ws.write_number_with_format(r, 11, i.findings as f64, &st.cell)?;
     }
     let last = report.indicators.len().max(1) as u32;
@@ -403,9 +424,9 @@ fn counties(
         for (n, i) in rows.iter().enumerate() {
             let r = 1 + n as u32;
             let num = st.number_for(&i.unit);
-            ws.write_string_with_format(r, 0, &i.code, &st.cell)?;
-            ws.write_string_with_format(r, 1, &i.text, &st.wrap)?;
-            ws.write_string_with_format(r, 2, &i.unit, &st.cell)?;
+            ws.text_with(r, 0, &i.code, &st.cell)?;
+            ws.text_with(r, 1, &i.text, &st.wrap)?;
+            ws.text_with(r, 2, &i.unit, &st.cell)?;
             style::fit_row(ws, r, &[(&i.text, 36.0)])?;
             for (k, c) in counties.iter().enumerate() {
                 style::maybe_number(
@@ -440,8 +461,8 @@ fn counties(
         style::header_row(ws, 0, &refs, &st.header)?;
         for (k, c) in counties.iter().enumerate() {
             let r = 1 + k as u32;
-            ws.write_string_with_format(r, 0, &c.code, &st.cell)?;
-            ws.write_string_with_format(r, 1, &c.name, &st.cell)?;
+            ws.text_with(r, 0, &c.code, &st.cell)?;
+            ws.text_with(r, 1, &c.name, &st.cell)?;
             for (n, i) in rows.iter().enumerate() {
                 style::maybe_number(
                     ws,
@@ -456,7 +477,7 @@ fn counties(
         for (offset, label) in ["县区合计", "牵头单位全市数", "差额"].iter().enumerate()
         {
             let r = base + offset as u32;
-            ws.write_string_with_format(r, 1, *label, &st.header)?;
+            ws.text_with(r, 1, *label, &st.header)?;
             for (n, i) in rows.iter().enumerate() {
                 let v = [
                     shown(i.county_sum, &i.unit),
@@ -509,13 +530,13 @@ fn findings(
     sorted.sort_by(|a, b| (a.severity, &a.unit).cmp(&(b.severity, &b.unit)));
     for (n, f) in sorted.iter().enumerate() {
         let r = 1 + n as u32;
-        ws.write_string_with_format(r, 0, f.severity.chinese(), st.severity(f.severity))?;
-        ws.write_string_with_format(r, 1, f.code.name(), &st.cell)?;
-        ws.write_string_with_format(r, 2, unit_name(catalogue, &f.unit), &st.cell)?;
-        ws.write_string_with_format(r, 3, &f.indicator, &st.cell)?;
-        ws.write_string_with_format(r, 4, &f.message, &st.wrap)?;
-        ws.write_string_with_format(r, 5, &f.expected, &st.wrap)?;
-        ws.write_string_with_format(r, 6, &f.actual, &st.wrap)?;
+        ws.text_with(r, 0, f.severity.chinese(), st.severity(f.severity))?;
+        ws.text_with(r, 1, f.code.name(), &st.cell)?;
+        ws.text_with(r, 2, unit_name(catalogue, &f.unit), &st.cell)?;
+        ws.text_with(r, 3, &f.indicator, &st.cell)?;
+        ws.text_with(r, 4, &f.message, &st.wrap)?;
+        ws.text_with(r, 5, &f.expected, &st.wrap)?;
+        ws.text_with(r, 6, &f.actual, &st.wrap)?;
         match location
             .get(f.file.as_str())
             .and_then(|l| l.strip_prefix(&prefix))
@@ -536,10 +557,10 @@ fn findings(
                 ws.write_url_with_format(r, 7, url, &st.link)?;
             }
             _ => {
-                ws.write_string_with_format(r, 7, &f.file, &st.wrap)?;
+                ws.text_with(r, 7, &f.file, &st.wrap)?;
             }
         }
-        ws.write_string_with_format(r, 8, &f.cell, &st.cell)?;
+        ws.text_with(r, 8, &f.cell, &st.cell)?;
         style::fit_row(
             ws,
             r,
@@ -589,15 +610,15 @@ fn submissions(
             "rejected" => ("文件退回", &st.red),
             _ => ("未报送", &st.red),
         };
-        ws.write_string_with_format(r, 0, &u.code, &st.cell)?;
-        ws.write_string_with_format(r, 1, &u.name, &st.cell)?;
-        ws.write_string_with_format(r, 2, word, fill)?;
-        ws.write_string_with_format(r, 3, &u.file, &st.wrap)?;
+        ws.text_with(r, 0, &u.code, &st.cell)?;
+        ws.text_with(r, 1, &u.name, &st.cell)?;
+        ws.text_with(r, 2, word, fill)?;
+        ws.text_with(r, 3, &u.file, &st.wrap)?;
         let received = file
             .map(|f| display::time_text(&f.received, tz))
             .unwrap_or_default();
-        ws.write_string_with_format(r, 4, &received, &st.cell)?;
-        ws.write_string_with_format(r, 5, file.map_or("", |f| f.sha256.as_str()), &st.cell)?;
+        ws.text_with(r, 4, &received, &st.cell)?;
+        ws.text_with(r, 5, file.map_or("", |f| f.sha256.as_str()), &st.cell)?;
         ws.write_number_with_format(r, 6, u.errors as f64, &st.cell)?;
         ws.write_number_with_format(r, 7, u.warnings as f64, &st.cell)?;
         ws.write_number_with_format(r, 8, u.infos as f64, &st.cell)?;
@@ -615,13 +636,17 @@ fn submissions(
     Ok(())
 }
 
+/// Figures on one long sheet, under its header row.
+const LONG_ROWS: usize = 1_048_575;
+
 fn details(
     ws: &mut Worksheet,
-    report: &Report,
+    name: &str,
+    readings: &[Reading],
     catalogue: &Catalogue,
     st: &Styles,
 ) -> Result<(), XlsxError> {
-    ws.set_name("明细数据")?;
+    ws.set_name(name)?;
     let headers = [
         "单位编码",
         "单位",
@@ -642,17 +667,17 @@ fn details(
         ],
     )?;
     style::header_row(ws, 0, &headers, &st.header)?;
-    for (n, rd) in report.readings.iter().enumerate() {
+    for (n, rd) in readings.iter().enumerate() {
         let r = 1 + n as u32;
         let role = match rd.role {
             Role::City => "全市",
             Role::CountyShare => "县区",
             Role::Narrative => "进展",
         };
-        ws.write_string(r, 0, &rd.unit)?;
-        ws.write_string(r, 1, unit_name(catalogue, &rd.unit))?;
-        ws.write_string(r, 2, &rd.indicator)?;
-        ws.write_string(r, 3, role)?;
+        ws.text(r, 0, &rd.unit)?;
+        ws.text(r, 1, unit_name(catalogue, &rd.unit))?;
+        ws.text(r, 2, &rd.indicator)?;
+        ws.text(r, 3, role)?;
         let unit = catalogue
             .indicator(&rd.indicator)
             .map_or("", |(_, i)| i.unit.as_str());
@@ -666,18 +691,18 @@ fn details(
         let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
         for (c, text) in [(6, progress), (7, rd.remark.as_str())] {
             if !text.is_empty() {
-                ws.write_string(r, c, text)?;
+                ws.text(r, c, text)?;
             }
         }
-        ws.write_string(r, 8, &rd.file)?;
-        ws.write_string(r, 9, &rd.sheet)?;
-        ws.write_string(r, 10, &rd.cumulative_cell)?;
+        ws.text(r, 8, &rd.file)?;
+        ws.text(r, 9, &rd.sheet)?;
+        ws.text(r, 10, &rd.cumulative_cell)?;
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(
         0,
         0,
-        report.readings.len().max(1) as u32,
+        readings.len().max(1) as u32,
         (headers.len() - 1) as u16,
     )?;
     Ok(())
@@ -698,8 +723,8 @@ fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxErr
     headers.extend(t.months.iter().cloned());
     let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     style::header_row(ws, 0, &refs, &st.header)?;
-    ws.write_string_with_format(1, 1, "平均进度（累计/目标，计数和金额类指标）", &st.cell)?;
-    ws.write_string_with_format(2, 1, "按时序应达进度（月份/12）", &st.cell)?;
+    ws.text_with(1, 1, "平均进度（累计/目标，计数和金额类指标）", &st.cell)?;
+    ws.text_with(2, 1, "按时序应达进度（月份/12）", &st.cell)?;
     for (k, (avg, line)) in t.average_progress.iter().zip(&t.pro_rata).enumerate() {
         let c = 4 + k as u16;
         style::maybe_number(ws, 1, c, avg.map(display::percent_value), &st.percent)?;
@@ -708,9 +733,9 @@ fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxErr
     for (n, row) in t.rows.iter().enumerate() {
         let r = 3 + n as u32;
         let num = st.number_for(&row.unit);
-        ws.write_string_with_format(r, 0, &row.code, &st.cell)?;
-        ws.write_string_with_format(r, 1, &row.text, &st.wrap)?;
-        ws.write_string_with_format(r, 2, &row.unit, &st.cell)?;
+        ws.text_with(r, 0, &row.code, &st.cell)?;
+        ws.text_with(r, 1, &row.text, &st.wrap)?;
+        ws.text_with(r, 2, &row.unit, &st.cell)?;
         ws.write_number_with_format(r, 3, row.goal, num)?;
         for (k, v) in row.values.iter().enumerate() {
             style::maybe_number(ws, r, 4 + k as u16, shown(*v, &row.unit), num)?;

@@ -72,11 +72,12 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         let tolerance = ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9);
         // Written out only into a finding: a province's ten thousand counties, per indicator, otherwise.
         let listing = || {
-            usable
-                .iter()
-                .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit)))
-                .collect::<Vec<_>>()
-                .join("、")
+            some_of(
+                usable
+                    .iter()
+                    .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit))),
+                usable.len(),
+            )
         };
         let lead_name = name(lead);
         let here = |code: Code, message: String| {
@@ -87,11 +88,10 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         };
         if !missing.is_empty() || silent > 0 {
             if !missing.is_empty() {
-                let named = missing
-                    .iter()
-                    .map(|(c, why)| format!("{}（{why}）", name(c)))
-                    .collect::<Vec<_>>()
-                    .join("、");
+                let named = some_of(
+                    missing.iter().map(|(c, why)| format!("{}（{why}）", name(c))),
+                    missing.len(),
+                );
                 findings.push(
                 here(
                     Code::CountySumIncomplete,
@@ -142,4 +142,34 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         );
     }
     findings
+}
+
+/// Most counties a message names one by one: past that a list is no help to the reader, and a province's
+/// would not fit a cell.
+const NAMED: usize = 30;
+
+/// The first [`NAMED`] of `total` items joined with 、, and how many there are in all when some are left out.
+fn some_of(items: impl Iterator<Item = String>, total: usize) -> String {
+    let shown: Vec<String> = items.take(NAMED).collect();
+    let joined = shown.join("、");
+    if total > shown.len() {
+        format!("{joined}等{total}个县区")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_counties_names_the_first_thirty_and_counts_all() {
+        let names = |n: usize| (1..=n).map(|i| format!("第{i:05}县"));
+        assert_eq!(some_of(names(2), 2), "第00001县、第00002县");
+        let many = some_of(names(10_000), 10_000);
+        assert!(many.starts_with("第00001县、第00002县"));
+        assert!(many.ends_with("第00030县等10000个县区"), "{many}");
+        assert_eq!(many.matches('、').count(), NAMED - 1);
+    }
 }
