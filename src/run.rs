@@ -194,8 +194,14 @@ fn assess_settled(
     findings.extend(validate::check_history(&accepted, &history, &ctx));
     // Sized once: doubling a province's readings would hold the old and the new copy at once.
     let mut readings = Vec::with_capacity(accepted.iter().map(|r| r.readings.len()).sum());
-    for r in accepted {
+    // Laid out by unit and indicator already, so that the sort below has only to confirm it: moving a province's
+    // readings about in memory cost more than all its lookups.
+    let mut accepted = accepted;
+    accepted.sort_by(|a, b| a.unit.cmp(&b.unit));
+    for mut r in accepted {
         findings.extend(r.findings);
+        r.readings
+            .sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
         readings.extend(r.readings);
     }
     let mut files = Vec::new();

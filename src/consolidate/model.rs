@@ -229,8 +229,9 @@ pub fn trend(
         .iter()
         .map(|(_, rs)| city_figures(rs.iter()))
         .collect();
+    // The few city rows are picked out before asking whether each is in doubt.
     city.push(city_figures(readings.iter().filter(|r| {
-        !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str()))
+        r.role == Role::City && !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str()))
     })));
     let mut rows = Vec::new();
     for (_, ind) in ctx.catalogue.indicators() {
