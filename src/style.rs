@@ -32,8 +32,12 @@ pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
 /// Writing text that may be longer than a cell holds.
 pub trait Text {
     /// Writes `text`, cut to what a cell holds.
-    fn text(&mut self, row: u32, col: u16, text: impl AsRef<str>)
-        -> Result<&mut Worksheet, XlsxError>;
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut Worksheet, XlsxError>;
     /// Writes `text` with a format, cut to what a cell holds.
     fn text_with(
         &mut self,
@@ -240,6 +244,9 @@ mod tests {
         assert!(cut.ends_with(CUT) && cut.starts_with("县𠀀县𠀀"));
         let mut ws = Worksheet::new();
         assert!(ws.text(0, 0, &long).is_ok());
-        assert!(ws.write_string(1, 0, &long).is_err(), "rust_xlsxwriter refuses it whole");
+        assert!(
+            ws.write_string(1, 0, &long).is_err(),
+            "rust_xlsxwriter refuses it whole"
+        );
     }
 }

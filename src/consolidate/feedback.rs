@@ -215,9 +215,7 @@ fn redraw(
                 (col::MONTH | col::CUMULATIVE, Some(v)) => {
                     ws.write_number_with_format(r, c, v, fill)?
                 }
-                (col::MONTH | col::CUMULATIVE, None) => {
-                    ws.text_with(r, c, &f.actual, fill)?
-                }
+                (col::MONTH | col::CUMULATIVE, None) => ws.text_with(r, c, &f.actual, fill)?,
                 _ => {
                     let current = texts
                         .iter()

@@ -97,13 +97,17 @@ pub fn build(
             Ok(sheets)
         },
         || {
-            longs.iter_mut().zip(&parts).enumerate().try_for_each(|(i, (ws, part))| {
-                let name = match i {
-                    0 => "明细数据".to_string(),
-                    _ => format!("明细数据{}", i + 1),
-                };
-                details(ws, &name, part, catalogue, &st)
-            })
+            longs
+                .iter_mut()
+                .zip(&parts)
+                .enumerate()
+                .try_for_each(|(i, (ws, part))| {
+                    let name = match i {
+                        0 => "明细数据".to_string(),
+                        _ => format!("明细数据{}", i + 1),
+                    };
+                    details(ws, &name, part, catalogue, &st)
+                })
         },
     );
     long_done?;

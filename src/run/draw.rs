@@ -105,11 +105,7 @@ impl Draw<'_> {
     }
 
     /// Every unit's feedback in `dir`, with its stamp; a unit that no longer gets feedback loses the old one.
-    fn feedback(
-        &self,
-        units: &[&Unit],
-        dir: &Path,
-    ) -> Result<Vec<(String, Stamp)>, Error> {
+    fn feedback(&self, units: &[&Unit], dir: &Path) -> Result<Vec<(String, Stamp)>, Error> {
         let period = self.period;
         let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
         for f in &self.report.files {

@@ -89,7 +89,9 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         if !missing.is_empty() || silent > 0 {
             if !missing.is_empty() {
                 let named = some_of(
-                    missing.iter().map(|(c, why)| format!("{}（{why}）", name(c))),
+                    missing
+                        .iter()
+                        .map(|(c, why)| format!("{}（{why}）", name(c))),
                     missing.len(),
                 );
                 findings.push(
