@@ -94,7 +94,9 @@ pub fn percent_value(fraction: f64) -> f64 {
 
 /// `value` to 10 significant digits, as report.json holds numbers (0.9249999999999999 → 0.925).
 pub fn significant(value: f64) -> f64 {
-    if value == 0.0 || !value.is_finite() {
+    // A whole number under 10^10 has 10 digits at most: most figures, kept as they are without a round trip
+    // through text.
+    if value == 0.0 || !value.is_finite() || (value.fract() == 0.0 && value.abs() < 1e10) {
         return value;
     }
     format!("{value:.9e}").parse().unwrap_or(value)
@@ -284,6 +286,10 @@ mod tests {
     fn json_numbers_keep_ten_significant_digits() {
         assert_eq!(significant(0.9249999999999999), 0.925);
         assert_eq!(significant(29.166666666666668), 29.16666667);
+        // Whole numbers: kept under 10^10, rounded from there on.
+        assert_eq!(significant(9_999_999_999.0), 9_999_999_999.0);
+        assert_eq!(significant(-1_234.0), -1_234.0);
+        assert_eq!(significant(12_345_678_901.0), 12_345_678_900.0);
         let mut out = Vec::new();
         write_json(
             &mut out,
