@@ -326,3 +326,55 @@ fn libreoffice_opens_every_output_workbook() {
     );
     assert!(std::fs::read_dir(pdf_dir.path()).unwrap().count() >= 2);
 }
+
+/// A remark pasted from a long document: LibreOffice and WPS keep text past the 32,767 characters an Excel cell
+/// holds, and rust_xlsxwriter refuses such a cell. The run still draws every workbook: the long sheet's cell is
+/// cut and says so, and report.json keeps the remark whole.
+#[test]
+fn a_remark_longer_than_an_excel_cell_is_cut_in_the_workbook_and_whole_in_the_report() {
+    let ws = Workspace::new();
+    let bytes = filled_return(
+        &catalogue(),
+        &Settings::default(),
+        OCT,
+        "lintao",
+        &[Edit::new(
+            "T2.4-01",
+            col::REMARK,
+            Value::Text("PASTED".into()),
+        )],
+    )
+    .unwrap();
+    let pasted = "临洮县专利申请情况说明。".repeat(4_000);
+    let bytes = util::rewrite_parts(&bytes, |_, text| text.replace("PASTED", &pasted));
+    let path = ws.path().join("inbox/lintao.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    util::received_on_time(&path, 2020, 10);
+    ws.ok(&["run", "--period", "2020-10"]);
+
+    let r = report(&ws);
+    let reading = r["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["unit"] == "lintao" && x["indicator"] == "T2.4-01")
+        .expect("the lintao figure is read");
+    assert_eq!(reading["remark"].as_str().unwrap(), pasted);
+    assert_eq!(r["summary"]["accepted"], 1);
+
+    let details = sheet(&ws.path().join(BOOK), "明细数据");
+    let row = details
+        .rows()
+        .find(|x| x[0].to_string() == "lintao" && x[2].to_string() == "T2.4-01")
+        .expect("the lintao row in 明细数据");
+    let cell = row[7].to_string();
+    // Every character here is one UTF-16 unit: the cut fills the cell exactly.
+    assert_eq!(cell.encode_utf16().count(), 32_767);
+    assert!(cell.starts_with("临洮县专利申请情况说明。临洮县"));
+    assert!(cell.ends_with("……（内容过长，余下从略；全文见 report.json）"));
+    assert!(
+        ws.path()
+            .join("outbox/2020-10/feedback/2020-10_lintao_临洮县_反馈.xlsx")
+            .is_file()
+    );
+}
