@@ -541,26 +541,28 @@ fn findings(
         ws.text_with(r, 4, &f.message, &st.wrap)?;
         ws.text_with(r, 5, &f.expected, &st.wrap)?;
         ws.text_with(r, 6, &f.actual, &st.wrap)?;
-        match location
+        let link = location
             .get(f.file.as_str())
             .and_then(|l| l.strip_prefix(&prefix))
-        {
-            // A `#` would be read as the start of the link's anchor: such a file is linked by its folder.
-            Some(rel) if !f.file.is_empty() && rel.contains('#') => {
-                let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
-                let url = Url::new(format!("file:///{folder}/")).set_text(&f.file);
-                ws.write_url_with_format(r, 7, url, &st.link)?;
-            }
-            Some(rel) if !f.file.is_empty() => {
-                let anchor = if f.sheet.is_empty() || f.cell.is_empty() {
-                    String::new()
+            .filter(|_| !f.file.is_empty() && n < MAX_LINKS)
+            .map(|rel| {
+                if rel.contains('#') {
+                    // A `#` would be read as the start of the link's anchor: such a file is linked by its folder.
+                    let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                    format!("file:///{folder}/")
+                } else if f.sheet.is_empty() || f.cell.is_empty() {
+                    format!("file:///{rel}")
                 } else {
-                    format!("#'{}'!{}", f.sheet.replace('\'', "''"), f.cell)
-                };
-                let url = Url::new(format!("file:///{rel}{anchor}")).set_text(&f.file);
-                ws.write_url_with_format(r, 7, url, &st.link)?;
+                    format!("file:///{rel}#'{}'!{}", f.sheet.replace('\'', "''"), f.cell)
+                }
+            })
+            // A file unpacked from folders within folders can have a longer path than a link may hold.
+            .filter(|url| url.encode_utf16().count() <= MAX_LINK_LEN);
+        match link {
+            Some(url) => {
+                ws.write_url_with_format(r, 7, Url::new(url).set_text(&f.file), &st.link)?;
             }
-            _ => {
+            None => {
                 ws.text_with(r, 7, &f.file, &st.wrap)?;
             }
         }
@@ -639,6 +641,11 @@ fn submissions(
         .set_print_fit_to_pages(1, 0);
     Ok(())
 }
+
+/// Most hyperlinks Excel keeps on a sheet: past them a finding names its file as text.
+const MAX_LINKS: usize = 65_530;
+/// Most UTF-16 units in a link: rust_xlsxwriter refuses past 2,080; a longer one is written as plain text.
+const MAX_LINK_LEN: usize = 2_000;
 
 /// Figures on one long sheet, under its header row.
 const LONG_ROWS: usize = 1_048_575;

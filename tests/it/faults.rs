@@ -614,3 +614,48 @@ fn without_its_ledger_the_archive_still_came_before_the_inbox() {
     assert_eq!(file(&r, "2020-10_czj 更正.xlsx")["disposition"], "accepted");
     assert_eq!(file(&r, "2020-10_czj.xlsx")["disposition"], "superseded");
 }
+
+/// A delivery unpacked into folders within folders keeps its folders in the archive, and its path can be longer
+/// than a hyperlink may be (rust_xlsxwriter refuses past 2,080 characters): 问题清单 names such a file as text,
+/// where before the whole run failed.
+#[test]
+fn a_file_deep_in_unpacked_folders_is_named_without_a_link() {
+    let ws = Workspace::new();
+    let mut dir = ws.path().join("inbox");
+    for i in 0..9 {
+        dir = dir.join(format!("{i}-{}", "delivery".repeat(30)));
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lintao.xlsx");
+    let approximate = Edit::new("T2.4-01", col::CUMULATIVE, Value::Text("约12".into()));
+    std::fs::write(&path, ret("lintao", OCT, &[approximate])).unwrap();
+    util::received_on_time(&path, 2020, 10);
+    let r = run(&ws, "2020-10");
+    let name = dir
+        .strip_prefix(ws.path().join("inbox"))
+        .unwrap()
+        .join("lintao.xlsx")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let f = file(&r, &name);
+    assert_eq!(f["disposition"], "accepted");
+    assert!(
+        f["location"].as_str().unwrap().len() > 2_080,
+        "{}",
+        f["location"]
+    );
+    let found = findings(&r, "APPROXIMATE_VALUE");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["cell"], "G5");
+    let book = ws
+        .path()
+        .join("outbox/2020-10/dingxi-2020-ctcz_汇总_2020-10.xlsx");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "问题清单").unwrap();
+    let row = sheet
+        .rows()
+        .find(|row| row[1].to_string() == "APPROXIMATE_VALUE")
+        .expect("the finding's row");
+    assert_eq!(row[7].to_string(), name);
+}
