@@ -365,7 +365,7 @@ fn a_remark_longer_than_an_excel_cell_is_cut_in_the_workbook_and_whole_in_the_re
     let details = sheet(&ws.path().join(BOOK), "明细数据");
     let row = details
         .rows()
-        .find(|x| x[0].to_string() == "lintao" && x[2].to_string() == "T2.4-01")
+        .find(|x| x[0] == "lintao" && x[2] == "T2.4-01")
         .expect("the lintao row in 明细数据");
     let cell = row[7].to_string();
     // Every character here is one UTF-16 unit: the cut fills the cell exactly.

@@ -655,7 +655,7 @@ fn a_file_deep_in_unpacked_folders_is_named_without_a_link() {
     let sheet = calamine::Reader::worksheet_range(&mut wb, "问题清单").unwrap();
     let row = sheet
         .rows()
-        .find(|row| row[1].to_string() == "APPROXIMATE_VALUE")
+        .find(|row| row[1] == "APPROXIMATE_VALUE")
         .expect("the finding's row");
     assert_eq!(row[7].to_string(), name);
 }
