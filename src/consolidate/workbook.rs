@@ -68,6 +68,18 @@ pub fn build(
     period: Period,
     tz: Offset,
 ) -> Result<Workbook, XlsxError> {
+    build_rows(report, lookup, catalogue, period, tz, LONG_ROWS)
+}
+
+/// [`build`] with `rows` rows under each long sheet's header: Excel's limit, or a few in a test.
+fn build_rows(
+    report: &Report,
+    lookup: &Lookup<'_>,
+    catalogue: &Catalogue,
+    period: Period,
+    tz: Offset,
+    rows: usize,
+) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
@@ -78,7 +90,7 @@ pub fn build(
     let parts: Vec<&[Reading]> = if report.readings.is_empty() {
         vec![&[]]
     } else {
-        report.readings.chunks(LONG_ROWS).collect()
+        report.readings.chunks(rows).collect()
     };
     let mut longs = parts
         .iter()
@@ -91,7 +103,7 @@ pub fn build(
             overview(o, report, lookup, catalogue, period, tz, &st)?;
             indicators(i, report, catalogue, &st)?;
             counties(c, report, lookup, catalogue, &st)?;
-            findings(f, report, catalogue, &st)?;
+            findings(f, report, catalogue, &st, rows)?;
             submissions(s, report, lookup, tz, &st)?;
             trend(t, report, &st)?;
             Ok(sheets)
@@ -509,6 +521,7 @@ fn findings(
     report: &Report,
     catalogue: &Catalogue,
     st: &Styles,
+    rows: usize,
 ) -> Result<(), XlsxError> {
     ws.set_name("问题清单")?;
     let headers = [
@@ -532,6 +545,17 @@ fn findings(
     let prefix = format!("outbox/{}/", report.period);
     let mut sorted: Vec<_> = report.findings.iter().collect();
     sorted.sort_by(|a, b| (a.severity, &a.unit).cmp(&(b.severity, &b.unit)));
+    // The most severe first, as many as the sheet's rows hold; the last row says how many more report.json has.
+    let left_out = sorted.len().saturating_sub(rows - 1);
+    sorted.truncate(sorted.len() - left_out);
+    if left_out > 0 {
+        ws.text_with(
+            rows as u32,
+            4,
+            format!("……另有{left_out}条问题未能列入本表（工作表行数已满），全部问题见 report.json"),
+            &st.wrap,
+        )?;
+    }
     for (n, f) in sorted.iter().enumerate() {
         let r = 1 + n as u32;
         ws.text_with(r, 0, f.severity.chinese(), st.severity(f.severity))?;
@@ -647,7 +671,7 @@ const MAX_LINKS: usize = 65_530;
 /// Most UTF-16 units in a link: rust_xlsxwriter refuses past 2,080; a longer one is written as plain text.
 const MAX_LINK_LEN: usize = 2_000;
 
-/// Figures on one long sheet, under its header row.
+/// Rows of a long sheet under its header row (Excel's 1,048,576 in all).
 const LONG_ROWS: usize = 1_048_575;
 
 fn details(
@@ -772,4 +796,100 @@ fn trend(ws: &mut Worksheet, report: &Report, st: &Styles) -> Result<(), XlsxErr
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Reader, Xlsx};
+
+    use super::*;
+    use crate::consolidate::model::Trend;
+    use crate::finding::{Code, Finding};
+
+    fn reading(unit: &str, indicator: &str) -> Reading {
+        Reading {
+            unit: unit.to_string(),
+            indicator: indicator.to_string(),
+            role: Role::CountyShare,
+            month: Some(1.0),
+            cumulative: Some(10.0),
+            state: None,
+            progress: String::new(),
+            remark: String::new(),
+            file: format!("{unit}.xlsx"),
+            sheet: "进展填报".to_string(),
+            month_cell: "F4".to_string(),
+            cumulative_cell: "G4".to_string(),
+            progress_cell: "H4".to_string(),
+        }
+    }
+
+    #[test]
+    fn rows_past_a_sheets_limit_go_on_in_another_sheet_and_findings_say_how_many_are_left_out() {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let period = Period::new(2020, 10).unwrap();
+        let readings: Vec<Reading> = ["anding", "lintao", "longxi"]
+            .iter()
+            .flat_map(|u| (1..=4).map(move |i| reading(u, &format!("T2.1-0{i}"))))
+            .collect();
+        let findings: Vec<Finding> = (0..7)
+            .map(|i| Finding::new(Code::Spike, format!("第{i}条")).unit("lintao"))
+            .collect();
+        let report = Report {
+            plan_id: "dingxi".to_string(),
+            period: period.to_string(),
+            tool_version: "test".to_string(),
+            run_id: String::new(),
+            run_time: String::new(),
+            summary: Default::default(),
+            files: Vec::new(),
+            findings,
+            indicators: Vec::new(),
+            units: Vec::new(),
+            readings,
+            trend: Trend {
+                months: vec!["2020-10".to_string()],
+                rows: Vec::new(),
+                average_progress: vec![None],
+                pro_rata: vec![10.0 / 12.0],
+            },
+        };
+        let lookup = Lookup::of(&report);
+        let mut wb = build_rows(&report, &lookup, &catalogue, period, Offset::UTC, 5).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let names = book.sheet_names();
+        assert_eq!(
+            names[names.len() - 3..],
+            ["明细数据", "明细数据2", "明细数据3"]
+        );
+        let units: Vec<String> = ["明细数据", "明细数据2", "明细数据3"]
+            .iter()
+            .flat_map(|s| {
+                let range = book.worksheet_range(s).unwrap();
+                assert_eq!(range.get((0, 0)).unwrap().to_string(), "单位编码", "{s}");
+                range
+                    .rows()
+                    .skip(1)
+                    .map(|r| format!("{} {}", r[0], r[2]))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let expected: Vec<String> = report
+            .readings
+            .iter()
+            .map(|r| format!("{} {}", r.unit, r.indicator))
+            .collect();
+        assert_eq!(
+            units, expected,
+            "every reading once, in order, five to a sheet"
+        );
+        let problems = book.worksheet_range("问题清单").unwrap();
+        assert_eq!(problems.height(), 6, "the header, four findings, the note");
+        assert_eq!(problems.get((4, 4)).unwrap().to_string(), "第3条");
+        assert_eq!(
+            problems.get((5, 4)).unwrap().to_string(),
+            "……另有3条问题未能列入本表（工作表行数已满），全部问题见 report.json"
+        );
+    }
 }
