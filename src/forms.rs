@@ -140,8 +140,9 @@ pub fn build(
         ("rows_checksum", rows_checksum(&rows)),
     ];
     for (i, (k, v)) in pairs.iter().enumerate() {
-        meta.text(i as u32, 0, *k)?;
-        meta.text(i as u32, 1, v)?;
+        // Whole or not at all: a cut value would identify the return wrongly.
+        meta.write_string(i as u32, 0, *k)?;
+        meta.write_string(i as u32, 1, v)?;
     }
     Ok(wb)
 }

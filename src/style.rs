@@ -8,10 +8,12 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxE
 pub const CELL_MAX: usize = 32_767;
 /// Most UTF-16 units in a note: rust_xlsxwriter keeps 54 back for the author's name.
 pub const NOTE_MAX: usize = 32_713;
-const CUT: &str = "……（内容过长，余下从略；全文见 report.json）";
+const CUT: &str = "……（内容过长，余下从略）";
+/// Tallest row Excel draws, in points.
+const ROW_MAX: f64 = 409.0;
 
 /// `text` cut to at most `max` UTF-16 units, saying it was cut: a workbook refuses a longer cell, and a run
-/// must not fail because a message listing ten thousand counties is long.
+/// must not fail because a remark pasted into one cell was long. report.json keeps such text whole.
 pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
     // UTF-8 never takes fewer bytes than UTF-16 takes units: most text is settled without counting.
     if text.len() <= max || text.encode_utf16().count() <= max {
@@ -224,7 +226,7 @@ pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<()
         .map(|(text, width)| (text_width(text) / width.max(1.0)).ceil().max(1.0))
         .fold(1.0, f64::max);
     if lines > 1.0 {
-        ws.set_row_height(row, 15.0 * lines)?;
+        ws.set_row_height(row, (15.0 * lines).min(ROW_MAX))?;
     }
     Ok(())
 }

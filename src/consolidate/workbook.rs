@@ -71,7 +71,8 @@ pub fn build(
     build_rows(report, lookup, catalogue, period, tz, LONG_ROWS)
 }
 
-/// [`build`] with `rows` rows under each long sheet's header: Excel's limit, or a few in a test.
+/// [`build`] with `rows` rows under the header of each long sheet (明细数据 and 问题清单): Excel's limit, or a
+/// few in a test.
 fn build_rows(
     report: &Report,
     lookup: &Lookup<'_>,
@@ -546,7 +547,11 @@ fn findings(
     let mut sorted: Vec<_> = report.findings.iter().collect();
     sorted.sort_by(|a, b| (a.severity, &a.unit).cmp(&(b.severity, &b.unit)));
     // The most severe first, as many as the sheet's rows hold; the last row says how many more report.json has.
-    let left_out = sorted.len().saturating_sub(rows - 1);
+    let left_out = if sorted.len() > rows {
+        sorted.len() - (rows - 1)
+    } else {
+        0
+    };
     sorted.truncate(sorted.len() - left_out);
     if left_out > 0 {
         ws.text_with(
@@ -556,6 +561,7 @@ fn findings(
             &st.wrap,
         )?;
     }
+    let mut links = 0;
     for (n, f) in sorted.iter().enumerate() {
         let r = 1 + n as u32;
         ws.text_with(r, 0, f.severity.chinese(), st.severity(f.severity))?;
@@ -568,7 +574,7 @@ fn findings(
         let link = location
             .get(f.file.as_str())
             .and_then(|l| l.strip_prefix(&prefix))
-            .filter(|_| !f.file.is_empty() && n < MAX_LINKS)
+            .filter(|_| !f.file.is_empty() && links < MAX_LINKS)
             .map(|rel| {
                 if rel.contains('#') {
                     // A `#` would be read as the start of the link's anchor: such a file is linked by its folder.
@@ -585,6 +591,7 @@ fn findings(
         match link {
             Some(url) => {
                 ws.write_url_with_format(r, 7, Url::new(url).set_text(&f.file), &st.link)?;
+                links += 1;
             }
             None => {
                 ws.text_with(r, 7, &f.file, &st.wrap)?;
@@ -891,5 +898,12 @@ mod tests {
             problems.get((5, 4)).unwrap().to_string(),
             "……另有3条问题未能列入本表（工作表行数已满），全部问题见 report.json"
         );
+        // Exactly as many findings as rows: all of them, and no note.
+        let mut wb = build_rows(&report, &lookup, &catalogue, period, Offset::UTC, 7).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let problems = book.worksheet_range("问题清单").unwrap();
+        assert_eq!(problems.height(), 8);
+        assert_eq!(problems.get((7, 4)).unwrap().to_string(), "第6条");
     }
 }

@@ -20,7 +20,8 @@ use crate::workspace::Workspace;
 /// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
 ///
 /// A workbook whose inputs are those it was last drawn from, and whose bytes are still those written then, is
-/// left as it is: the same inputs would draw the same bytes.
+/// left as it is: the same inputs would draw the same bytes. The two sides finish apart: should the consolidated
+/// workbook fail, the feedback folder may already be new; no stamp is saved then, so the next run draws both.
 pub fn write_workbooks(
     ws: &Workspace,
     report: &Report,
