@@ -40,7 +40,7 @@ pub fn xlsx_err(path: &Path) -> impl FnOnce(XlsxError) -> Error + '_ {
 /// The zip level workbooks are deflated at. At the default level 6 deflate took a tenth of a cold run's
 /// cycles; level 1 takes a sixth of that, for files larger by a third (feedback, a few KB each) to four fifths
 /// (the consolidated workbook); the output stays byte-identical across runs.
-const ZIP_LEVEL: u8 = 1;
+pub const ZIP_LEVEL: u8 = 1;
 
 /// Renders a workbook to bytes, deflated at [`ZIP_LEVEL`].
 pub fn render(wb: &mut Workbook, path: &Path) -> Result<Vec<u8>, Error> {

@@ -1,6 +1,7 @@
 //! Draws the consolidated workbook `<plan>_汇总_<period>.xlsx` from the report model. Values only, no formulas.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use rust_xlsxwriter::{
     Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
@@ -8,8 +9,10 @@ use rust_xlsxwriter::{
 
 use jiff::tz::Offset;
 
+use super::long_sheet;
 use super::model::{Disposition, IndicatorStatus, Lookup, Report};
 use crate::display;
+use crate::error::Error;
 use crate::finding::Severity;
 use crate::period::Period;
 use crate::plan::Catalogue;
@@ -60,77 +63,91 @@ fn shown(v: Option<f64>, unit: &str) -> Option<f64> {
     v.map(|v| display::round(v, unit))
 }
 
-/// Draws the whole workbook; times are written in the plan's time zone `tz`.
-pub fn build(
+/// Draws the whole workbook and renders it to bytes; times are written in the plan's time zone `tz`. `path` is
+/// where it will be written, for errors.
+pub fn render(
     report: &Report,
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
     tz: Offset,
-) -> Result<Workbook, XlsxError> {
-    build_rows(report, lookup, catalogue, period, tz, LONG_ROWS)
+    path: &Path,
+) -> Result<Vec<u8>, Error> {
+    render_rows(report, lookup, catalogue, period, tz, path, LONG_ROWS)
 }
 
-/// [`build`] with `rows` rows under the header of each long sheet (明细数据 and 问题清单): Excel's limit, or a
+/// [`render`] with `rows` rows under the header of each long sheet (明细数据 and 问题清单): Excel's limit, or a
 /// few in a test.
-fn build_rows(
+fn render_rows(
     report: &Report,
+    lookup: &Lookup<'_>,
+    catalogue: &Catalogue,
+    period: Period,
+    tz: Offset,
+    path: &Path,
+    rows: usize,
+) -> Result<Vec<u8>, Error> {
+    let (mut wb, parts) = build_rows(report, lookup, catalogue, period, tz, rows)
+        .map_err(crate::output::xlsx_err(path))?;
+    let bytes = crate::output::render(&mut wb, path)?;
+    long_sheet::splice(
+        &bytes,
+        &parts,
+        catalogue,
+        i64::from(crate::output::ZIP_LEVEL),
+    )
+    .map_err(|e| Error::Workbook {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The workbook with its long sheets' headers, and the rows to put under them.
+fn build_rows<'a>(
+    report: &'a Report,
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     period: Period,
     tz: Offset,
     rows: usize,
-) -> Result<Workbook, XlsxError> {
+) -> Result<(Workbook, Vec<long_sheet::Part<'a>>), XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
-    // The long sheet holds a row per figure: streamed to disk row by row, so that 10,000 returns stay lean. It
-    // is most of the drawing, so it is filled beside the other sheets. Its formats take their indices as it
-    // writes, theirs only when the workbook is saved: the bytes do not depend on which finishes first.
+    let mut sheets: [Worksheet; 6] = std::array::from_fn(|_| Worksheet::new());
+    let [o, i, c, f, s, t] = &mut sheets;
+    overview(o, report, lookup, catalogue, period, tz, &st)?;
+    indicators(i, report, catalogue, &st)?;
+    counties(c, report, lookup, catalogue, &st)?;
+    findings(f, report, catalogue, &st, rows)?;
+    submissions(s, report, lookup, tz, &st)?;
+    trend(t, report, &st)?;
+    let first = sheets.len() + 1;
+    for ws in sheets {
+        wb.push_worksheet(ws);
+    }
     // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
-    let parts: Vec<&[Reading]> = if report.readings.is_empty() {
+    let chunks: Vec<&[Reading]> = if report.readings.is_empty() {
         vec![&[]]
     } else {
         report.readings.chunks(rows).collect()
     };
-    let mut longs = parts
-        .iter()
-        .map(|_| wb.new_worksheet_with_constant_memory())
-        .collect::<Result<Vec<Worksheet>, XlsxError>>()?;
-    let (sheets, long_done) = rayon::join(
-        || -> Result<[Worksheet; 6], XlsxError> {
-            let mut sheets: [Worksheet; 6] = std::array::from_fn(|_| Worksheet::new());
-            let [o, i, c, f, s, t] = &mut sheets;
-            overview(o, report, lookup, catalogue, period, tz, &st)?;
-            indicators(i, report, catalogue, &st)?;
-            counties(c, report, lookup, catalogue, &st)?;
-            findings(f, report, catalogue, &st, rows)?;
-            submissions(s, report, lookup, tz, &st)?;
-            trend(t, report, &st)?;
-            Ok(sheets)
-        },
-        || {
-            longs
-                .iter_mut()
-                .zip(&parts)
-                .enumerate()
-                .try_for_each(|(i, (ws, part))| {
-                    let name = match i {
-                        0 => "明细数据".to_string(),
-                        _ => format!("明细数据{}", i + 1),
-                    };
-                    details(ws, &name, part, catalogue, &st)
-                })
-        },
-    );
-    long_done?;
-    for ws in sheets? {
+    let mut parts = Vec::with_capacity(chunks.len());
+    for (n, readings) in chunks.into_iter().enumerate() {
+        let name = match n {
+            0 => "明细数据".to_string(),
+            _ => format!("明细数据{}", n + 1),
+        };
+        let mut ws = Worksheet::new();
+        details(&mut ws, &name, readings.len(), &st)?;
         wb.push_worksheet(ws);
+        // rust_xlsxwriter names sheet files by their place in the workbook.
+        parts.push(long_sheet::Part {
+            entry: format!("xl/worksheets/sheet{}.xml", first + n),
+            readings,
+        });
     }
-    for ws in longs {
-        wb.push_worksheet(ws);
-    }
-    Ok(wb)
+    Ok((wb, parts))
 }
 
 fn unit_name<'a>(catalogue: &'a Catalogue, code: &'a str) -> &'a str {
@@ -681,71 +698,23 @@ const MAX_LINK_LEN: usize = 2_000;
 /// Rows of a long sheet under its header row (Excel's 1,048,576 in all).
 const LONG_ROWS: usize = 1_048_575;
 
-fn details(
-    ws: &mut Worksheet,
-    name: &str,
-    readings: &[Reading],
-    catalogue: &Catalogue,
-    st: &Styles,
-) -> Result<(), XlsxError> {
+/// A long sheet's header, widths, filter and frozen header over `rows` rows; the rows are spliced in after
+/// rendering (see [`long_sheet`]).
+fn details(ws: &mut Worksheet, name: &str, rows: usize, st: &Styles) -> Result<(), XlsxError> {
     ws.set_name(name)?;
-    let headers = [
-        "单位编码",
-        "单位",
-        "指标编码",
-        "类别",
-        "本月完成",
-        "累计完成",
-        "进展情况",
-        "备注",
-        "来源文件",
-        "工作表",
-        "累计完成单元格",
-    ];
     style::columns(
         ws,
         &[
             10.0, 20.0, 11.0, 9.0, 10.0, 10.0, 36.0, 24.0, 30.0, 10.0, 10.0,
         ],
     )?;
-    style::header_row(ws, 0, &headers, &st.header)?;
-    for (n, rd) in readings.iter().enumerate() {
-        let r = 1 + n as u32;
-        let role = match rd.role {
-            Role::City => "全市",
-            Role::CountyShare => "县区",
-            Role::Narrative => "进展",
-        };
-        ws.text(r, 0, &rd.unit)?;
-        ws.text(r, 1, unit_name(catalogue, &rd.unit))?;
-        ws.text(r, 2, &rd.indicator)?;
-        ws.text(r, 3, role)?;
-        let unit = catalogue
-            .indicator(&rd.indicator)
-            .map_or("", |(_, i)| i.unit.as_str());
-        if let Some(v) = shown(rd.month, unit) {
-            ws.write_number(r, 4, v)?;
-        }
-        if let Some(v) = shown(rd.cumulative, unit) {
-            ws.write_number(r, 5, v)?;
-        }
-        // Most rows have neither: a blank cell, not an empty text, and 80,000 fewer cells in a province.
-        let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
-        for (c, text) in [(6, progress), (7, rd.remark.as_str())] {
-            if !text.is_empty() {
-                ws.text(r, c, text)?;
-            }
-        }
-        ws.text(r, 8, &rd.file)?;
-        ws.text(r, 9, &rd.sheet)?;
-        ws.text(r, 10, &rd.cumulative_cell)?;
-    }
+    style::header_row(ws, 0, &long_sheet::HEADERS, &st.header)?;
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(
         0,
         0,
-        readings.len().max(1) as u32,
-        (headers.len() - 1) as u16,
+        rows.max(1) as u32,
+        (long_sheet::HEADERS.len() - 1) as u16,
     )?;
     Ok(())
 }
@@ -862,8 +831,9 @@ mod tests {
             },
         };
         let lookup = Lookup::of(&report);
-        let mut wb = build_rows(&report, &lookup, &catalogue, period, Offset::UTC, 5).unwrap();
-        let bytes = wb.save_to_buffer().unwrap();
+        let path = Path::new("test.xlsx");
+        let bytes =
+            render_rows(&report, &lookup, &catalogue, period, Offset::UTC, path, 5).unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let names = book.sheet_names();
         assert_eq!(
@@ -899,8 +869,8 @@ mod tests {
             "……另有3条问题未能列入本表（工作表行数已满），全部问题见 report.json"
         );
         // Exactly as many findings as rows: all of them, and no note.
-        let mut wb = build_rows(&report, &lookup, &catalogue, period, Offset::UTC, 7).unwrap();
-        let bytes = wb.save_to_buffer().unwrap();
+        let bytes =
+            render_rows(&report, &lookup, &catalogue, period, Offset::UTC, path, 7).unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let problems = book.worksheet_range("问题清单").unwrap();
         assert_eq!(problems.height(), 8);

@@ -85,15 +85,14 @@ impl Draw<'_> {
         {
             return Ok(stamp.clone());
         }
-        let mut book = workbook::build(
+        let bytes = workbook::render(
             self.report,
             self.lookup,
             self.catalogue,
             self.period,
             self.settings.timezone,
-        )
-        .map_err(output::xlsx_err(path))?;
-        let bytes = output::render(&mut book, path)?;
+            path,
+        )?;
         output::write_atomic(path, &bytes)?;
         log::info!(
             "wrote the consolidated workbook in {:.3} s",

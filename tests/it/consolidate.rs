@@ -307,6 +307,17 @@ fn libreoffice_opens_every_output_workbook() {
         "{csv}"
     );
     assert!(!csv.contains("###"), "{csv}");
+    // 明细数据's rows are written apart from rust_xlsxwriter and spliced in: LibreOffice reads them all.
+    let details = util::sheet_csv_of(&soffice, &book, "明细数据");
+    let lines: Vec<&str> = details.lines().collect();
+    assert!(lines[0].starts_with("单位编码,单位,指标编码"), "{details}");
+    assert_eq!(lines.len(), sheet(&book, "明细数据").height(), "{details}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("kjj,市科技局,T2.2-03,") && l.contains("=HYPERLINK(")),
+        "{details}"
+    );
     let pdf_dir = tempfile::tempdir().unwrap();
     util::convert(&soffice, &book, "pdf", pdf_dir.path());
     let feedback = ws.path().join("outbox/2020-10/feedback");

@@ -176,6 +176,21 @@ pub fn csv_of(soffice: &Path, file: &Path) -> String {
         .expect("the csv LibreOffice wrote")
 }
 
+/// One sheet of a workbook as LibreOffice exports it to CSV (every sheet is exported; this one is read).
+pub fn sheet_csv_of(soffice: &Path, file: &Path, sheet: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    // The last option, -1, asks for every sheet, each in `<stem>-<sheet>.csv` (LibreOffice 7.2 and later).
+    convert(
+        soffice,
+        file,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        dir.path(),
+    );
+    let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::read_to_string(dir.path().join(format!("{stem}-{sheet}.csv")))
+        .expect("the csv LibreOffice wrote for the sheet")
+}
+
 /// Dates a return as received on the 2nd of the month after `year`-`month` (before the deadline).
 pub fn received_on_time(path: &Path, year: i32, month: u32) {
     let (y, m) = if month == 12 {
