@@ -170,7 +170,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             | Command::Forms { .. }
             | Command::Fetch
     ) {
-        ws.check()?;
+        ws.check(matches!(
+            cli.command,
+            Command::Run { .. } | Command::Watch { .. }
+        ))?;
     }
     match cli.command {
         Command::Demo {

@@ -19,6 +19,22 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// The running executable as size and modification time, for keys of what a run keeps: a rebuilt tool of the
+/// same version is another tool.
+pub fn executable() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            format!("{} {}", m.len(), t.as_nanos())
+        })
+        .unwrap_or_default()
+}
+
 /// Document properties fixed to the period, so that the same inputs give byte-identical workbooks.
 pub fn properties(title: &str, period: Period) -> Result<DocProperties, XlsxError> {
     let month = u8::try_from(period.month).unwrap_or(1);

@@ -19,7 +19,8 @@ impl Workspace {
     }
 
     /// Checks that the folder is a workspace with a valid plan and settings, before anything is created in it.
-    pub fn check(&self) -> Result<(), Error> {
+    /// With `keep` (a run), the checked plan is kept in the outbox for the next run to read back.
+    pub fn check(&self, keep: bool) -> Result<(), Error> {
         let plan = self.plan_path();
         if !plan.is_file() {
             return Err(Error::NoPlan {
@@ -27,7 +28,7 @@ impl Workspace {
                 root: self.root.clone(),
             });
         }
-        crate::plan::load(&plan)?;
+        crate::plan::load_stored(&plan, &self.plan_store(), keep)?;
         crate::settings::Settings::load(&self.settings_path())?;
         Ok(())
     }
@@ -35,6 +36,11 @@ impl Workspace {
     /// `templates/plan.toml`.
     pub fn plan_path(&self) -> PathBuf {
         self.root.join("templates").join("plan.toml")
+    }
+
+    /// `outbox/.cache-plan.json`: the checked plan as the last run kept it.
+    pub fn plan_store(&self) -> PathBuf {
+        self.root.join("outbox").join(".cache-plan.json")
     }
 
     /// `huizong.toml`, the optional settings file.

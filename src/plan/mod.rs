@@ -34,6 +34,18 @@ fn read(path: &Path) -> Result<String, Error> {
 
 /// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
 pub fn load(path: &Path) -> Result<Catalogue, Error> {
+    load_with(path, None)
+}
+
+/// [`load`] through `store`: the checked catalogue of the text last loaded, kept as JSON under a key of the
+/// text and the tool. Parsing and checking a province's plan (8 MB of TOML) takes a run a third of a second;
+/// reading it back, a tenth. A missing, stale or damaged store is only slower: the text is parsed and checked,
+/// and, with `keep`, the store written afresh (a run keeps it; commands that change nothing only read it).
+pub fn load_stored(path: &Path, store: &Path, keep: bool) -> Result<Catalogue, Error> {
+    load_with(path, Some((store, keep)))
+}
+
+fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Catalogue, Error> {
     // A run checks the workspace and then loads it, and watch loads it for every run: the same text gives the
     // same catalogue, and parsing and checking a province's plan costs more than a copy.
     static LAST: std::sync::Mutex<Option<(String, Catalogue)>> = std::sync::Mutex::new(None);
@@ -44,11 +56,67 @@ pub fn load(path: &Path) -> Result<Catalogue, Error> {
     {
         return Ok(c.clone());
     }
-    let catalogue = checked(path, &text)?;
+    let key = store.map(|_| store_key(&text)).unwrap_or_default();
+    let kept = store.and_then(|(s, _)| stored(&std::fs::read(s).ok()?, &key));
+    let catalogue = match kept {
+        Some(c) => c,
+        None => {
+            let c = checked(path, &text)?;
+            if let Some((store, true)) = store {
+                keep(store, &key, &c);
+            }
+            c
+        }
+    };
     if let Ok(mut last) = LAST.lock() {
         *last = Some((text, catalogue.clone()));
     }
     Ok(catalogue)
+}
+
+/// Bumped whenever the stored form changes.
+const STORE_LAYOUT: &str = "huizong-plan-1";
+
+/// What a stored catalogue must have been made from: this layout, this tool and this text.
+fn store_key(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        STORE_LAYOUT,
+        env!("CARGO_PKG_VERSION"),
+        &crate::output::executable(),
+        text,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    crate::output::hex(&h.finalize())
+}
+
+/// The catalogue in a store's bytes: a line with the key, a line with the CRC-32 of the JSON, the JSON.
+fn stored(bytes: &[u8], key: &str) -> Option<Catalogue> {
+    let mut parts = bytes.splitn(3, |b| *b == b'\n');
+    let (k, crc, json) = (parts.next()?, parts.next()?, parts.next()?);
+    if k != key.as_bytes() || crc != format!("{:08x}", crc32fast::hash(json)).as_bytes() {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
+/// Writes the store; a store that cannot be written costs the next run time, nothing else.
+fn keep(store: &Path, key: &str, catalogue: &Catalogue) {
+    let Ok(json) = serde_json::to_vec(catalogue) else {
+        return;
+    };
+    let mut bytes = format!("{key}\n{:08x}\n", crc32fast::hash(&json)).into_bytes();
+    bytes.extend_from_slice(&json);
+    if let Some(dir) = store.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+            .map_err(crate::error::Error::io(dir))
+            .and_then(|()| crate::output::write_atomic(store, &bytes))
+    {
+        log::debug!("the checked plan is not kept ({e}); the next run checks it again");
+    }
 }
 
 fn checked(path: &Path, text: &str) -> Result<Catalogue, Error> {
@@ -96,4 +164,65 @@ pub fn check_file(path: &Path) -> Result<CheckReport, Error> {
             catalogue.indicators().count(),
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in plan under another title, so that no other test's load is remembered in its place.
+    fn plan(title: &str) -> String {
+        crate::demo::BUILTIN_PLAN.replacen(
+            "title = \"定西市创新助力拓存创增促进经济社会发展实施方案\"",
+            &format!("title = \"{title}\""),
+            1,
+        )
+    }
+
+    #[test]
+    fn a_kept_plan_is_read_back_and_a_damaged_or_stale_store_changes_nothing_but_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.toml");
+        let store = dir.path().join("outbox/.cache-plan.json");
+        let (a, b) = (plan("存储测试甲"), plan("存储测试乙"));
+        let load = |text: &str, keep: bool| {
+            std::fs::write(&path, text).unwrap();
+            load_stored(&path, &store, keep)
+        };
+
+        // Commands that change nothing do not write it; a run does.
+        assert_eq!(load(&a, false).unwrap().plan.title, "存储测试甲");
+        assert!(!store.exists());
+        let parsed = load(&b, true).unwrap();
+        assert_eq!(
+            parsed.to_toml(),
+            Catalogue::from_toml(&b).unwrap().to_toml()
+        );
+        let bytes = std::fs::read(&store).unwrap();
+        assert!(stored(&bytes, &store_key(&b)).is_some());
+
+        // It is read back: a store made for the text is believed without parsing it again.
+        let mut forged = Catalogue::from_toml(&b).unwrap();
+        forged.plan.title = "读回的目录".to_string();
+        keep(&store, &store_key(&b), &forged);
+        load(&a, false).unwrap();
+        assert_eq!(load(&b, false).unwrap().plan.title, "读回的目录");
+
+        // A damaged store is parsed past, and a run writes it afresh.
+        let mut bytes = std::fs::read(&store).unwrap();
+        let last = bytes.len() - 10;
+        bytes[last] ^= 0x01;
+        std::fs::write(&store, &bytes).unwrap();
+        load(&a, false).unwrap();
+        assert_eq!(load(&b, true).unwrap().plan.title, "存储测试乙");
+        assert!(stored(&std::fs::read(&store).unwrap(), &store_key(&b)).is_some());
+
+        // A changed plan is checked, whatever the store holds: a review mark left in it stops the run.
+        let marked = format!("{b}\n# REVIEW: 目标待核实\n");
+        assert!(matches!(
+            load(&marked, true),
+            Err(Error::PlanInvalid { .. })
+        ));
+        assert_eq!(load(&b, false).unwrap().plan.title, "存储测试乙");
+    }
 }

@@ -91,7 +91,7 @@ impl Cache {
         for part in [
             LAYOUT.as_bytes(),
             env!("CARGO_PKG_VERSION").as_bytes(),
-            executable().as_bytes(),
+            output::executable().as_bytes(),
             &std::fs::read(ws.plan_path()).unwrap_or_default(),
             &std::fs::read(ws.settings_path()).unwrap_or_default(),
             period.to_string().as_bytes(),
@@ -324,21 +324,6 @@ impl Write for HashWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// The running executable as size and modification time: a rebuilt tool of the same version is another tool.
-fn executable() -> String {
-    std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .unwrap_or_default();
-            format!("{} {}", m.len(), t.as_nanos())
-        })
-        .unwrap_or_default()
 }
 
 /// A sound line of the readings file as its key and its JSON: UTF-8 key, and a checksum that matches.
