@@ -132,69 +132,115 @@ fn upper_bound(readings: &[Reading]) -> u64 {
 
 /// Writes the rows of `readings` from 1-based row `first`, as rust_xlsxwriter writes cells without formats.
 pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], first: u32, catalogue: &Catalogue) {
+    // Readings come unit by unit: the unit's name is looked up once per unit, not per row.
+    let mut named: (&str, &str) = ("", "");
     for (n, rd) in readings.iter().enumerate() {
-        let row = first + n as u32;
+        let row = Row::new(first + n as u32);
         let role = match rd.role {
             Role::City => "全市",
             Role::CountyShare => "县区",
             Role::Narrative => "进展",
         };
-        let name = catalogue
-            .unit(&rd.unit)
-            .map_or(rd.unit.as_str(), |u| u.name.as_str());
+        if named.0 != rd.unit || n == 0 {
+            let name = catalogue
+                .unit(&rd.unit)
+                .map_or(rd.unit.as_str(), |u| u.name.as_str());
+            named = (&rd.unit, name);
+        }
         let unit = catalogue
             .indicator(&rd.indicator)
             .map_or("", |(_, i)| i.unit.as_str());
         let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
-        let _ = write!(out, "<row r=\"{row}\">");
-        text_cell(out, 0, row, &rd.unit);
-        text_cell(out, 1, row, name);
-        text_cell(out, 2, row, &rd.indicator);
-        text_cell(out, 3, row, role);
+        out.extend_from_slice(b"<row r=\"");
+        out.extend_from_slice(row.digits());
+        out.extend_from_slice(b"\">");
+        text_cell(out, 0, &row, &rd.unit);
+        text_cell(out, 1, &row, named.1);
+        text_cell(out, 2, &row, &rd.indicator);
+        text_cell(out, 3, &row, role);
         // Rounded to the decimals the unit shows, as every other sheet's figures.
-        number_cell(out, 4, row, rd.month.map(|v| display::round(v, unit)));
-        number_cell(out, 5, row, rd.cumulative.map(|v| display::round(v, unit)));
-        text_cell(out, 6, row, progress);
-        text_cell(out, 7, row, &rd.remark);
-        text_cell(out, 8, row, &rd.file);
-        text_cell(out, 9, row, &rd.sheet);
-        text_cell(out, 10, row, &rd.cumulative_cell);
+        number_cell(out, 4, &row, rd.month.map(|v| display::round(v, unit)));
+        number_cell(out, 5, &row, rd.cumulative.map(|v| display::round(v, unit)));
+        text_cell(out, 6, &row, progress);
+        text_cell(out, 7, &row, &rd.remark);
+        text_cell(out, 8, &row, &rd.file);
+        text_cell(out, 9, &row, &rd.sheet);
+        text_cell(out, 10, &row, &rd.cumulative_cell);
         out.extend_from_slice(b"</row>");
     }
 }
 
+/// A row number in decimal, written once for all the row's cells.
+struct Row {
+    buf: [u8; 10],
+    start: usize,
+}
+
+impl Row {
+    fn new(mut n: u32) -> Row {
+        let mut buf = [0; 10];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Row { buf, start }
+    }
+
+    fn digits(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+/// Opens a cell: `<c r="A2"`.
+fn open_cell(out: &mut Vec<u8>, col: usize, row: &Row) {
+    out.extend_from_slice(b"<c r=\"");
+    out.extend_from_slice(COLUMNS[col].as_bytes());
+    out.extend_from_slice(row.digits());
+    out.push(b'"');
+}
+
 /// An inline-string cell; none for empty text, which Excel would ignore.
-fn text_cell(out: &mut Vec<u8>, col: usize, row: u32, text: &str) {
+fn text_cell(out: &mut Vec<u8>, col: usize, row: &Row, text: &str) {
     let text = fit(text, CELL_MAX);
     if text.is_empty() {
         return;
     }
     let blank = ['\t', '\n', ' '];
-    let preserve = if text.starts_with(blank) || text.ends_with(blank) {
-        " xml:space=\"preserve\""
+    open_cell(out, col, row);
+    if text.starts_with(blank) || text.ends_with(blank) {
+        out.extend_from_slice(b" t=\"inlineStr\"><is><t xml:space=\"preserve\">");
     } else {
-        ""
-    };
-    let _ = write!(
-        out,
-        "<c r=\"{}{row}\" t=\"inlineStr\"><is><t{preserve}>",
-        COLUMNS[col]
-    );
+        out.extend_from_slice(b" t=\"inlineStr\"><is><t>");
+    }
     escape(out, &text);
     out.extend_from_slice(b"</t></is></c>");
 }
 
 /// A number cell; Excel has no NaN or infinity, so those are written as rust_xlsxwriter writes them, as text.
-fn number_cell(out: &mut Vec<u8>, col: usize, row: u32, v: Option<f64>) {
-    match v {
-        None => {}
-        Some(v) if v.is_nan() => text_cell(out, col, row, "NAN"),
-        Some(v) if v == f64::INFINITY => text_cell(out, col, row, "INF"),
-        Some(v) if v == f64::NEG_INFINITY => text_cell(out, col, row, "-INF"),
-        Some(v) => {
-            let _ = write!(out, "<c r=\"{}{row}\"><v>{v}</v></c>", COLUMNS[col]);
-        }
+fn number_cell(out: &mut Vec<u8>, col: usize, row: &Row, v: Option<f64>) {
+    let Some(v) = v else {
+        return;
+    };
+    if v.is_nan() {
+        return text_cell(out, col, row, "NAN");
     }
+    if v.is_infinite() {
+        return text_cell(out, col, row, if v > 0.0 { "INF" } else { "-INF" });
+    }
+    open_cell(out, col, row);
+    out.extend_from_slice(b"><v>");
+    // Whole figures, most of them, as an integer: what `{v}` writes for them, without float formatting.
+    if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        let _ = write!(out, "{}", v as i64);
+    } else {
+        let _ = write!(out, "{v}");
+    }
+    out.extend_from_slice(b"</v></c>");
 }
 
 /// Escapes text as Excel does: XML's `&`, `<` and `>`; control characters and the two non-characters as
@@ -328,6 +374,8 @@ mod tests {
             "non-characters \u{fffe} \u{ffff} and \u{fffd}",
             "emoji 😀 and 𠀀",
             long.as_str(),
+            "whole negative",
+            "past 10^15",
         ];
         let values = [
             Some(1.0),
@@ -341,6 +389,8 @@ mod tests {
             Some(f64::NEG_INFINITY),
             Some(2.675),
             Some(-1.5e-7),
+            Some(-42.0),
+            Some(3e15),
         ];
         // 万元 figures round to two decimals, counts to whole numbers; an unknown unit keeps its code as name.
         let readings: Vec<Reading> = texts
