@@ -411,7 +411,12 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
             );
             written
         },
-        || draw::write_workbooks(ws, &report, &catalogue, &settings, period, &cache),
+        || {
+            let new_files = !moves.is_empty();
+            draw::write_workbooks(
+                ws, &report, &catalogue, &settings, period, &cache, new_files,
+            )
+        },
     );
     json?;
     let workbooks = workbooks?;
