@@ -2,6 +2,7 @@
 //! what it is drawn from has not changed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -46,12 +47,24 @@ pub fn write_workbooks(
         period,
         cache,
         old: &old,
-        expect_change,
     };
-    // The consolidated workbook is the longest single piece: the feedback side works out what changed beside it.
-    let (book, feedback) = rayon::join(
-        || draw.consolidated(&name, &consolidated),
-        || draw.feedback(&units, &dir),
+    // The consolidated workbook is the longest single piece. A run that files new returns changes it, so it is
+    // drawn at once, while the other side hashes each unit's figures and works out which feedback changed;
+    // its own stamp, from those hashes, then says whether it is written. Drawing is never wrong, only
+    // sometimes not needed.
+    let clock = std::time::Instant::now();
+    let (drawn, (figures, feedback)) = rayon::join(
+        || expect_change.then(|| draw.render(&consolidated)),
+        || {
+            let figures = figure_hashes(report);
+            let feedback = draw.feedback(&units, &dir, &figures);
+            (figures, feedback)
+        },
+    );
+    let book = draw.consolidated(&name, &consolidated, &figures, drawn);
+    log::info!(
+        "the consolidated workbook done in {:.3} s",
+        clock.elapsed().as_secs_f64()
     );
     let mut stamps = BTreeMap::new();
     stamps.insert(name, book?);
@@ -74,32 +87,31 @@ struct Draw<'a> {
     period: Period,
     cache: &'a Cache,
     old: &'a BTreeMap<String, Stamp>,
-    /// Whether the run files new returns, so that the consolidated workbook has surely changed.
-    expect_change: bool,
 }
 
 impl Draw<'_> {
-    /// The consolidated workbook at `path`, drawn unless it is still the one its inputs gave.
-    fn consolidated(&self, name: &str, path: &Path) -> Result<Stamp, Error> {
-        let clock = std::time::Instant::now();
-        let render = || {
-            workbook::render(
-                self.report,
-                self.lookup,
-                self.catalogue,
-                self.period,
-                self.settings.timezone,
-                path,
-            )
-        };
-        // A run that files new returns changes the report: the workbook is drawn while its stamp is worked out
-        // (on the other core once that is free), not after. Drawing is never wrong, only sometimes not needed.
-        let (inputs, drawn) = if self.expect_change {
-            let (drawn, inputs) = rayon::join(render, || report_inputs(self.cache, self.report));
-            (inputs, Some(drawn))
-        } else {
-            (report_inputs(self.cache, self.report), None)
-        };
+    /// The consolidated workbook, rendered to bytes; `path` is where it goes, for errors.
+    fn render(&self, path: &Path) -> Result<Vec<u8>, Error> {
+        workbook::render(
+            self.report,
+            self.lookup,
+            self.catalogue,
+            self.period,
+            self.settings.timezone,
+            path,
+        )
+    }
+
+    /// The consolidated workbook at `path`, written unless it is still the one its inputs gave; `drawn` is its
+    /// bytes if they were drawn already.
+    fn consolidated(
+        &self,
+        name: &str,
+        path: &Path,
+        figures: &[(&str, String)],
+        drawn: Option<Result<Vec<u8>, Error>>,
+    ) -> Result<Stamp, Error> {
+        let inputs = report_inputs(self.cache, self.report, figures);
         if let Some(stamp) = self
             .old
             .get(name)
@@ -109,13 +121,9 @@ impl Draw<'_> {
         }
         let bytes = match drawn {
             Some(drawn) => drawn?,
-            None => render()?,
+            None => self.render(path)?,
         };
         output::write_atomic(path, &bytes)?;
-        log::info!(
-            "wrote the consolidated workbook in {:.3} s",
-            clock.elapsed().as_secs_f64()
-        );
         Ok(Stamp {
             inputs,
             sha256: cache::sha256_hex(&bytes),
@@ -123,7 +131,12 @@ impl Draw<'_> {
     }
 
     /// Every unit's feedback in `dir`, with its stamp; a unit that no longer gets feedback loses the old one.
-    fn feedback(&self, units: &[&Unit], dir: &Path) -> Result<Vec<(String, Stamp)>, Error> {
+    fn feedback(
+        &self,
+        units: &[&Unit],
+        dir: &Path,
+        figures: &[(&str, String)],
+    ) -> Result<Vec<(String, Stamp)>, Error> {
         let period = self.period;
         let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
         for f in &self.report.files {
@@ -133,7 +146,7 @@ impl Draw<'_> {
             .par_iter()
             .map(|u| {
                 let files = files_of.get(u.code.as_str()).map_or(&[][..], Vec::as_slice);
-                unit_inputs(self.cache, self.report, self.lookup, &u.code, files)
+                unit_inputs(self.cache, self.lookup, &u.code, files, figures)
             })
             .collect();
         let keep: Vec<bool> = units
@@ -218,8 +231,39 @@ fn feedback_key(name: &str) -> String {
     format!("feedback/{name}")
 }
 
-/// What the consolidated workbook is drawn from: the whole report but its run's id and time.
-fn report_inputs(cache: &Cache, report: &Report) -> String {
+/// Each unit's figures hashed once, unit by unit in the report's order: the consolidated key and the feedback
+/// keys share them (each hashed every figure again, and the figures are most of a report).
+fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
+    let readings = &report.readings;
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=readings.len() {
+        if i == readings.len() || readings[i].unit != readings[start].unit {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    runs.into_par_iter()
+        .map(|run| {
+            let unit = readings[run.start].unit.as_str();
+            (unit, hash_json(&&readings[run]))
+        })
+        .collect()
+}
+
+/// The hex SHA-256 of a value's JSON; empty (never equal to a stamp's key part) if it cannot be written.
+fn hash_json(value: &impl serde::Serialize) -> String {
+    let mut h = HashWriter::new();
+    // serde_json writes a token at a time: a buffer hands the hash whole blocks.
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut h);
+    let written = serde_json::to_writer(&mut w, value).is_ok() && w.flush().is_ok();
+    drop(w);
+    if written { h.finish() } else { String::new() }
+}
+
+/// What the consolidated workbook is drawn from: the whole report but its run's id and time, its figures by
+/// their hashes.
+fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> String {
     let Report {
         plan_id,
         period,
@@ -231,10 +275,9 @@ fn report_inputs(cache: &Cache, report: &Report) -> String {
         findings,
         indicators,
         units,
-        readings,
+        readings: _,
         trend,
     } = report;
-    let mut h = HashWriter::new();
     let all = (
         plan_id,
         period,
@@ -244,13 +287,13 @@ fn report_inputs(cache: &Cache, report: &Report) -> String {
         findings,
         indicators,
         units,
-        readings,
+        figures,
         trend,
     );
-    match serde_json::to_writer(&mut h, &all) {
-        Ok(()) => cache.key(&[&h.finish()]),
+    match hash_json(&all) {
         // Never equal to a stamp: the workbook is drawn.
-        Err(_) => String::new(),
+        h if h.is_empty() => h,
+        h => cache.key(&[&h]),
     }
 }
 
@@ -258,21 +301,18 @@ fn report_inputs(cache: &Cache, report: &Report) -> String {
 /// the period are in every key).
 fn unit_inputs(
     cache: &Cache,
-    report: &Report,
     lookup: &Lookup<'_>,
     unit: &str,
     files: &[&FileRecord],
+    figures: &[(&str, String)],
 ) -> String {
-    let from = report.readings.partition_point(|r| r.unit.as_str() < unit);
-    let to = report.readings.partition_point(|r| r.unit.as_str() <= unit);
-    let mut h = HashWriter::new();
-    let all = (
-        lookup.unit_findings(unit),
-        files,
-        &report.readings[from..to],
-    );
-    match serde_json::to_writer(&mut h, &all) {
-        Ok(()) => cache.key(&[unit, &h.finish()]),
-        Err(_) => String::new(),
+    let at = figures.partition_point(|(u, _)| *u < unit);
+    let own = figures
+        .get(at)
+        .filter(|(u, _)| *u == unit)
+        .map_or("", |(_, h)| h.as_str());
+    match hash_json(&(lookup.unit_findings(unit), files)) {
+        h if h.is_empty() => h,
+        h => cache.key(&[unit, &h, own]),
     }
 }
