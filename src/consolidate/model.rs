@@ -290,7 +290,9 @@ fn city_figures<'r>(readings: impl Iterator<Item = &'r Reading>) -> HashMap<&'r 
 
 /// Indexes over a run's readings, findings and files, built once, so that drawing stays linear in their size.
 pub struct Lookup<'a> {
-    readings: HashMap<(&'a str, &'a str), &'a Reading>,
+    // A province's 400,000 figures are looked up several times each: foldhash hashes a pair of short codes in
+    // a fraction of SipHash's time, and is seeded per process like it.
+    readings: foldhash::HashMap<(&'a str, &'a str), &'a Reading>,
     by_unit: HashMap<&'a str, Vec<&'a Finding>>,
     by_indicator: HashMap<&'a str, Vec<&'a Finding>>,
     files_by_unit: HashMap<&'a str, Vec<&'a FileRecord>>,
