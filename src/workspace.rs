@@ -28,8 +28,8 @@ impl Workspace {
                 root: self.root.clone(),
             });
         }
-        crate::plan::load_stored(&plan, &self.plan_store(), keep)?;
         crate::settings::Settings::load(&self.settings_path())?;
+        crate::plan::load_stored(&plan, &self.plan_store(), keep)?;
         Ok(())
     }
 

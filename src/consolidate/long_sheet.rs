@@ -3,8 +3,8 @@
 //!
 //! rust_xlsxwriter stores, copies and formats each cell on its own, about 350 ns a cell: the long sheet was most
 //! of a run's drawing (40,000 rows at 1,000 returns, 400,000 at 10,000). Its rows are plain (no formats, text and
-//! numbers), so they are written here exactly as rust_xlsxwriter writes such a row in constant-memory mode, byte
-//! for byte (a test holds the two side by side), in a tenth of the time.
+//! numbers), so they are written here exactly as rust_xlsxwriter writes such rows as inline strings (its
+//! constant-memory mode), byte for byte (a test holds the two side by side), in a fraction of the time.
 
 use std::io::{Cursor, Read, Write};
 
@@ -85,7 +85,9 @@ pub fn splice(
             .compression_level(Some(level))
             .unix_permissions(0o600)
             .last_modified_time(zip::DateTime::default())
-            .large_file(upper_bound(part.readings) + sheet.len() as u64 > u64::from(u32::MAX));
+            .large_file(
+                upper_bound(part.readings, catalogue) + sheet.len() as u64 > u64::from(u32::MAX),
+            );
         out.start_file(name.as_str(), options)?;
         out.write_all(head.as_bytes())?;
         let mut buf = Vec::with_capacity(CHUNK * 600);
@@ -100,12 +102,14 @@ pub fn splice(
     Ok(out.finish()?.into_inner())
 }
 
-/// The header-only sheet cut where its rows go, with its dimension stretched over `rows` more rows.
+/// The header-only sheet cut where its rows go, with its dimension stretched over `rows` more rows. Only the
+/// long sheet has both a header alone and a filter over the rows to come: any other sheet is refused.
 fn header_only(sheet: &str, rows: usize) -> Option<(String, &str)> {
     const DIM: &str = "<dimension ref=\"A1:K1\"/>";
     let at = sheet.find("</sheetData>")?;
     let (head, tail) = sheet.split_at(at);
-    if !head.contains(DIM) {
+    let filter = format!("<autoFilter ref=\"A1:K{}\"/>", rows.max(1) + 1);
+    if !head.contains(DIM) || !tail.contains(&filter) {
         return None;
     }
     let head = head.replacen(DIM, &format!("<dimension ref=\"A1:K{}\"/>", rows + 1), 1);
@@ -113,7 +117,7 @@ fn header_only(sheet: &str, rows: usize) -> Option<(String, &str)> {
 }
 
 /// Bytes the rows of `readings` can take at most: whether the entry needs a zip64 header.
-fn upper_bound(readings: &[Reading]) -> u64 {
+fn upper_bound(readings: &[Reading], catalogue: &Catalogue) -> u64 {
     readings
         .iter()
         .map(|r| {
@@ -123,9 +127,11 @@ fn upper_bound(readings: &[Reading]) -> u64 {
                 + r.remark.len()
                 + r.file.len()
                 + r.sheet.len()
-                + r.cumulative_cell.len();
-            // Every cell's markup and unit name, and an escape (`_x001F_`, 7 bytes) for every byte of text.
-            1_024 + 7 * text as u64
+                + r.cumulative_cell.len()
+                + catalogue.unit(&r.unit).map_or(0, |u| u.name.len());
+            // Markup and two numbers (a float is written without an exponent: up to some 330 digits each),
+            // and an escape of 7 bytes (`_x001F_`) for every byte of text.
+            2_048 + 7 * text as u64
         })
         .sum()
 }
@@ -416,11 +422,16 @@ mod tests {
         let sheet = "<worksheet><dimension ref=\"A1:K9\"/><sheetData><row r=\"1\"/></sheetData></worksheet>";
         assert!(header_only(sheet, 3).is_none());
         let sheet = "<worksheet><dimension ref=\"A1:K1\"/><sheetData><row r=\"1\"/></sheetData></worksheet>";
+        assert!(
+            header_only(sheet, 3).is_none(),
+            "no filter over the rows to come"
+        );
+        let sheet = "<worksheet><dimension ref=\"A1:K1\"/><sheetData><row r=\"1\"/></sheetData><autoFilter ref=\"A1:K4\"/></worksheet>";
         let (head, tail) = header_only(sheet, 3).unwrap();
         assert_eq!(
             head,
             "<worksheet><dimension ref=\"A1:K4\"/><sheetData><row r=\"1\"/>"
         );
-        assert_eq!(tail, "</sheetData></worksheet>");
+        assert_eq!(tail, "</sheetData><autoFilter ref=\"A1:K4\"/></worksheet>");
     }
 }

@@ -316,6 +316,9 @@ fn check_indicator(
             report("the target is negative; targets are counts, amounts or shares, write it without the sign".to_string());
         }
     }
+    if ind.baseline.is_some_and(|b| !b.is_finite()) {
+        report("the baseline must be a finite number, or left out until it is known".to_string());
+    }
     let year = catalogue.plan.year;
     if !is_iso_date(&ind.deadline) {
         report(format!(
@@ -603,6 +606,18 @@ review"#,
     #[test]
     fn negative_target() {
         broken("target = 5", "target = -5", "indicator T2.1-01", "negative");
+        broken("target = 5", "target = nan", "indicator T2.1-01", "finite");
+    }
+
+    /// TOML takes nan and inf; a kept plan (JSON) would read them back as no baseline at all.
+    #[test]
+    fn baseline_not_a_number() {
+        broken(
+            "comparator = \"reach\"\ntarget = 5",
+            "comparator = \"reach\"\ntarget = 5\nbaseline = inf",
+            "indicator T2.1-01",
+            "baseline",
+        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl Draw<'_> {
         &self,
         name: &str,
         path: &Path,
-        figures: &[(&str, String)],
+        figures: &[(&str, Option<String>)],
         drawn: Option<Result<Vec<u8>, Error>>,
     ) -> Result<Stamp, Error> {
         let inputs = report_inputs(self.cache, self.report, figures);
@@ -135,7 +135,7 @@ impl Draw<'_> {
         &self,
         units: &[&Unit],
         dir: &Path,
-        figures: &[(&str, String)],
+        figures: &[(&str, Option<String>)],
     ) -> Result<Vec<(String, Stamp)>, Error> {
         let period = self.period;
         let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
@@ -232,8 +232,9 @@ fn feedback_key(name: &str) -> String {
 }
 
 /// Each unit's figures hashed once, unit by unit in the report's order: the consolidated key and the feedback
-/// keys share them (each hashed every figure again, and the figures are most of a report).
-fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
+/// keys share them (each hashed every figure again, and the figures are most of a report). None where they could
+/// not be written.
+fn figure_hashes(report: &Report) -> Vec<(&str, Option<String>)> {
     let readings = &report.readings;
     let mut runs = Vec::new();
     let mut start = 0;
@@ -251,19 +252,19 @@ fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
         .collect()
 }
 
-/// The hex SHA-256 of a value's JSON; empty (never equal to a stamp's key part) if it cannot be written.
-fn hash_json(value: &impl serde::Serialize) -> String {
+/// The hex SHA-256 of a value's JSON; none if it cannot be written.
+fn hash_json(value: &impl serde::Serialize) -> Option<String> {
     let mut h = HashWriter::new();
     // serde_json writes a token at a time: a buffer hands the hash whole blocks.
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut h);
     let written = serde_json::to_writer(&mut w, value).is_ok() && w.flush().is_ok();
     drop(w);
-    if written { h.finish() } else { String::new() }
+    written.then(|| h.finish())
 }
 
 /// What the consolidated workbook is drawn from: the whole report but its run's id and time, its figures by
-/// their hashes.
-fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> String {
+/// their hashes. Empty, never equal to a stamp (the workbook is drawn), when any part could not be hashed.
+fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, Option<String>)]) -> String {
     let Report {
         plan_id,
         period,
@@ -278,6 +279,9 @@ fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> 
         readings: _,
         trend,
     } = report;
+    if figures.iter().any(|(_, h)| h.is_none()) {
+        return String::new();
+    }
     let all = (
         plan_id,
         period,
@@ -290,29 +294,25 @@ fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> 
         figures,
         trend,
     );
-    match hash_json(&all) {
-        // Never equal to a stamp: the workbook is drawn.
-        h if h.is_empty() => h,
-        h => cache.key(&[&h]),
-    }
+    hash_json(&all).map_or_else(String::new, |h| cache.key(&[&h]))
 }
 
 /// What a unit's feedback is drawn from: its findings, its files and its figures (the plan, the settings and
-/// the period are in every key).
+/// the period are in every key). Empty, never equal to a stamp, when a part could not be hashed.
 fn unit_inputs(
     cache: &Cache,
     lookup: &Lookup<'_>,
     unit: &str,
     files: &[&FileRecord],
-    figures: &[(&str, String)],
+    figures: &[(&str, Option<String>)],
 ) -> String {
     let at = figures.partition_point(|(u, _)| *u < unit);
-    let own = figures
-        .get(at)
-        .filter(|(u, _)| *u == unit)
-        .map_or("", |(_, h)| h.as_str());
-    match hash_json(&(lookup.unit_findings(unit), files)) {
-        h if h.is_empty() => h,
-        h => cache.key(&[unit, &h, own]),
-    }
+    // A unit without figures hashes none; one whose figures could not be hashed has no key.
+    let own = match figures.get(at).filter(|(u, _)| *u == unit) {
+        None => "",
+        Some((_, Some(h))) => h.as_str(),
+        Some((_, None)) => return String::new(),
+    };
+    hash_json(&(lookup.unit_findings(unit), files))
+        .map_or_else(String::new, |h| cache.key(&[unit, &h, own]))
 }
