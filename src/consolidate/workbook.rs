@@ -115,13 +115,23 @@ fn build_rows<'a>(
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
     let mut sheets: [Worksheet; 6] = std::array::from_fn(|_| Worksheet::new());
-    let [o, i, c, f, s, t] = &mut sheets;
-    overview(o, report, lookup, catalogue, period, tz, &st)?;
-    indicators(i, report, catalogue, &st)?;
-    counties(c, report, lookup, catalogue, &st)?;
-    findings(f, report, catalogue, &st, rows)?;
-    submissions(s, report, lookup, tz, &st)?;
-    trend(t, report, &st)?;
+    // Each sheet is filled on its own, on whichever core is free: a worksheet takes its formats' indices only
+    // when the workbook is saved, so the bytes do not depend on which finishes first.
+    let mut filled: [Result<(), XlsxError>; 6] = std::array::from_fn(|_| Ok(()));
+    {
+        let [o, i, c, f, s, t] = &mut sheets;
+        let [r0, r1, r2, r3, r4, r5] = &mut filled;
+        let st = &st;
+        rayon::scope(|scope| {
+            scope.spawn(|_| *r0 = overview(o, report, lookup, catalogue, period, tz, st));
+            scope.spawn(|_| *r1 = indicators(i, report, catalogue, st));
+            scope.spawn(|_| *r2 = counties(c, report, lookup, catalogue, st));
+            scope.spawn(|_| *r3 = findings(f, report, catalogue, st, rows));
+            scope.spawn(|_| *r4 = submissions(s, report, lookup, tz, st));
+            scope.spawn(|_| *r5 = trend(t, report, st));
+        });
+    }
+    filled.into_iter().collect::<Result<(), XlsxError>>()?;
     let first = sheets.len() + 1;
     for ws in sheets {
         wb.push_worksheet(ws);
