@@ -110,18 +110,27 @@ fn stored(bytes: &[u8], key: &str) -> Option<Catalogue> {
 
 /// Writes the store; a store that cannot be written costs the next run time, nothing else. JSON writes a
 /// float that is not finite as null: a catalogue holding one is refused by the checks before it gets here.
+///
+/// It goes through one temp file of its own, so that a write cut short leaves nothing behind that the next
+/// one does not replace; and it is not flushed to disk, since a store cut short fails its CRC and is only
+/// parsed past.
 fn keep(store: &Path, key: &str, catalogue: &Catalogue) {
     let Ok(json) = serde_json::to_vec(catalogue) else {
         return;
     };
     let mut bytes = format!("{key}\n{:08x}\n", crc32fast::hash(&json)).into_bytes();
     bytes.extend_from_slice(&json);
-    if let Some(dir) = store.parent()
-        && let Err(e) = std::fs::create_dir_all(dir)
-            .map_err(crate::error::Error::io(dir))
-            .and_then(|()| crate::output::write_atomic(store, &bytes))
-    {
-        log::debug!("the checked plan is not kept ({e}); the next run checks it again");
+    let tmp = store.with_extension("tmp");
+    let written = store
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&tmp, &bytes))
+        .and_then(|()| std::fs::rename(&tmp, store));
+    if let Err(e) = written {
+        log::debug!(
+            "the parsed plan is not kept in {} ({e}); the next run parses it again",
+            store.display()
+        );
     }
 }
 
@@ -211,6 +220,7 @@ mod tests {
         );
         let bytes = std::fs::read(&store).unwrap();
         assert!(stored(&bytes, &store_key(&b)).is_some());
+        assert!(!store.with_extension("tmp").exists(), "no temp file left");
 
         // It is read back: a store made for the text is believed without parsing it again.
         let mut forged = Catalogue::from_toml(&b).unwrap();
