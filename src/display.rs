@@ -102,33 +102,15 @@ pub fn significant(value: f64) -> f64 {
     format!("{value:.9e}").parse().unwrap_or(value)
 }
 
-/// report.json's formatter: the report and its lists one item a line, each item (a reading, a finding, a file)
-/// compact on its line, and every float to 10 significant digits (integers stay as they are).
-///
-/// A province's report holds 400,000 readings: laid out a field a line, their indentation was a quarter of the
-/// file and of the time to write it, and a record a line reads as well and greps better. Rounding as the
-/// document is written keeps it streamed: a whole `serde_json::Value` of a province's report would hold over a
-/// gigabyte.
-pub struct Rounded {
-    pretty: serde_json::ser::PrettyFormatter<'static>,
-    /// Containers open around the next token; those up to [`PRETTY_DEPTH`] are laid out a line an item.
-    depth: usize,
-}
-
-/// The report object and the lists and objects it holds are laid out; what they hold is compact.
-const PRETTY_DEPTH: usize = 2;
+/// A pretty JSON formatter that writes every float to 10 significant digits, as report.json holds numbers;
+/// integers stay as they are. Rounding as the document is written keeps report.json streamed: a whole
+/// `serde_json::Value` of a province's report would hold over a gigabyte.
+pub struct Rounded(serde_json::ser::PrettyFormatter<'static>);
 
 impl Rounded {
-    /// Two-space indentation, as `serde_json::to_writer_pretty`, down to the records.
+    /// Two-space indentation, as `serde_json::to_writer_pretty`.
     pub fn new() -> Self {
-        Self {
-            pretty: serde_json::ser::PrettyFormatter::new(),
-            depth: 0,
-        }
-    }
-
-    fn laid_out(&self) -> bool {
-        self.depth <= PRETTY_DEPTH
+        Self(serde_json::ser::PrettyFormatter::new())
     }
 }
 
@@ -144,92 +126,46 @@ impl serde_json::ser::Formatter for Rounded {
         w: &mut W,
         value: f64,
     ) -> std::io::Result<()> {
-        self.pretty.write_f64(w, significant(value))
+        self.0.write_f64(w, significant(value))
     }
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.laid_out() {
-            self.pretty.begin_array(w)
-        } else {
-            w.write_all(b"[")
-        }
+        self.0.begin_array(w)
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        let written = if self.laid_out() {
-            self.pretty.end_array(w)
-        } else {
-            w.write_all(b"]")
-        };
-        self.depth -= 1;
-        written
+        self.0.end_array(w)
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        if self.laid_out() {
-            self.pretty.begin_array_value(w, first)
-        } else if first {
-            Ok(())
-        } else {
-            w.write_all(b",")
-        }
+        self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.laid_out() {
-            self.pretty.end_array_value(w)
-        } else {
-            Ok(())
-        }
+        self.0.end_array_value(w)
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.laid_out() {
-            self.pretty.begin_object(w)
-        } else {
-            w.write_all(b"{")
-        }
+        self.0.begin_object(w)
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        let written = if self.laid_out() {
-            self.pretty.end_object(w)
-        } else {
-            w.write_all(b"}")
-        };
-        self.depth -= 1;
-        written
+        self.0.end_object(w)
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        if self.laid_out() {
-            self.pretty.begin_object_key(w, first)
-        } else if first {
-            Ok(())
-        } else {
-            w.write_all(b",")
-        }
+        self.0.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.laid_out() {
-            self.pretty.begin_object_value(w)
-        } else {
-            w.write_all(b":")
-        }
+        self.0.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.laid_out() {
-            self.pretty.end_object_value(w)
-        } else {
-            Ok(())
-        }
+        self.0.end_object_value(w)
     }
 }
 
-/// `value` written as report.json is: a record a line, numbers [`Rounded`].
+/// `value` written as pretty JSON with [`Rounded`] numbers.
 pub fn write_json<T: serde::Serialize + ?Sized>(
     w: &mut dyn std::io::Write,
     value: &T,
@@ -362,39 +298,6 @@ mod tests {
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v, serde_json::json!({"a": [0.3, 3], "b": "x"}));
-    }
-
-    #[test]
-    fn report_json_has_a_record_a_line() {
-        let mut out = Vec::new();
-        let report = serde_json::json!({
-            "period": "2020-10",
-            "empty": [],
-            "readings": [
-                {"unit": "anding", "month": 1.0, "cells": ["F4", "G4"], "note": {"a": 1, "b": [[]]}},
-                {"unit": "lintao", "month": null},
-            ],
-            "summary": {"accepted": 2, "by_code": {"SPIKE": 1, "LATE": 2}},
-        });
-        write_json(&mut out, &report).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(
-            text,
-            r#"{
-  "empty": [],
-  "period": "2020-10",
-  "readings": [
-    {"cells":["F4","G4"],"month":1.0,"note":{"a":1,"b":[[]]},"unit":"anding"},
-    {"month":null,"unit":"lintao"}
-  ],
-  "summary": {
-    "accepted": 2,
-    "by_code": {"LATE":2,"SPIKE":1}
-  }
-}"#
-        );
-        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, report);
     }
 
     #[test]
