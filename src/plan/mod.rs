@@ -58,8 +58,9 @@ fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Catalogue, Err
         return Ok(c.clone());
     }
     // Without the running tool's identity a store could outlive a change of the tool: none is used.
-    let store = store.filter(|_| !crate::output::executable().is_empty());
-    let key = store.map(|_| store_key(&text)).unwrap_or_default();
+    let tool = crate::output::executable();
+    let store = store.filter(|_| !tool.is_empty());
+    let key = store.map(|_| store_key(&tool, &text)).unwrap_or_default();
     let kept = store
         .and_then(|(s, _)| stored(&std::fs::read(s).ok()?, &key))
         .and_then(|c| verify(path, &text, c).ok());
@@ -82,16 +83,12 @@ fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Catalogue, Err
 /// Bumped whenever the stored form changes.
 const STORE_LAYOUT: &str = "huizong-plan-1";
 
-/// What a stored catalogue must have been made from: this layout, this tool and this text.
-fn store_key(text: &str) -> String {
+/// What a stored catalogue must have been made from: this layout, this tool (its version and `executable`) and
+/// this text.
+fn store_key(executable: &str, text: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        STORE_LAYOUT,
-        env!("CARGO_PKG_VERSION"),
-        &crate::output::executable(),
-        text,
-    ] {
+    for part in [STORE_LAYOUT, env!("CARGO_PKG_VERSION"), executable, text] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -219,20 +216,28 @@ mod tests {
             Catalogue::from_toml(&b).unwrap().to_toml()
         );
         let bytes = std::fs::read(&store).unwrap();
-        assert!(stored(&bytes, &store_key(&b)).is_some());
+        assert!(stored(&bytes, &store_key(&crate::output::executable(), &b)).is_some());
         assert!(!store.with_extension("tmp").exists(), "no temp file left");
 
         // It is read back: a store made for the text is believed without parsing it again.
         let mut forged = Catalogue::from_toml(&b).unwrap();
         forged.plan.title = "读回的目录".to_string();
-        keep(&store, &store_key(&b), &forged);
+        keep(
+            &store,
+            &store_key(&crate::output::executable(), &b),
+            &forged,
+        );
         load(&a, false).unwrap();
         assert_eq!(load(&b, false).unwrap().plan.title, "读回的目录");
 
         // What is read back is checked as a parsed plan is: a store the checks refuse is passed over.
         let mut broken = Catalogue::from_toml(&b).unwrap();
         broken.tasks[0].units.clear();
-        keep(&store, &store_key(&b), &broken);
+        keep(
+            &store,
+            &store_key(&crate::output::executable(), &b),
+            &broken,
+        );
         load(&a, false).unwrap();
         assert_eq!(
             load(&b, false).unwrap().tasks[0].units,
@@ -246,7 +251,13 @@ mod tests {
         std::fs::write(&store, &bytes).unwrap();
         load(&a, false).unwrap();
         assert_eq!(load(&b, true).unwrap().plan.title, "存储测试乙");
-        assert!(stored(&std::fs::read(&store).unwrap(), &store_key(&b)).is_some());
+        assert!(
+            stored(
+                &std::fs::read(&store).unwrap(),
+                &store_key(&crate::output::executable(), &b)
+            )
+            .is_some()
+        );
 
         // A changed plan is checked, whatever the store holds: a review mark left in it stops the run.
         let marked = format!("{b}\n# REVIEW: 目标待核实\n");

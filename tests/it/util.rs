@@ -164,31 +164,28 @@ pub fn convert(soffice: &Path, file: &Path, to: &str, out_dir: &Path) -> Output 
 
 /// The text LibreOffice's CSV export (UTF-8, first sheet) makes of a workbook.
 pub fn csv_of(soffice: &Path, file: &Path) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    convert(
-        soffice,
-        file,
-        "csv:Text - txt - csv (StarCalc):44,34,76,1",
-        dir.path(),
-    );
-    let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-    std::fs::read_to_string(dir.path().join(format!("{stem}.csv")))
-        .expect("the csv LibreOffice wrote")
+    exported_csv(soffice, file, "", "")
 }
 
 /// One sheet of a workbook as LibreOffice exports it to CSV (every sheet is exported; this one is read).
 pub fn sheet_csv_of(soffice: &Path, file: &Path, sheet: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
     // The last option, -1, asks for every sheet, each in `<stem>-<sheet>.csv` (LibreOffice 7.2 and later).
-    convert(
+    exported_csv(
         soffice,
         file,
-        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-        dir.path(),
-    );
+        ",,0,false,true,false,false,false,-1",
+        &format!("-{sheet}"),
+    )
+}
+
+/// Exports `file` to UTF-8 CSV with the filter's further `options` and reads `<stem><suffix>.csv`.
+fn exported_csv(soffice: &Path, file: &Path, options: &str, suffix: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let filter = format!("csv:Text - txt - csv (StarCalc):44,34,76,1{options}");
+    convert(soffice, file, &filter, dir.path());
     let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-    std::fs::read_to_string(dir.path().join(format!("{stem}-{sheet}.csv")))
-        .expect("the csv LibreOffice wrote for the sheet")
+    std::fs::read_to_string(dir.path().join(format!("{stem}{suffix}.csv")))
+        .expect("the csv LibreOffice wrote")
 }
 
 /// Dates a return as received on the 2nd of the month after `year`-`month` (before the deadline).
