@@ -1,5 +1,7 @@
 //! Findings: what the checks say about a return, one value per problem, each pinned to a cell.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 /// How serious a finding is.
@@ -174,14 +176,19 @@ impl Finding {
 
 /// A1-style name of a 0-based (row, column).
 pub fn a1(row: u32, col: u32) -> String {
-    let mut name = String::new();
-    let mut c = col + 1;
-    while c > 0 {
-        let rem = (c - 1) % 26;
-        name.insert(0, (b'A' + rem as u8) as char);
+    // Seven letters reach past u32::MAX columns (26^7 > 2^32).
+    let mut letters = [0u8; 7];
+    let mut start = letters.len();
+    let mut c = u64::from(col) + 1;
+    while c > 0 && start > 0 {
+        start -= 1;
+        letters[start] = b'A' + ((c - 1) % 26) as u8;
         c = (c - 1) / 26;
     }
-    format!("{name}{}", row + 1)
+    let mut name = String::with_capacity(letters.len() - start + 10);
+    name.extend(letters[start..].iter().map(|&b| char::from(b)));
+    let _ = write!(name, "{}", u64::from(row) + 1);
+    name
 }
 
 #[cfg(test)]
@@ -194,5 +201,6 @@ mod tests {
         assert_eq!(a1(9, 25), "Z10");
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
     }
 }

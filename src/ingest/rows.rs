@@ -100,6 +100,15 @@ static CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A code as written (ｔ2.4-01, t2.4-01, T2.4－01, T2.4-1) in the plan's spelling (T2.4-01), if it is one.
 pub fn canonical_code(text: &str) -> Option<String> {
+    // Most codes arrive as the form printed them; such a code is its own canonical spelling.
+    if is_canonical(text) {
+        return Some(text.to_string());
+    }
+    respelled_code(text)
+}
+
+/// [`canonical_code`] the long way: folded, upper-cased and dashes unified, then read by the pattern.
+fn respelled_code(text: &str) -> Option<String> {
     let t = fold_text(text)
         .to_uppercase()
         .replace(['－', '—', '–', '_', '－', '‐'], "-")
@@ -114,6 +123,22 @@ pub fn canonical_code(text: &str) -> Option<String> {
         ),
         None => format!("T{}.{}-N", &c["a"], &c["b"]),
     })
+}
+
+/// Whether `text` is spelled exactly as the plan spells codes: T, digits, a dot, digits, a dash, then two digits
+/// or N (what [`canonical_code`] would return for it unchanged).
+fn is_canonical(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some(rest) = text.strip_prefix('T') else {
+        return false;
+    };
+    let Some((task, k)) = rest.split_once('-') else {
+        return false;
+    };
+    let Some((a, b)) = task.split_once('.') else {
+        return false;
+    };
+    digits(a) && digits(b) && (k == "N" || (k.len() == 2 && digits(k)))
 }
 
 /// A code written at the start of an indicator's text, if any.
@@ -470,7 +495,7 @@ impl Part<'_, '_> {
                 || !fold_text(&text_at(row, col::PROGRESS)).is_empty();
             let by_code = code
                 .as_ref()
-                .and_then(|c| expected.iter().find(|(r, _)| r.code() == *c))
+                .and_then(|c| expected.iter().find(|(r, _)| r.has_code(c)))
                 .map(|(r, _)| r.code());
             let matched = match (&by_code, &code) {
                 (Some(c), _) => Some(c.clone()),
@@ -612,6 +637,17 @@ mod tests {
         assert_eq!(leading_code("申请专利"), None);
         for t in ["1", "序号", "2020", "T2.4"] {
             assert_eq!(canonical_code(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn codes_spelled_as_the_plan_spells_them_skip_the_long_way_and_agree_with_it() {
+        for t in ["T2.4-01", "T2.3-N", "T02.4-00", "T10.12-99", "T1.0-10"] {
+            assert!(is_canonical(t), "{t}");
+            assert_eq!(respelled_code(t).as_deref(), Some(t), "{t}");
+        }
+        for t in ["T2.4-1", "T2.4-001", "t2.4-01", "T2.4-n", "T2.4-", "T.4-01", "T2-01", "T2.4-01 "] {
+            assert!(!is_canonical(t), "{t}");
         }
     }
 

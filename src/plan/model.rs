@@ -304,6 +304,17 @@ impl ReportRow<'_> {
         }
     }
 
+    /// Whether `code` is [`ReportRow::code`], asked without building it: rows are matched by code in a loop.
+    pub fn has_code(&self, code: &str) -> bool {
+        match self.indicator {
+            Some(ind) => ind.code == code,
+            None => code
+                .strip_prefix('T')
+                .and_then(|c| c.strip_suffix("-N"))
+                .is_some_and(|t| t == self.task.code),
+        }
+    }
+
     /// The text written in the 指标 column.
     pub fn text(&self) -> String {
         match (self.indicator, self.role) {
