@@ -7,15 +7,19 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use sha2::{Digest, Sha256};
+
 use super::cache::{self, Cache, HashWriter, Stamp};
 use crate::consolidate::model::{FileRecord, Lookup, Report};
 use crate::consolidate::{feedback, workbook};
 use crate::error::Error;
+use crate::normalise::MilestoneState;
 use crate::output;
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::Unit;
 use crate::settings::Settings;
+use crate::validate::{Reading, Role};
 use crate::workspace::Workspace;
 
 /// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
@@ -108,7 +112,7 @@ impl Draw<'_> {
         &self,
         name: &str,
         path: &Path,
-        figures: &[(&str, Option<String>)],
+        figures: &[(&str, String)],
         drawn: Option<Result<Vec<u8>, Error>>,
     ) -> Result<Stamp, Error> {
         let inputs = report_inputs(self.cache, self.report, figures);
@@ -135,7 +139,7 @@ impl Draw<'_> {
         &self,
         units: &[&Unit],
         dir: &Path,
-        figures: &[(&str, Option<String>)],
+        figures: &[(&str, String)],
     ) -> Result<Vec<(String, Stamp)>, Error> {
         let period = self.period;
         let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
@@ -232,9 +236,8 @@ fn feedback_key(name: &str) -> String {
 }
 
 /// Each unit's figures hashed once, unit by unit in the report's order: the consolidated key and the feedback
-/// keys share them (each hashed every figure again, and the figures are most of a report). None where they could
-/// not be written.
-fn figure_hashes(report: &Report) -> Vec<(&str, Option<String>)> {
+/// keys share them (each hashed every figure again, and the figures are most of a report).
+fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
     let readings = &report.readings;
     let mut runs = Vec::new();
     let mut start = 0;
@@ -247,9 +250,75 @@ fn figure_hashes(report: &Report) -> Vec<(&str, Option<String>)> {
     runs.into_par_iter()
         .map(|run| {
             let unit = readings[run.start].unit.as_str();
-            (unit, hash_json(&&readings[run]))
+            (unit, hash_readings(&readings[run]))
         })
         .collect()
+}
+
+/// The hex SHA-256 of figures, fed field by field: the same figures as their JSON would tell apart (and -0 from
+/// 0), without writing every number as text. Every field is named, so that a field added to [`Reading`] cannot
+/// be left out of what decides a redraw.
+fn hash_readings(readings: &[Reading]) -> String {
+    fn text(h: &mut Sha256, s: &str) {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    }
+    fn number(h: &mut Sha256, v: Option<f64>) {
+        match v {
+            None => h.update([0]),
+            Some(v) => {
+                h.update([1]);
+                h.update(v.to_bits().to_le_bytes());
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    h.update((readings.len() as u64).to_le_bytes());
+    for r in readings {
+        let Reading {
+            unit,
+            indicator,
+            role,
+            month,
+            cumulative,
+            state,
+            progress,
+            remark,
+            file,
+            sheet,
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        } = r;
+        let role = match role {
+            Role::City => 0,
+            Role::CountyShare => 1,
+            Role::Narrative => 2,
+        };
+        let state = match state {
+            None => 0,
+            Some(MilestoneState::NotStarted) => 1,
+            Some(MilestoneState::InProgress) => 2,
+            Some(MilestoneState::Done) => 3,
+        };
+        h.update([role, state]);
+        number(&mut h, *month);
+        number(&mut h, *cumulative);
+        for t in [
+            unit,
+            indicator,
+            progress,
+            remark,
+            file,
+            sheet,
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        ] {
+            text(&mut h, t);
+        }
+    }
+    output::hex(&h.finalize())
 }
 
 /// The hex SHA-256 of a value's JSON; none if it cannot be written.
@@ -264,7 +333,7 @@ fn hash_json(value: &impl serde::Serialize) -> Option<String> {
 
 /// What the consolidated workbook is drawn from: the whole report but its run's id and time, its figures by
 /// their hashes. Empty, never equal to a stamp (the workbook is drawn), when any part could not be hashed.
-fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, Option<String>)]) -> String {
+fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> String {
     let Report {
         plan_id,
         period,
@@ -279,9 +348,6 @@ fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, Option<String
         readings: _,
         trend,
     } = report;
-    if figures.iter().any(|(_, h)| h.is_none()) {
-        return String::new();
-    }
     let all = (
         plan_id,
         period,
@@ -304,15 +370,14 @@ fn unit_inputs(
     lookup: &Lookup<'_>,
     unit: &str,
     files: &[&FileRecord],
-    figures: &[(&str, Option<String>)],
+    figures: &[(&str, String)],
 ) -> String {
     let at = figures.partition_point(|(u, _)| *u < unit);
-    // A unit without figures hashes none; one whose figures could not be hashed has no key.
-    let own = match figures.get(at).filter(|(u, _)| *u == unit) {
-        None => "",
-        Some((_, Some(h))) => h.as_str(),
-        Some((_, None)) => return String::new(),
-    };
+    // A unit without figures hashes none.
+    let own = figures
+        .get(at)
+        .filter(|(u, _)| *u == unit)
+        .map_or("", |(_, h)| h.as_str());
     hash_json(&(lookup.unit_findings(unit), files))
         .map_or_else(String::new, |h| cache.key(&[unit, &h, own]))
 }
