@@ -28,12 +28,19 @@ pub struct RawCell {
     /// The stored value (a formula's saved result).
     pub value: RawValue,
     /// The cell's number format shows a percentage.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub percent: bool,
     /// The cell holds a formula.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub formula: bool,
     /// A unit of measure written outside the cell for it (单位：万元 in the title, 累计完成（万元）), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared_unit: Option<String>,
+}
+
+/// Flags left out when unset: the readings cache holds some sixty cells a return, and is parsed on every run.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl RawCell {

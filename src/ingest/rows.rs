@@ -30,8 +30,10 @@ pub struct ReturnRow {
     /// The 累计完成 cell.
     pub cumulative: Option<RawCell>,
     /// The 进展情况 text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub progress: String,
     /// The 备注 text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remark: String,
 }
 
