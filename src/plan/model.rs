@@ -269,6 +269,10 @@ impl Indicator {
 /// Formats a figure the way Excel's General format shows it (no float noise, no trailing zeros).
 pub fn fmt_num(v: f64) -> String {
     let rounded = (v * 1e9).round() / 1e9;
+    // Whole numbers, most figures, print as the integer they are (and -0 as 0) without float formatting.
+    if rounded.trunc() == rounded && rounded.abs() < 1e15 {
+        return (rounded as i64).to_string();
+    }
     let s = format!("{rounded}");
     if s == "-0" { "0".to_string() } else { s }
 }
@@ -527,6 +531,18 @@ impl Catalogue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_print_as_float_formatting_would() {
+        for v in [0.0, -0.0, 1.0, -1.0, 15021.0, 999_999_999_999_999.0, -123_456_789.0, 1e-12, 2.999_999_999_9] {
+            let rounded = (v * 1e9_f64).round() / 1e9;
+            let slow = format!("{rounded}");
+            let slow = if slow == "-0" { "0".to_string() } else { slow };
+            assert_eq!(super::fmt_num(v), slow, "{v}");
+        }
+        assert_eq!(super::fmt_num(1e15), "1000000000000000");
+        assert_eq!(super::fmt_num(0.1 + 0.2), "0.3");
+    }
+
     use super::*;
 
     #[test]
