@@ -648,7 +648,9 @@ mod tests {
             assert!(is_canonical(t), "{t}");
             assert_eq!(respelled_code(t).as_deref(), Some(t), "{t}");
         }
-        for t in ["T2.4-1", "T2.4-001", "t2.4-01", "T2.4-n", "T2.4-", "T.4-01", "T2-01", "T2.4-01 "] {
+        for t in [
+            "T2.4-1", "T2.4-001", "t2.4-01", "T2.4-n", "T2.4-", "T.4-01", "T2-01", "T2.4-01 ",
+        ] {
             assert!(!is_canonical(t), "{t}");
         }
     }

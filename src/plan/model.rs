@@ -533,7 +533,17 @@ impl Catalogue {
 mod tests {
     #[test]
     fn whole_numbers_print_as_float_formatting_would() {
-        for v in [0.0, -0.0, 1.0, -1.0, 15021.0, 999_999_999_999_999.0, -123_456_789.0, 1e-12, 2.999_999_999_9] {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            15021.0,
+            999_999_999_999_999.0,
+            -123_456_789.0,
+            1e-12,
+            2.999_999_999_9,
+        ] {
             let rounded = (v * 1e9_f64).round() / 1e9;
             let slow = format!("{rounded}");
             let slow = if slow == "-0" { "0".to_string() } else { slow };
