@@ -6,7 +6,9 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, Dimensions, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx, XlsxFormulaMetadata,
+};
 
 use super::sniff::{Format, Refusal};
 pub use crate::raw::{Merge, RawBook, RawCell, RawSheet, RawValue};
@@ -153,13 +155,11 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
     let mut book = RawBook::default();
     for mut sheet in empty_sheets(wb) {
         let name = sheet.name.clone();
-        // A formula saved without its result reads as an empty cell, and so does a blank cell that only carries
-        // a format (common: titles merged across formatted blanks). A sheet with no empty cell at all, as many
-        // programs save them, needs no formula pass.
-        let mut valueless = false;
-        {
+        // Values and formulas in one pass: a formula saved without its result reads as an empty cell, as does a
+        // blank that only carries a format, and only the formula tells them apart.
+        let percent: Vec<bool> = {
             let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
-            let percent: Vec<bool> = cells
+            let percent = cells
                 .styles()
                 .iter()
                 .map(|s| {
@@ -168,26 +168,49 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
                         .is_some_and(|f| shows_percent(&f.format_code))
                 })
                 .collect();
-            while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
+            while let Some(cell) = cells
+                .next_cell_with_formula_metadata()
+                .map_err(xlsx_refusal)?
+            {
                 budget.spend(settings)?;
-                let (row, col) = cell.get_position();
+                let (row, col) = cell.pos;
                 if row >= budget.max_rows || col >= 64 {
                     sheet.truncated = true;
                     continue;
                 }
-                let value = from_ref(cell.get_value());
-                valueless |= value == RawValue::Empty;
-                let is_percent = percent.get(style).copied().unwrap_or(false);
-                if value != RawValue::Empty || is_percent {
+                let value = from_ref(&cell.value);
+                let formula = cell.formula.as_ref().is_some_and(written);
+                if value != RawValue::Empty || formula {
                     sheet.cells.insert(
                         (row, col),
                         RawCell {
                             value,
-                            percent: is_percent,
-                            formula: false,
+                            percent: false,
+                            formula,
                             declared_unit: None,
                         },
                     );
+                }
+            }
+            percent
+        };
+        // Percent formats take a second pass, and only in a workbook that has one: most have none.
+        if percent.contains(&true) {
+            let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
+            while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
+                let (row, col) = cell.get_position();
+                if row < budget.max_rows && col < 64 && percent.get(style).copied().unwrap_or(false)
+                {
+                    sheet
+                        .cells
+                        .entry((row, col))
+                        .or_insert(RawCell {
+                            value: RawValue::Empty,
+                            percent: true,
+                            formula: false,
+                            declared_unit: None,
+                        })
+                        .percent = true;
                 }
             }
         }
@@ -198,31 +221,19 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
             .take(crate::raw::MAX_MERGES)
             .map(merge)
             .collect();
-        if !valueless {
-            book.sheets.push(sheet);
-            continue;
-        }
-        // A second, formula-only pass: a formula saved without its result reads as empty above.
-        let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
-        while let Some(f) = cells.next_formula().map_err(xlsx_refusal)? {
-            budget.spend(settings)?;
-            let (row, col) = f.get_position();
-            if row < budget.max_rows && col < 64 && !f.get_value().is_empty() {
-                sheet
-                    .cells
-                    .entry((row, col))
-                    .or_insert(RawCell {
-                        value: RawValue::Empty,
-                        percent: false,
-                        formula: true,
-                        declared_unit: None,
-                    })
-                    .formula = true;
-            }
-        }
         book.sheets.push(sheet);
     }
     Ok(book)
+}
+
+/// Whether a cell's formula record holds a formula: an empty `<f/>` does not.
+fn written(f: &XlsxFormulaMetadata) -> bool {
+    match f {
+        XlsxFormulaMetadata::Normal { formula } | XlsxFormulaMetadata::Shared { formula, .. } => {
+            !formula.is_empty()
+        }
+        _ => true,
+    }
 }
 
 fn merge(d: &Dimensions) -> Merge {
