@@ -138,11 +138,33 @@ impl RawSheet {
 
     /// The texts of one row's cells, left to right, with their columns.
     pub fn row_texts(&self, row: u32) -> Vec<(u32, String)> {
+        self.row_texts_lazily(row).collect()
+    }
+
+    /// [`RawSheet::row_texts`] one at a time, for a question the first few texts may answer.
+    pub fn row_texts_lazily(&self, row: u32) -> impl Iterator<Item = (u32, String)> + '_ {
         self.cells
             .range((row, 0)..(row + 1, 0))
-            .map(|((_, c), _)| (*c, self.text(row, *c)))
+            .map(|((_, c), cell)| (*c, show(Some(cell))))
             .filter(|(_, t)| !t.is_empty())
-            .collect()
+    }
+
+    /// The columns [`RawSheet::row_texts`] lists, without writing out their texts.
+    pub fn text_cols(&self, row: u32) -> impl Iterator<Item = u32> + '_ {
+        self.cells
+            .range((row, 0)..(row + 1, 0))
+            .filter(|(_, cell)| !blank(cell))
+            .map(|((_, c), _)| *c)
+    }
+}
+
+/// Whether a cell shows no text: what [`show`] gives empty, decided without writing it out.
+fn blank(cell: &RawCell) -> bool {
+    match &cell.value {
+        RawValue::Text(s) => s.trim().is_empty(),
+        RawValue::Error(e) => e.is_empty(),
+        RawValue::Empty => true,
+        RawValue::Number(_) | RawValue::Bool(_) => false,
     }
 }
 
@@ -205,5 +227,30 @@ mod tests {
         assert_eq!(s.text_merged(4, 7), "已完成");
         assert_eq!(s.text(4, 7), "");
         assert_eq!(s.text_merged(5, 7), "");
+    }
+
+    #[test]
+    fn text_columns_are_those_of_the_row_texts() {
+        let mut s = RawSheet::default();
+        for (c, v) in [
+            RawValue::Text("  ".into()),
+            RawValue::Text("\u{3000}".into()),
+            RawValue::Text(" 合计 ".into()),
+            RawValue::Number(0.0),
+            RawValue::Number(f64::NAN),
+            RawValue::Bool(false),
+            RawValue::Error(String::new()),
+            RawValue::Error("#N/A".into()),
+            RawValue::Empty,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.cells.insert((3, c as u32), RawCell::of(v));
+        }
+        s.cells.insert((4, 0), RawCell::of(RawValue::Text("下一行".into())));
+        let listed: Vec<u32> = s.row_texts(3).into_iter().map(|(c, _)| c).collect();
+        assert_eq!(listed, [2, 3, 4, 5, 7]);
+        assert_eq!(s.text_cols(3).collect::<Vec<_>>(), listed);
     }
 }

@@ -319,7 +319,7 @@ fn column_meaning_of(parts: &[String], run: Period) -> Option<Meaning> {
 /// Reads rows `first..=last` as a header; `None` unless it names an indicator and a figure or progress column.
 pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Option<Header> {
     let mut cols: Vec<u32> = (first..=last)
-        .flat_map(|r| sheet.row_texts(r).into_iter().map(|(c, _)| c))
+        .flat_map(|r| sheet.text_cols(r))
         .chain(
             sheet
                 .merges
@@ -386,10 +386,15 @@ pub fn read_header(sheet: &RawSheet, first: u32, last: u32, run: Period) -> Opti
 /// Whether a row under the header repeats a header (a second table, or the header on each printed page):
 /// every text in it is a column title, and it names at least three fields.
 pub fn is_header_row(sheet: &RawSheet, row: u32, run: Period) -> bool {
-    let texts = sheet.row_texts(row);
-    texts.len() >= 3
-        && texts.iter().all(|(_, t)| meaning(t, run).is_some())
-        && read_header(sheet, row, row, run).is_some_and(|h| h.columns.count() >= 3)
+    // Asked of every data row: most fail at their first text, and the rest need not be written out.
+    let mut titles = 0;
+    for (_, t) in sheet.row_texts_lazily(row) {
+        if meaning(&t, run).is_none() {
+            return false;
+        }
+        titles += 1;
+    }
+    titles >= 3 && read_header(sheet, row, row, run).is_some_and(|h| h.columns.count() >= 3)
 }
 
 /// Whether a text is a column title or says which month or year its columns are for.

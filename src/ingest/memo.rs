@@ -1,19 +1,18 @@
 //! Answers remembered per thread: header finding and row matching ask the same pure questions of the same
 //! titles and indicator names in every return of a run.
 
-use std::collections::HashMap;
-
 /// A thread's answers to one question, by text, valid for one scope (the run's period, or `()`).
 pub struct Memo<S, V> {
     scope: Option<S>,
-    known: HashMap<String, V>,
+    // foldhash: every title of every return is hashed here, and SipHash cost more than the answers saved.
+    known: foldhash::HashMap<String, V>,
 }
 
 impl<S, V> Default for Memo<S, V> {
     fn default() -> Self {
         Self {
             scope: None,
-            known: HashMap::new(),
+            known: foldhash::HashMap::default(),
         }
     }
 }

@@ -346,9 +346,13 @@ pub fn char_similarity(a: &str, b: &str) -> f64 {
 
 /// Whether a row is a total, subtotal or signature line.
 fn is_skipped(sheet: &RawSheet, row: u32, key_cols: &[u32]) -> bool {
-    let first = sheet.row_texts(row).into_iter().next().map(|(c, _)| c);
+    let first = sheet.text_cols(row).next();
     key_cols.iter().copied().chain(first).any(|c| {
         let t = fold_text(&sheet.text(row, c));
+        // A text that holds none of the words cannot start with one once its numbering is gone.
+        if !SKIP.iter().any(|w| t.contains(w)) {
+            return false;
+        }
         let t = NUMBERING.replace(&t, "");
         SKIP.iter().any(|w| t.starts_with(w))
     })

@@ -64,7 +64,7 @@ pub struct Cache {
     /// The readings file as it was when the run began.
     text: Vec<u8>,
     /// Where each reading's JSON lies in `text`, by its key: parsed only when a file asks for it.
-    readings: HashMap<String, std::ops::Range<usize>>,
+    readings: foldhash::HashMap<String, std::ops::Range<usize>>,
     /// Lines in the readings file, for knowing when it holds mostly stale entries.
     lines: usize,
     /// Whether the readings file ends with a whole line (a run killed mid-append leaves half of one).
@@ -103,7 +103,7 @@ impl Cache {
         let identity = output::hex(&h.finalize());
         let text = std::fs::read(readings_path(&dir)).unwrap_or_default();
         let mut lines = 0;
-        let readings: HashMap<String, std::ops::Range<usize>> = text
+        let readings: foldhash::HashMap<String, std::ops::Range<usize>> = text
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
             .inspect(|_| lines += 1)
@@ -135,7 +135,7 @@ impl Cache {
             writable: false,
             identity: String::new(),
             text: Vec::new(),
-            readings: HashMap::new(),
+            readings: foldhash::HashMap::default(),
             lines: 0,
             whole: true,
             used: Mutex::new(HashSet::new()),
