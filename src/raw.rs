@@ -248,7 +248,8 @@ mod tests {
         {
             s.cells.insert((3, c as u32), RawCell::of(v));
         }
-        s.cells.insert((4, 0), RawCell::of(RawValue::Text("下一行".into())));
+        s.cells
+            .insert((4, 0), RawCell::of(RawValue::Text("下一行".into())));
         let listed: Vec<u32> = s.row_texts(3).into_iter().map(|(c, _)| c).collect();
         assert_eq!(listed, [2, 3, 4, 5, 7]);
         assert_eq!(s.text_cols(3).collect::<Vec<_>>(), listed);

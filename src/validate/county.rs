@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use super::{CheckedReturn, Context, Reading, Role, doubts};
 use crate::display;
 use crate::finding::{Code, Finding};
@@ -43,110 +45,116 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             .unit(code)
             .map_or(code.to_string(), |u| u.name.clone())
     };
-    let mut findings = Vec::new();
-    for (task, ind) in ctx.catalogue.indicators() {
-        if ind.counties.is_empty() || !ind.kind.is_additive() {
-            continue;
-        }
-        let lead = &task.units[0];
-        let Some(city) = readings
-            .get(&(lead.as_str(), ind.code.as_str()))
-            .filter(|r| r.role == Role::City)
-        else {
-            continue;
-        };
-        let Some(city_value) = city.cumulative else {
-            continue;
-        };
-        let mut usable: Vec<(&str, f64)> = Vec::new();
-        let mut missing: Vec<(&str, &str)> = Vec::new();
-        let mut silent = 0;
-        for c in &ind.counties {
-            let key = (c.as_str(), ind.code.as_str());
-            let reading = readings.get(&key).copied();
-            match (unusable(reading, doubtful.contains(&key)), reading) {
-                (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
-                // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
-                (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
-                (Some(why), _) => missing.push((c.as_str(), why)),
-                (None, None) => {}
+    let additive: Vec<_> = ctx
+        .catalogue
+        .indicators()
+        .filter(|(_, ind)| !ind.counties.is_empty() && ind.kind.is_additive())
+        .collect();
+    // Indicators apart on both cores: a province has ten thousand counties to look up for each.
+    additive
+        .par_iter()
+        .flat_map_iter(|&(task, ind)| {
+            let mut findings = Vec::new();
+            let lead = &task.units[0];
+            let Some(city) = readings
+                .get(&(lead.as_str(), ind.code.as_str()))
+                .filter(|r| r.role == Role::City)
+            else {
+                return findings;
+            };
+            let Some(city_value) = city.cumulative else {
+                return findings;
+            };
+            let mut usable: Vec<(&str, f64)> = Vec::new();
+            let mut missing: Vec<(&str, &str)> = Vec::new();
+            let mut silent = 0;
+            for c in &ind.counties {
+                let key = (c.as_str(), ind.code.as_str());
+                let reading = readings.get(&key).copied();
+                match (unusable(reading, doubtful.contains(&key)), reading) {
+                    (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
+                    // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
+                    (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
+                    (Some(why), _) => missing.push((c.as_str(), why)),
+                    (None, None) => {}
+                }
             }
-        }
-        let fig = |v: f64| format!("{}{}", display::figure(v, &ind.unit), ind.unit);
-        let sum = crate::normalise::excel_round(usable.iter().map(|(_, v)| v).sum());
-        let tolerance = ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9);
-        // Written out only into a finding: a province's ten thousand counties, per indicator, otherwise.
-        let listing = || {
-            some_of(
-                usable
-                    .iter()
-                    .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit))),
-            )
-        };
-        let lead_name = name(lead);
-        let here = |code: Code, message: String| {
-            Finding::new(code, message)
-                .unit(lead)
-                .indicator(&ind.code)
-                .at(&city.file, &city.sheet, &city.cumulative_cell)
-        };
-        if !missing.is_empty() || silent > 0 {
-            if !missing.is_empty() {
-                let named = some_of(
-                    missing
+            let fig = |v: f64| format!("{}{}", display::figure(v, &ind.unit), ind.unit);
+            let sum = crate::normalise::excel_round(usable.iter().map(|(_, v)| v).sum());
+            let tolerance = ctx.settings.sum_tolerance.max(city_value.abs() * 1e-9);
+            // Written out only into a finding: a province's ten thousand counties, per indicator, otherwise.
+            let listing = || {
+                some_of(
+                    usable
                         .iter()
-                        .map(|(c, why)| format!("{}（{why}）", name(c))),
-                );
-                findings.push(
-                here(
-                    Code::CountySumIncomplete,
-                    format!(
-                        "“{}”累计完成：{named}的县区数无法使用，不能核对各县区合计与{lead_name}填报的全市{}；请这些县区更正后重新报送",
-                        ind.text,
-                        fig(city_value)
-                    ),
+                        .map(|(c, v)| format!("{}{}", name(c), display::figure(*v, &ind.unit))),
                 )
-                .values(
-                    format!("{}个县区的数字", ind.counties.len()),
-                    format!("{}个可用", usable.len()),
-                ),
-            );
-            }
-            if sum > city_value + tolerance {
-                findings.push(
+            };
+            let lead_name = name(lead);
+            let here = |code: Code, message: String| {
+                Finding::new(code, message)
+                    .unit(lead)
+                    .indicator(&ind.code)
+                    .at(&city.file, &city.sheet, &city.cumulative_cell)
+            };
+            if !missing.is_empty() || silent > 0 {
+                if !missing.is_empty() {
+                    let named = some_of(
+                        missing
+                            .iter()
+                            .map(|(c, why)| format!("{}（{why}）", name(c))),
+                    );
+                    findings.push(
                     here(
-                        Code::CountySumMismatch,
+                        Code::CountySumIncomplete,
                         format!(
-                            "“{}”累计完成：{lead_name}填报全市{}，仅可用的县区合计已达{}（{}），超过全市数；请牵头单位与各县区核对",
+                            "“{}”累计完成：{named}的县区数无法使用，不能核对各县区合计与{lead_name}填报的全市{}；请这些县区更正后重新报送",
                             ind.text,
-                            fig(city_value),
-                            fig(sum),
-                            listing()
+                            fig(city_value)
                         ),
                     )
-                    .values(format!("≥{}", display::figure(sum, &ind.unit)), display::figure(city_value, &ind.unit)),
+                    .values(
+                        format!("{}个县区的数字", ind.counties.len()),
+                        format!("{}个可用", usable.len()),
+                    ),
                 );
+                }
+                if sum > city_value + tolerance {
+                    findings.push(
+                        here(
+                            Code::CountySumMismatch,
+                            format!(
+                                "“{}”累计完成：{lead_name}填报全市{}，仅可用的县区合计已达{}（{}），超过全市数；请牵头单位与各县区核对",
+                                ind.text,
+                                fig(city_value),
+                                fig(sum),
+                                listing()
+                            ),
+                        )
+                        .values(format!("≥{}", display::figure(sum, &ind.unit)), display::figure(city_value, &ind.unit)),
+                    );
+                }
+                return findings;
             }
-            continue;
-        }
-        if (sum - city_value).abs() <= tolerance {
-            continue;
-        }
-        findings.push(
-            here(
-                Code::CountySumMismatch,
-                format!(
-                    "“{}”累计完成：{lead_name}填报全市{}，各县区合计{}（{}），两者不一致；请牵头单位与各县区核对",
-                    ind.text,
-                    fig(city_value),
-                    fig(sum),
-                    listing()
-                ),
-            )
-            .values(display::figure(sum, &ind.unit), display::figure(city_value, &ind.unit)),
-        );
-    }
-    findings
+            if (sum - city_value).abs() <= tolerance {
+                return findings;
+            }
+            findings.push(
+                here(
+                    Code::CountySumMismatch,
+                    format!(
+                        "“{}”累计完成：{lead_name}填报全市{}，各县区合计{}（{}），两者不一致；请牵头单位与各县区核对",
+                        ind.text,
+                        fig(city_value),
+                        fig(sum),
+                        listing()
+                    ),
+                )
+                .values(display::figure(sum, &ind.unit), display::figure(city_value, &ind.unit)),
+            );
+            findings
+        })
+        .collect()
 }
 
 /// Most counties a message names one by one: past that a list is no help to the reader, and a province's
