@@ -154,68 +154,25 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
     let mut budget = Budget::new(settings);
     let mut book = RawBook::default();
     for mut sheet in empty_sheets(wb) {
-        let name = sheet.name.clone();
-        // Values and formulas in one pass: a formula saved without its result reads as an empty cell, as does a
-        // blank that only carries a format, and only the formula tells them apart.
-        let percent: Vec<bool> = {
-            let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
-            let percent = cells
-                .styles()
-                .iter()
-                .map(|s| {
-                    s.number_format
-                        .as_ref()
-                        .is_some_and(|f| shows_percent(&f.format_code))
-                })
-                .collect();
-            while let Some(cell) = cells
-                .next_cell_with_formula_metadata()
-                .map_err(xlsx_refusal)?
-            {
-                budget.spend(settings)?;
-                let (row, col) = cell.pos;
-                if row >= budget.max_rows || col >= 64 {
-                    sheet.truncated = true;
-                    continue;
-                }
-                let value = from_ref(&cell.value);
-                let formula = cell.formula.as_ref().is_some_and(written);
-                if value != RawValue::Empty || formula {
-                    sheet.cells.insert(
-                        (row, col),
-                        RawCell {
-                            value,
-                            percent: false,
-                            formula,
-                            declared_unit: None,
-                        },
-                    );
-                }
+        let left = budget.left;
+        let percent = match values_and_formulas(wb, &mut sheet, &mut budget, settings)? {
+            Some(percent) => percent,
+            // calamine parses a formula record's attributes (a shared formula's si and ref) only when asked for
+            // formulas: a sheet whose records it cannot parse is read for its values and formats alone.
+            None => {
+                sheet.cells.clear();
+                sheet.truncated = false;
+                budget.left = left;
+                values_and_formats(wb, &mut sheet, &mut budget, settings)?;
+                Vec::new()
             }
-            percent
         };
-        // Percent formats take a second pass, and only in a workbook that has one: most have none.
+        // Percent formats take a pass of their own, and only in a workbook that has one: most have none.
         if percent.contains(&true) {
-            let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_refusal)?;
-            while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
-                let (row, col) = cell.get_position();
-                if row < budget.max_rows && col < 64 && percent.get(style).copied().unwrap_or(false)
-                {
-                    sheet
-                        .cells
-                        .entry((row, col))
-                        .or_insert(RawCell {
-                            value: RawValue::Empty,
-                            percent: true,
-                            formula: false,
-                            declared_unit: None,
-                        })
-                        .percent = true;
-                }
-            }
+            mark_percent(wb, &mut sheet, &percent, &budget)?;
         }
         sheet.merges = wb
-            .merge_cells_by_sheet_name(&name)
+            .merge_cells_by_sheet_name(&sheet.name)
             .unwrap_or_default()
             .iter()
             .take(crate::raw::MAX_MERGES)
@@ -224,6 +181,123 @@ fn read_xlsx(wb: &mut Xlsx<Cursor<&[u8]>>, settings: &Settings) -> Result<RawBoo
         book.sheets.push(sheet);
     }
     Ok(book)
+}
+
+/// Which of the workbook's styles show a percentage, by style id.
+fn percent_styles(styles: &[calamine::Style]) -> Vec<bool> {
+    styles
+        .iter()
+        .map(|s| {
+            s.number_format
+                .as_ref()
+                .is_some_and(|f| shows_percent(&f.format_code))
+        })
+        .collect()
+}
+
+/// Reads a sheet's values and formulas in one pass, and gives the workbook's percent styles; `None` when calamine
+/// cannot read a formula record. A formula saved without its result reads as an empty cell, as does a blank that
+/// only carries a format, and only the formula tells them apart.
+fn values_and_formulas(
+    wb: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &mut RawSheet,
+    budget: &mut Budget,
+    settings: &Settings,
+) -> Result<Option<Vec<bool>>, Refusal> {
+    let mut cells = wb
+        .worksheet_cells_reader(&sheet.name)
+        .map_err(xlsx_refusal)?;
+    let percent = percent_styles(cells.styles());
+    loop {
+        let cell = match cells.next_cell_with_formula_metadata() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => return Ok(Some(percent)),
+            Err(_) => return Ok(None),
+        };
+        budget.spend(settings)?;
+        let (row, col) = cell.pos;
+        if row >= budget.max_rows || col >= 64 {
+            sheet.truncated = true;
+            continue;
+        }
+        let value = from_ref(&cell.value);
+        let formula = cell.formula.as_ref().is_some_and(written);
+        if value != RawValue::Empty || formula {
+            sheet.cells.insert(
+                (row, col),
+                RawCell {
+                    value,
+                    percent: false,
+                    formula,
+                    declared_unit: None,
+                },
+            );
+        }
+    }
+}
+
+/// Reads a sheet's values with their percent formats, leaving formulas aside.
+fn values_and_formats(
+    wb: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &mut RawSheet,
+    budget: &mut Budget,
+    settings: &Settings,
+) -> Result<(), Refusal> {
+    let mut cells = wb
+        .worksheet_cells_reader(&sheet.name)
+        .map_err(xlsx_refusal)?;
+    let percent = percent_styles(cells.styles());
+    while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
+        budget.spend(settings)?;
+        let (row, col) = cell.get_position();
+        if row >= budget.max_rows || col >= 64 {
+            sheet.truncated = true;
+            continue;
+        }
+        let value = from_ref(cell.get_value());
+        let is_percent = percent.get(style).copied().unwrap_or(false);
+        if value != RawValue::Empty || is_percent {
+            sheet.cells.insert(
+                (row, col),
+                RawCell {
+                    value,
+                    percent: is_percent,
+                    formula: false,
+                    declared_unit: None,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Flags the cells whose style shows a percentage, adding those left blank (a % row's format alone says what
+/// its figures are).
+fn mark_percent(
+    wb: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &mut RawSheet,
+    percent: &[bool],
+    budget: &Budget,
+) -> Result<(), Refusal> {
+    let mut cells = wb
+        .worksheet_cells_reader(&sheet.name)
+        .map_err(xlsx_refusal)?;
+    while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
+        let (row, col) = cell.get_position();
+        if row < budget.max_rows && col < 64 && percent.get(style).copied().unwrap_or(false) {
+            sheet
+                .cells
+                .entry((row, col))
+                .or_insert(RawCell {
+                    value: RawValue::Empty,
+                    percent: true,
+                    formula: false,
+                    declared_unit: None,
+                })
+                .percent = true;
+        }
+    }
+    Ok(())
 }
 
 /// Whether a cell's formula record holds a formula: an empty `<f/>` does not.

@@ -518,6 +518,47 @@ fn disagreeing_or_missing_identity_is_a_warning() {
 }
 
 #[test]
+fn a_sheet_whose_formula_records_cannot_be_parsed_is_read_for_its_saved_values() {
+    let ws = Workspace::new();
+    let bytes = filled_return(
+        &catalogue(),
+        &Settings::default(),
+        OCT,
+        "jrb",
+        &[Edit::new(
+            "T2.9-01",
+            col::CUMULATIVE,
+            Value::Formula("=1+1".into(), "2".into()),
+        )],
+    )
+    .unwrap();
+    // A shared formula without the index every shared formula must carry: calamine refuses the record, while
+    // the value saved with it is sound.
+    let broken = util::rewrite_parts(&bytes, |name, text| {
+        if name.starts_with("xl/worksheets/sheet") {
+            text.replace("<f>", "<f t=\"shared\">")
+        } else {
+            text
+        }
+    });
+    assert_ne!(broken, bytes);
+    let path = ws.path().join("inbox/jrb.xlsx");
+    std::fs::write(&path, broken).unwrap();
+    util::received_on_time(&path, 2020, 10);
+    ws.ok(&["run", "--period", "2020-10"]);
+    let r = report(&ws, OCT);
+    assert_eq!(r["files"][0]["disposition"], "accepted", "{:#}", r["files"]);
+    let figure = r["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["unit"] == "jrb" && x["indicator"] == "T2.9-01")
+        .unwrap();
+    assert_eq!(figure["cumulative"].as_f64(), Some(2.0));
+    assert!(!codes(&r).contains("FORMULA_ERROR"));
+}
+
+#[test]
 fn a_formula_saved_without_its_result_is_flagged() {
     let ws = Workspace::new();
     let bytes = filled_return(
