@@ -1,7 +1,9 @@
 //! The report model: what the run found, as data. report.json is this model serialised, and the workbooks
 //! only draw it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -217,7 +219,7 @@ pub fn trend(
     readings: &[Reading],
     findings: &[Finding],
 ) -> Trend {
-    let doubtful: HashSet<(&str, &str)> = findings
+    let doubtful: foldhash::HashSet<(&str, &str)> = findings
         .iter()
         .filter(|f| crate::validate::doubts(f))
         .map(|f| (f.unit.as_str(), f.indicator.as_str()))
@@ -396,7 +398,7 @@ pub fn tables(
 ) -> (Vec<IndicatorStatus>, Vec<UnitStatus>) {
     let lookup = Lookup::new(readings, findings, files);
     let find = |unit: &str, code: &str| lookup.reading(unit, code);
-    let doubtful: HashSet<(&str, &str)> = findings
+    let doubtful: foldhash::HashSet<(&str, &str)> = findings
         .iter()
         .filter(|f| crate::validate::doubts(f))
         .map(|f| (f.unit.as_str(), f.indicator.as_str()))
@@ -407,111 +409,117 @@ pub fn tables(
             .filter(|_| !doubtful.contains(&(unit, code)))
             .and_then(|r| r.cumulative)
     };
-    let mut indicators = Vec::new();
-    for (task, ind) in ctx.catalogue.indicators() {
-        let lead = task.units[0].clone();
-        let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
-        let city = city_reading.and_then(|r| r.cumulative);
-        // A figure that was written but could not be used (text, negative, wrong unit) is in doubt, not missing.
-        let unreadable = city.is_none()
-            && lookup.unit_findings(&lead).iter().any(|f| {
-                f.indicator == ind.code
-                    && crate::validate::doubts(f)
-                    && f.code != crate::finding::Code::MissingValue
-            });
-        let unconfirmed = ind.kind != IndicatorKind::Milestone
-            && (unreadable
-                || (city.is_some() && doubtful.contains(&(lead.as_str(), ind.code.as_str()))));
-        let county_sum = if ind.counties.is_empty() {
-            None
-        } else {
-            ind.counties
-                .iter()
-                .map(|c| usable(c, &ind.code))
-                .sum::<Option<f64>>()
-                .map(excel_round)
-        };
-        let share = crate::validate::elapsed_share(ind, ctx);
-        let expected_to_date = ind.target.map(|t| {
-            if ind.kind.is_additive() {
-                crate::display::pro_rata_value(t.goal() * share, &ind.unit)
+    let all: Vec<_> = ctx.catalogue.indicators().collect();
+    // Indicators apart on both cores: each sums a province's ten thousand county figures.
+    let indicators = all
+        .par_iter()
+        .map(|&(task, ind)| {
+            let lead = task.units[0].clone();
+            let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
+            let city = city_reading.and_then(|r| r.cumulative);
+            // A figure that was written but could not be used (text, negative, wrong unit) is in doubt, not missing.
+            let unreadable = city.is_none()
+                && lookup.unit_findings(&lead).iter().any(|f| {
+                    f.indicator == ind.code
+                        && crate::validate::doubts(f)
+                        && f.code != crate::finding::Code::MissingValue
+                });
+            let unconfirmed = ind.kind != IndicatorKind::Milestone
+                && (unreadable
+                    || (city.is_some() && doubtful.contains(&(lead.as_str(), ind.code.as_str()))));
+            let county_sum = if ind.counties.is_empty() {
+                None
             } else {
-                t.goal()
-            }
-        });
-        let progress = match (city, ind.target) {
-            (Some(v), Some(t)) if t.goal() > 0.0 && !unconfirmed => Some(v / t.goal()),
-            _ => None,
-        };
-        let on_indicator = lookup.indicator_findings(&ind.code);
-        let n_findings = on_indicator
-            .iter()
-            .filter(|f| f.severity != Severity::Info)
-            .count();
-        let behind = on_indicator.iter().any(|f| {
-            f.indicator == ind.code
-                && f.unit == lead
-                && f.code == crate::finding::Code::BehindSchedule
-        });
-        let state = city_reading.and_then(|r| r.state);
-        let status = if ind.kind == IndicatorKind::Milestone {
-            match state {
-                None => "not_reported",
-                Some(s)
-                    if s != crate::normalise::MilestoneState::Done
-                        && crate::validate::due(ind, ctx) =>
+                ind.counties
+                    .iter()
+                    .map(|c| usable(c, &ind.code))
+                    .sum::<Option<f64>>()
+                    .map(excel_round)
+            };
+            let share = crate::validate::elapsed_share(ind, ctx);
+            let expected_to_date = ind.target.map(|t| {
+                if ind.kind.is_additive() {
+                    crate::display::pro_rata_value(t.goal() * share, &ind.unit)
+                } else {
+                    t.goal()
+                }
+            });
+            let progress = match (city, ind.target) {
+                (Some(v), Some(t)) if t.goal() > 0.0 && !unconfirmed => Some(v / t.goal()),
+                _ => None,
+            };
+            let on_indicator = lookup.indicator_findings(&ind.code);
+            let n_findings = on_indicator
+                .iter()
+                .filter(|f| f.severity != Severity::Info)
+                .count();
+            let behind = on_indicator.iter().any(|f| {
+                f.indicator == ind.code
+                    && f.unit == lead
+                    && f.code == crate::finding::Code::BehindSchedule
+            });
+            let state = city_reading.and_then(|r| r.state);
+            let status = if ind.kind == IndicatorKind::Milestone {
+                match state {
+                    None => "not_reported",
+                    Some(s)
+                        if s != crate::normalise::MilestoneState::Done
+                            && crate::validate::due(ind, ctx) =>
+                    {
+                        "overdue"
+                    }
+                    Some(crate::normalise::MilestoneState::Done) => "done",
+                    Some(crate::normalise::MilestoneState::InProgress) => "in_progress",
+                    Some(crate::normalise::MilestoneState::NotStarted) => "not_started",
+                }
+            } else {
+                match city {
+                    _ if unconfirmed => "unconfirmed",
+                    None => "not_reported",
+                    Some(_) if ind.kind == IndicatorKind::Growth && ind.baseline.is_none() => {
+                        "no_baseline"
+                    }
+                    Some(v) if ind.kind == IndicatorKind::Growth => match ind.baseline {
+                        Some(b) if crate::validate::grew(v, b, ctx) => "met",
+                        _ if crate::validate::due(ind, ctx) => "behind",
+                        _ => "on_track",
+                    },
+                    Some(v) if crate::validate::met(ind, v, ctx) => "met",
+                    Some(_) if behind => "behind",
+                    // A share or ratio is not done bit by bit: below its target it is below target, not on track.
+                    Some(_) if !ind.kind.is_additive() && ind.target.is_some() => "below_target",
+                    Some(_) => "on_track",
+                }
+            };
+            let gap = match (status, city, expected_to_date) {
+                ("below_target" | "behind", Some(v), Some(e))
+                    if ind.kind != IndicatorKind::Growth =>
                 {
-                    "overdue"
+                    Some(crate::display::round(e - v, &ind.unit).max(0.0))
                 }
-                Some(crate::normalise::MilestoneState::Done) => "done",
-                Some(crate::normalise::MilestoneState::InProgress) => "in_progress",
-                Some(crate::normalise::MilestoneState::NotStarted) => "not_started",
+                _ => None,
+            };
+            IndicatorStatus {
+                code: ind.code.clone(),
+                task: task.code.clone(),
+                text: ind.text.clone(),
+                unit: ind.unit.clone(),
+                kind: ind.kind,
+                comparator: ind.comparator,
+                target: ind.target,
+                target_display: ind.target_display(),
+                expected_to_date,
+                lead,
+                city,
+                county_sum,
+                state: state.map(|s| s.chinese().to_string()),
+                progress,
+                status: status.to_string(),
+                gap,
+                findings: n_findings,
             }
-        } else {
-            match city {
-                _ if unconfirmed => "unconfirmed",
-                None => "not_reported",
-                Some(_) if ind.kind == IndicatorKind::Growth && ind.baseline.is_none() => {
-                    "no_baseline"
-                }
-                Some(v) if ind.kind == IndicatorKind::Growth => match ind.baseline {
-                    Some(b) if crate::validate::grew(v, b, ctx) => "met",
-                    _ if crate::validate::due(ind, ctx) => "behind",
-                    _ => "on_track",
-                },
-                Some(v) if crate::validate::met(ind, v, ctx) => "met",
-                Some(_) if behind => "behind",
-                // A share or ratio is not done bit by bit: below its target it is below target, not on track.
-                Some(_) if !ind.kind.is_additive() && ind.target.is_some() => "below_target",
-                Some(_) => "on_track",
-            }
-        };
-        let gap = match (status, city, expected_to_date) {
-            ("below_target" | "behind", Some(v), Some(e)) if ind.kind != IndicatorKind::Growth => {
-                Some(crate::display::round(e - v, &ind.unit).max(0.0))
-            }
-            _ => None,
-        };
-        indicators.push(IndicatorStatus {
-            code: ind.code.clone(),
-            task: task.code.clone(),
-            text: ind.text.clone(),
-            unit: ind.unit.clone(),
-            kind: ind.kind,
-            comparator: ind.comparator,
-            target: ind.target,
-            target_display: ind.target_display(),
-            expected_to_date,
-            lead,
-            city,
-            county_sum,
-            state: state.map(|s| s.chinese().to_string()),
-            progress,
-            status: status.to_string(),
-            gap,
-            findings: n_findings,
-        });
-    }
+        })
+        .collect();
     let units = ctx
         .catalogue
         .reporting_units()

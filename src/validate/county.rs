@@ -1,7 +1,5 @@
 //! Across units: the counties' shares of an additive indicator must add up to the lead's city figure.
 
-use std::collections::HashSet;
-
 use rayon::prelude::*;
 
 use super::{CheckedReturn, Context, Reading, Role, doubts};
@@ -33,8 +31,8 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             .flat_map(|r| r.readings.iter())
             .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r)),
     );
-    let sent: HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
-    let doubtful: HashSet<(&str, &str)> = returns
+    let sent: foldhash::HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
+    let doubtful: foldhash::HashSet<(&str, &str)> = returns
         .iter()
         .flat_map(|r| r.findings.iter())
         .filter(|f| doubts(f))
