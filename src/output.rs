@@ -162,12 +162,54 @@ pub fn remove_stale_temps(dir: &Path) {
         return;
     };
     for e in entries.flatten() {
+        // The entry's own type, from the listing: no stat per file (a province's feedback folder holds ten
+        // thousand), and a link to a folder elsewhere is not followed.
+        let Ok(kind) = e.file_type() else {
+            continue;
+        };
         let path = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
+        if kind.is_dir() {
             remove_stale_temps(&path);
-        } else if name.starts_with('.') && name.ends_with(".tmp") {
-            let _ = std::fs::remove_file(&path);
+        } else {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remove_stale_temps;
+
+    #[test]
+    fn stale_temps_are_removed_below_the_folder_and_nowhere_else() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("outbox");
+        let elsewhere = root.path().join("elsewhere");
+        std::fs::create_dir_all(dir.join("2020-10/feedback")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let write = |p: &std::path::Path| std::fs::write(p, b"x").unwrap();
+        let stale = [
+            dir.join(".huizong-1-0.tmp"),
+            dir.join("2020-10/feedback/.huizong-1-1.tmp"),
+        ];
+        let kept = [
+            dir.join("2020-10/report.json"),
+            dir.join("2020-10/.cache-readings.jsonl"),
+            dir.join("2020-10/feedback/甲县.tmp.xlsx"),
+            elsewhere.join(".huizong-2-0.tmp"),
+        ];
+        stale.iter().chain(&kept).for_each(|p| write(p));
+        std::os::unix::fs::symlink(&elsewhere, dir.join("2020-10/linked")).unwrap();
+        remove_stale_temps(&dir);
+        for p in &stale {
+            assert!(!p.exists(), "{} left", p.display());
+        }
+        for p in &kept {
+            assert!(p.exists(), "{} removed", p.display());
         }
     }
 }
