@@ -92,6 +92,11 @@ impl Budget {
         self.left -= 1;
         Ok(())
     }
+
+    /// Whether a cell lies inside the caps: cells past the last row read or the 64th column are dropped.
+    fn admits(&self, row: u32, col: u32) -> bool {
+        row < self.max_rows && col < 64
+    }
 }
 
 /// Whether a number format scales its value to a percentage: a `%` outside quotes and not escaped
@@ -216,7 +221,7 @@ fn values_and_formulas(
         };
         budget.spend(settings)?;
         let (row, col) = cell.pos;
-        if row >= budget.max_rows || col >= 64 {
+        if !budget.admits(row, col) {
             sheet.truncated = true;
             continue;
         }
@@ -250,7 +255,7 @@ fn values_and_formats(
     while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
         budget.spend(settings)?;
         let (row, col) = cell.get_position();
-        if row >= budget.max_rows || col >= 64 {
+        if !budget.admits(row, col) {
             sheet.truncated = true;
             continue;
         }
@@ -284,7 +289,7 @@ fn mark_percent(
         .map_err(xlsx_refusal)?;
     while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(xlsx_refusal)? {
         let (row, col) = cell.get_position();
-        if row < budget.max_rows && col < 64 && percent.get(style).copied().unwrap_or(false) {
+        if budget.admits(row, col) && percent.get(style).copied().unwrap_or(false) {
             sheet
                 .cells
                 .entry((row, col))
@@ -334,7 +339,7 @@ fn read_streamed_xlsb(
         while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
             budget.spend(settings)?;
             let (row, col) = cell.get_position();
-            if row >= budget.max_rows || col >= 64 {
+            if !budget.admits(row, col) {
                 sheet.truncated = true;
                 continue;
             }
@@ -382,7 +387,7 @@ where
                 range.start().map_or(0, |s| s.0) + row as u32,
                 range.start().map_or(0, |s| s.1) + col as u32,
             );
-            if row >= budget.max_rows || col >= 64 {
+            if !budget.admits(row, col) {
                 sheet.truncated = true;
                 continue;
             }

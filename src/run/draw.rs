@@ -6,7 +6,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-
 use sha2::{Digest, Sha256};
 
 use super::cache::{self, Cache, HashWriter, Stamp};

@@ -517,10 +517,9 @@ fn disagreeing_or_missing_identity_is_a_warning() {
     );
 }
 
-#[test]
-fn a_sheet_whose_formula_records_cannot_be_parsed_is_read_for_its_saved_values() {
-    let ws = Workspace::new();
-    let bytes = filled_return(
+/// jrb's return with its T2.9-01 累计完成 a formula (=1+1) saved with its result, 2.
+fn jrb_with_a_formula() -> Vec<u8> {
+    filled_return(
         &catalogue(),
         &Settings::default(),
         OCT,
@@ -531,7 +530,13 @@ fn a_sheet_whose_formula_records_cannot_be_parsed_is_read_for_its_saved_values()
             Value::Formula("=1+1".into(), "2".into()),
         )],
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_sheet_whose_formula_records_cannot_be_parsed_is_read_for_its_saved_values() {
+    let ws = Workspace::new();
+    let bytes = jrb_with_a_formula();
     // A shared formula without the index every shared formula must carry: calamine refuses the record, while
     // the value saved with it is sound.
     let broken = util::rewrite_parts(&bytes, |name, text| {
@@ -561,18 +566,7 @@ fn a_sheet_whose_formula_records_cannot_be_parsed_is_read_for_its_saved_values()
 #[test]
 fn a_formula_saved_without_its_result_is_flagged() {
     let ws = Workspace::new();
-    let bytes = filled_return(
-        &catalogue(),
-        &Settings::default(),
-        OCT,
-        "jrb",
-        &[Edit::new(
-            "T2.9-01",
-            col::CUMULATIVE,
-            Value::Formula("=1+1".into(), "2".into()),
-        )],
-    )
-    .unwrap();
+    let bytes = jrb_with_a_formula();
     // Drop the saved result, as some generators do.
     let path = ws.path().join("inbox/jrb.xlsx");
     std::fs::write(&path, util::without_formula_results(&bytes)).unwrap();
