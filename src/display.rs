@@ -170,8 +170,12 @@ pub fn write_json<T: serde::Serialize + ?Sized>(
     w: &mut dyn std::io::Write,
     value: &T,
 ) -> std::io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(w, Rounded::new());
-    value.serialize(&mut ser).map_err(std::io::Error::from)
+    // serde_json writes token by token: through a buffer of its own type each write is inlined, where through
+    // `dyn Write` each is a call (a province's report.json has some fifty million tokens).
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, w);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buffered, Rounded::new());
+    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    std::io::Write::flush(&mut buffered)
 }
 
 /// A time as people read it, in the plan's time zone: 2020-11-06 03:00.

@@ -8,6 +8,8 @@
 
 use std::io::{Cursor, Read, Write};
 
+use flate2::{Compress, Compression, FlushCompress, Status};
+use rayon::prelude::*;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
@@ -37,6 +39,9 @@ const COLUMNS: [&str; 11] = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "
 /// Rows written between hand-overs to the compressor: enough to keep it busy, few enough to keep memory flat.
 const CHUNK: usize = 2_048;
 
+/// Rows deflated as one piece, on whichever core is free. Fixed, so that the same rows give the same bytes.
+const PIECE: usize = 16_384;
+
 /// A long sheet to fill: its file in the workbook's zip and the readings that go under its header.
 pub struct Part<'a> {
     /// The zip entry, `xl/worksheets/sheetN.xml`.
@@ -54,35 +59,152 @@ pub enum SpliceError {
     /// Reading or writing the workbook's bytes in memory failed.
     #[error("cannot add the long sheet's rows to the workbook: {0}")]
     Io(#[from] std::io::Error),
+    /// The compressor refused its input (it does not, short of running out of memory).
+    #[error("cannot compress the long sheet's rows: {0}")]
+    Deflate(#[from] flate2::CompressError),
     /// The drawn sheet was not the header-only sheet this module expects (a rust_xlsxwriter change).
     #[error("the long sheet {0} is not laid out as expected; its rows cannot be added")]
     Layout(String),
 }
 
-/// `book` (a rendered workbook) with every part's rows put in its sheet, deflated at `level`. Entries other
-/// than the parts' are copied as they are, compressed bytes and all.
+/// A long sheet's rows deflated apart from the sheet around them: whole deflate blocks that end on a byte
+/// boundary (a sync flush), so that they join the separately deflated head and tail into one stream.
+pub struct Deflated {
+    data: Vec<u8>,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl Deflated {
+    fn new() -> Deflated {
+        Deflated {
+            data: Vec::new(),
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+        }
+    }
+
+    /// `bytes` deflated on their own, ending with `flush`.
+    fn of(bytes: &[u8], level: u32, flush: FlushCompress) -> Result<Deflated, SpliceError> {
+        let mut d = Deflated::new();
+        let mut c = Compress::new(Compression::new(level), false);
+        d.add(&mut c, bytes, flush)?;
+        Ok(d)
+    }
+
+    /// Deflates `bytes` with `c` onto what is there.
+    fn add(
+        &mut self,
+        c: &mut Compress,
+        bytes: &[u8],
+        flush: FlushCompress,
+    ) -> Result<(), SpliceError> {
+        self.crc.update(bytes);
+        self.len += bytes.len() as u64;
+        let mut rest = bytes;
+        loop {
+            // Room for the input stored as it is, and for a flush's markers.
+            self.data.reserve(rest.len() + rest.len() / 64 + 64);
+            let before = c.total_in();
+            let status = c.compress_vec(rest, &mut self.data, flush)?;
+            rest = &rest[(c.total_in() - before) as usize..];
+            // Once the input is taken and the output had room to spare, the flush is complete.
+            if rest.is_empty()
+                && (self.data.len() < self.data.capacity() || status == Status::BufError)
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    fn append(&mut self, next: Deflated) {
+        self.data.extend_from_slice(&next.data);
+        self.crc.combine(&next.crc);
+        self.len += next.len;
+    }
+}
+
+/// The rows of each part deflated at `level`, in pieces on all cores; `None` for a part whose rows could reach
+/// 4 GiB, past what a plain zip entry header holds: those are streamed into the workbook by [`splice`].
+pub fn deflate_rows(
+    parts: &[&[Reading]],
+    catalogue: &Catalogue,
+    level: u32,
+) -> Result<Vec<Option<Deflated>>, SpliceError> {
+    parts
+        .iter()
+        .map(|readings| {
+            // The head and tail rust_xlsxwriter draws around the rows are a few kilobytes.
+            if upper_bound(readings, catalogue) + (1 << 20) > u64::from(u32::MAX) {
+                return Ok(None);
+            }
+            let pieces = readings
+                .par_chunks(PIECE)
+                .enumerate()
+                .map(|(n, piece)| {
+                    let mut d = Deflated::new();
+                    let mut c = Compress::new(Compression::new(level), false);
+                    let mut buf = Vec::with_capacity(CHUNK * 600);
+                    for (k, chunk) in piece.chunks(CHUNK).enumerate() {
+                        buf.clear();
+                        // Row 1 is the header; the first reading goes in row 2.
+                        write_rows(
+                            &mut buf,
+                            chunk,
+                            2 + (n * PIECE + k * CHUNK) as u32,
+                            catalogue,
+                        );
+                        d.add(&mut c, &buf, FlushCompress::None)?;
+                    }
+                    d.add(&mut c, &[], FlushCompress::Sync)?;
+                    Ok(d)
+                })
+                .collect::<Result<Vec<Deflated>, SpliceError>>()?;
+            let mut all = Deflated::new();
+            for p in pieces {
+                all.append(p);
+            }
+            Ok(Some(all))
+        })
+        .collect()
+}
+
+/// `book` (a rendered workbook) with every part's rows put in its sheet: those `deflated` holds as they are,
+/// the others deflated here at `level`. Entries other than the parts' are copied as they are, compressed bytes
+/// and all.
 pub fn splice(
     book: &[u8],
     parts: &[Part<'_>],
+    deflated: Vec<Option<Deflated>>,
     catalogue: &Catalogue,
-    level: i64,
+    level: u32,
 ) -> Result<Vec<u8>, SpliceError> {
     let mut archive = ZipArchive::new(Cursor::new(book))?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(book.len() * 2)));
+    let mut deflated = deflated;
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i)?.name()?.into_owned();
-        let Some(part) = parts.iter().find(|p| p.entry == name) else {
+        let Some(at) = parts.iter().position(|p| p.entry == name) else {
             out.raw_copy_file(archive.by_index_raw(i)?)?;
             continue;
         };
+        let part = &parts[at];
         let mut sheet = String::new();
         archive.by_index(i)?.read_to_string(&mut sheet)?;
         let (head, tail) = header_only(&sheet, part.readings.len())
             .ok_or_else(|| SpliceError::Layout(name.clone()))?;
+        if let Some(rows) = deflated.get_mut(at).and_then(Option::take) {
+            let mut entry = Deflated::of(head.as_bytes(), level, FlushCompress::Sync)?;
+            entry.append(rows);
+            entry.append(Deflated::of(tail.as_bytes(), level, FlushCompress::Finish)?);
+            let single = single_entry_zip(&name, &entry);
+            out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
+            continue;
+        }
         // Options as rust_xlsxwriter's own, so that the entry reads as its neighbours do.
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(level))
+            .compression_level(Some(i64::from(level)))
             .unix_permissions(0o600)
             .last_modified_time(zip::DateTime::default())
             .large_file(
@@ -93,13 +215,61 @@ pub fn splice(
         let mut buf = Vec::with_capacity(CHUNK * 600);
         for (n, chunk) in part.readings.chunks(CHUNK).enumerate() {
             buf.clear();
-            // Row 1 is the header; the first reading goes in row 2.
             write_rows(&mut buf, chunk, 2 + (n * CHUNK) as u32, catalogue);
             out.write_all(&buf)?;
         }
         out.write_all(tail.as_bytes())?;
     }
     Ok(out.finish()?.into_inner())
+}
+
+/// A zip archive of one deflated entry, for `ZipWriter::raw_copy_file` to take as it is: the zip crate writes
+/// an entry only from bytes it compresses itself or from another archive. Sizes under 4 GiB (see
+/// [`deflate_rows`]); dated 1980-01-01 and readable by its owner alone, as rust_xlsxwriter's entries are.
+fn single_entry_zip(name: &str, entry: &Deflated) -> Vec<u8> {
+    let crc = entry.crc.clone().finalize();
+    let packed = entry.data.len() as u32;
+    let len = entry.len as u32;
+    let utf8: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
+    // Version needed 2.0, the flags, deflated, time 00:00, date 1980-01-01, CRC-32 and the two sizes.
+    let common = |z: &mut Vec<u8>| {
+        for v in [20u16, utf8, 8, 0, (1 << 5) | 1] {
+            z.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, packed, len] {
+            z.extend_from_slice(&v.to_le_bytes());
+        }
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+    };
+    let mut z = Vec::with_capacity(entry.data.len() + 2 * name.len() + 128);
+    z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    common(&mut z);
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(&entry.data);
+    let directory = z.len() as u32;
+    z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    // Made by Unix, zip 2.0.
+    z.extend_from_slice(&((3u16 << 8) | 20).to_le_bytes());
+    common(&mut z);
+    // No comment, disk 0, no internal attributes, a regular file with mode 600, its header at 0.
+    for v in [0u16, 0, 0] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [0o100_600u32 << 16, 0] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(name.as_bytes());
+    let size = z.len() as u32 - directory;
+    z.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, 1, 1] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [size, directory] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
 }
 
 /// The header-only sheet cut where its rows go, with its dimension stretched over `rows` more rows. Only the
@@ -415,6 +585,69 @@ mod tests {
         assert!(theirs.contains("_x005F_x0041_") && theirs.contains("_x000D_"));
         assert!(theirs.contains("……（内容过长，余下从略）"));
         assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+    }
+
+    /// A workbook whose one sheet is the long sheet's header alone, laid out for `rows` rows, as drawn.
+    fn header_only_book(rows: usize) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in HEADERS.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.autofilter(0, 0, rows as u32, 10).unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn entry(book: &[u8], name: &str) -> String {
+        let mut zip = ZipArchive::new(Cursor::new(book)).unwrap();
+        let mut xml = String::new();
+        // Reading to the end checks the entry's CRC-32.
+        zip.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
+        xml
+    }
+
+    #[test]
+    fn rows_deflated_in_pieces_on_all_cores_read_back_as_rows_deflated_in_one_stream() {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        // Past two pieces, so that three are joined between the head and the tail.
+        let readings: Vec<Reading> = (0..2 * PIECE + 3)
+            .map(|n| {
+                let unit = ["anding", "czj"][n % 2];
+                reading(
+                    unit,
+                    "T2.1-01",
+                    &format!("第{n}行 & <进展>"),
+                    Some(n as f64),
+                )
+            })
+            .collect();
+        let book = header_only_book(readings.len());
+        let parts = [Part {
+            entry: "xl/worksheets/sheet1.xml".to_string(),
+            readings: &readings,
+        }];
+        let deflated = deflate_rows(&[&readings], &catalogue, 1).unwrap();
+        assert!(deflated[0].is_some());
+        let joined = splice(&book, &parts, deflated, &catalogue, 1).unwrap();
+        let streamed = splice(&book, &parts, vec![None], &catalogue, 1).unwrap();
+        let xml = entry(&joined, "xl/worksheets/sheet1.xml");
+        assert_eq!(xml, entry(&streamed, "xl/worksheets/sheet1.xml"));
+        assert!(xml.contains(&format!("<dimension ref=\"A1:K{}\"/>", 2 * PIECE + 4)));
+        let mut read: calamine::Xlsx<_> = calamine::Reader::new(Cursor::new(joined)).unwrap();
+        let range = calamine::Reader::worksheet_range_at(&mut read, 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(range.height(), 2 * PIECE + 4);
+        for n in [0, PIECE - 1, PIECE, 2 * PIECE + 2] {
+            let row = &range[n + 1];
+            assert_eq!(
+                row[6].to_string(),
+                format!("第{n}行 & <进展>"),
+                "row {}",
+                n + 2
+            );
+            assert_eq!(row[4], calamine::Data::Float(n as f64), "row {}", n + 2);
+        }
     }
 
     #[test]

@@ -87,16 +87,26 @@ fn render_rows(
     path: &Path,
     rows: usize,
 ) -> Result<Vec<u8>, Error> {
-    let (mut wb, parts) = build_rows(report, lookup, catalogue, period, tz, rows)
-        .map_err(crate::output::xlsx_err(path))?;
-    let bytes = crate::output::render(&mut wb, path)?;
-    long_sheet::splice(
-        &bytes,
-        &parts,
-        catalogue,
-        i64::from(crate::output::ZIP_LEVEL),
-    )
-    .map_err(|e| Error::Workbook {
+    // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
+    let chunks: Vec<&[Reading]> = if report.readings.is_empty() {
+        vec![&[]]
+    } else {
+        report.readings.chunks(rows).collect()
+    };
+    let level = u32::from(crate::output::ZIP_LEVEL);
+    // The long sheet's rows are most of the drawing: they are deflated while the other sheets are drawn.
+    let (drawn, deflated) = rayon::join(
+        || -> Result<_, Error> {
+            let (mut wb, parts) = build_rows(report, lookup, catalogue, period, tz, rows, &chunks)
+                .map_err(crate::output::xlsx_err(path))?;
+            Ok((crate::output::render(&mut wb, path)?, parts))
+        },
+        || long_sheet::deflate_rows(&chunks, catalogue, level),
+    );
+    let (bytes, parts) = drawn?;
+    let spliced = deflated
+        .and_then(|deflated| long_sheet::splice(&bytes, &parts, deflated, catalogue, level));
+    spliced.map_err(|e| Error::Workbook {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
@@ -110,6 +120,7 @@ fn build_rows<'a>(
     period: Period,
     tz: Offset,
     rows: usize,
+    chunks: &[&'a [Reading]],
 ) -> Result<(Workbook, Vec<long_sheet::Part<'a>>), XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
@@ -136,14 +147,8 @@ fn build_rows<'a>(
     for ws in sheets {
         wb.push_worksheet(ws);
     }
-    // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
-    let chunks: Vec<&[Reading]> = if report.readings.is_empty() {
-        vec![&[]]
-    } else {
-        report.readings.chunks(rows).collect()
-    };
     let mut parts = Vec::with_capacity(chunks.len());
-    for (n, readings) in chunks.into_iter().enumerate() {
+    for (n, &readings) in chunks.iter().enumerate() {
         let name = match n {
             0 => "明细数据".to_string(),
             _ => format!("明细数据{}", n + 1),
