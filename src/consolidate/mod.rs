@@ -3,4 +3,5 @@
 pub mod feedback;
 pub mod long_sheet;
 pub mod model;
+pub mod report_json;
 pub mod workbook;

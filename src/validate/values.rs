@@ -77,16 +77,16 @@ fn read_row(
     };
 
     if ret.columns.get(col::TARGET).is_some() {
-        let written = row.target.clone();
+        let written = row.target.as_str();
         let want = expected.target_text();
-        if !want.is_empty() && !same_target(&written, &want) {
+        if !want.is_empty() && !same_target(written, &want) {
             findings.push(
                 here(
                     Code::TargetAltered,
                     &cell_of(col::TARGET),
                     format!("年度目标被改为“{written}”，计划目标是“{want}”；年度目标不能自行修改，请恢复原值"),
                 )
-                .values(want, written),
+                .values(want, written.to_string()),
             );
         }
     }
@@ -137,17 +137,22 @@ fn read_row(
         (col::CUMULATIVE, "累计完成", &mut reading.cumulative),
     ] {
         let cell = ret.columns.get(field).and_then(|_| row_cell(row, field));
-        let addr = cell_of(field);
-        let shown = cell.map(|c| show(&c.value)).unwrap_or_default();
+        let addr = if field == col::MONTH {
+            &reading.month_cell
+        } else {
+            &reading.cumulative_cell
+        };
+        // As the cell showed it, for a finding's message: most figures need none.
+        let shown = || cell.map(|c| show(&c.value)).unwrap_or_default();
         let required = field == col::CUMULATIVE || additive;
         match normalise::figure(cell, expect) {
             Ok(Some(fig)) => {
                 for change in &fig.changes {
-                    findings.push(change_finding(change, name, &shown, fig.value, &indicator.unit, here(Code::ValueNormalised, &addr, String::new())));
+                    findings.push(change_finding(change, name, &shown(), fig.value, &indicator.unit, here(Code::ValueNormalised, addr, String::new())));
                 }
                 if fig.value < 0.0 {
                     findings.push(
-                        here(Code::NegativeValue, &addr, format!("“{name}”为负数{}；完成数不能为负，请核对", fmt_num(fig.value)))
+                        here(Code::NegativeValue, addr, format!("“{name}”为负数{}；完成数不能为负，请核对", fmt_num(fig.value)))
                             .values("≥0", fmt_num(fig.value)),
                     );
                 } else {
@@ -159,7 +164,7 @@ fn read_row(
                 findings.push(
                     here(
                         Code::MissingValue,
-                        &addr,
+                        addr,
                         format!("“{}”的“{name}”未填写；没有进展请填0，不要留空", indicator.text),
                     )
                     .severity(severity)
@@ -168,13 +173,13 @@ fn read_row(
             }
             Ok(None) => {}
             Err(Unusable::NotANumber(t)) => findings.push(
-                here(Code::NotANumber, &addr, format!("“{name}”填的是“{t}”，不是数字；请只填写数字，文字说明写在“备注”中"))
+                here(Code::NotANumber, addr, format!("“{name}”填的是“{t}”，不是数字；请只填写数字，文字说明写在“备注”中"))
                     .values(format!("数字（{}）", indicator.unit), t),
             ),
             Err(Unusable::Formula(e)) => findings.push(
                 here(
                     Code::FormulaError,
-                    &addr,
+                    addr,
                     match &e {
                         Some(e) => format!("“{name}”是错误值{e}；请改正公式或直接填写数字"),
                         None => format!("“{name}”是公式，但文件中没有保存计算结果；请在Excel中重新计算并保存，或直接填写数字"),
@@ -185,15 +190,15 @@ fn read_row(
             Err(Unusable::WrongUnit { written }) => findings.push(
                 here(
                     Code::UnitMismatch,
-                    &addr,
+                    addr,
                     format!("“{name}”写的单位是“{written}”，本指标的计量单位是“{}”；请换算成{}后只填数字", indicator.unit, indicator.unit),
                 )
-                .values(indicator.unit.clone(), shown.clone()),
+                .values(indicator.unit.clone(), shown()),
             ),
             Err(Unusable::LikelyWrongUnit(v)) => findings.push(
                 here(
                     Code::UnitMismatch,
-                    &addr,
+                    addr,
                     format!(
                         "“{name}”填了{}，按“{}”计远超年度目标，像是按万元填写的；请换算成{}后重填（例如13000万元填1.3）",
                         fmt_num(v), indicator.unit, indicator.unit
