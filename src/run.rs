@@ -164,26 +164,24 @@ fn assess_settled(
     let dispositions = decide(&candidates, period, |t| {
         local_time(&timestamp(t), &settings)
     });
-    let checked: Vec<Option<CheckedReturn>> = candidates
-        .par_iter()
-        .zip(&dispositions)
-        .map(|(c, (d, _))| match (&c.outcome, d) {
-            (Outcome::Parsed(p), Disposition::Accepted) => {
-                Some(validate::check_return(p, &c.name, &ctx))
-            }
-            _ => None,
-        })
-        .collect();
-    let accepted: Vec<CheckedReturn> = checked.into_iter().flatten().collect();
-    // The rows of every return are no longer needed, only who sent it for when: free them before drawing.
-    for c in &mut candidates {
-        if let Outcome::Parsed(p) = &mut c.outcome {
-            p.rows = Vec::new();
-            p.findings = Vec::new();
+    // Each return was checked on its own as it was read (or its checks read back from the cache). The figures of
+    // those not used are no longer needed, only who sent them for when: freed before drawing.
+    let mut accepted: Vec<CheckedReturn> = Vec::new();
+    for (c, (d, _)) in candidates.iter_mut().zip(&dispositions) {
+        if let Outcome::Parsed(p) = &mut c.outcome
+            && let Some(checked) = p.checked.take()
+            && *d == Disposition::Accepted
+        {
+            // Checked under the name it was read under, before two names that display alike were told apart.
+            accepted.push(if checked.file == c.name {
+                checked
+            } else {
+                checked.renamed(&c.name)
+            });
         }
     }
     log::info!(
-        "validated {} returns at {:.3} s",
+        "using {} returns at {:.3} s",
         accepted.len(),
         clock.elapsed().as_secs_f64()
     );
@@ -196,7 +194,6 @@ fn assess_settled(
     let mut readings = Vec::with_capacity(accepted.iter().map(|r| r.readings.len()).sum());
     // Laid out by unit and indicator already, so that the sort below has only to confirm it: moving a province's
     // readings about in memory cost more than all its lookups.
-    let mut accepted = accepted;
     accepted.sort_by(|a, b| a.unit.cmp(&b.unit));
     for mut r in accepted {
         findings.extend(r.findings);

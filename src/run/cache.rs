@@ -2,8 +2,8 @@
 //! changed.
 //!
 //! Two hidden files in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a
-//! tab, the CRC-32 of the rest, a tab, and what reading it gave as JSON, parsed only when that file is met
-//! again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
+//! tab, the CRC-32 of the rest, a tab, and what reading it gave as JSON: a return's figures and findings as its
+//! own checks left them, or why it is no return; parsed only when that file is met again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
 //! by a hash of everything it depends on: the tool (its version and its executable), the plan, the settings and
 //! the period, and for a reading the file's bytes, the name it arrived under and the unit its mail came from.
 //! A changed plan, settings file or tool therefore misses every entry; a missing, truncated or otherwise
@@ -20,29 +20,179 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::finding::Code;
+use super::dispose::Return;
+use crate::finding::{Code, Finding};
 use crate::ingest::parse::ParsedReturn;
+use crate::normalise::MilestoneState;
 use crate::output;
 use crate::period::Period;
+use crate::validate::{CheckedReturn, Reading, Role};
 use crate::workspace::Workspace;
 
 /// Bumped whenever an entry's meaning changes, so that old entries are not misread.
-const LAYOUT: &str = "huizong-cache-2";
+const LAYOUT: &str = "huizong-cache-3";
 
-/// What reading a readable workbook gave: a return, or why it is not usable.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What reading a readable workbook gave: a return as its own checks left it, or why it is not usable.
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Learned {
     /// A return.
-    Parsed(Box<ParsedReturn>),
+    Checked(Box<Kept>),
     /// A workbook that is not a usable return, with the code and the reason for the sender.
     NotUsable(Code, String),
 }
 
+/// A return as the cache keeps it. Its own checks depend on nothing its key does not cover (the file's bytes and
+/// name, the plan, the settings, the period, the tool), so what they gave is kept, not the rows they read: a
+/// return met again is neither parsed nor checked again. The unit, file and sheet every reading repeats are
+/// kept once, and each reading as an array.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Kept {
+    unit: String,
+    period: Period,
+    file: String,
+    sheet: String,
+    readings: Vec<KeptReading>,
+    findings: Vec<Finding>,
+}
+
+/// A reading without its unit, file and sheet: indicator, role, month, cumulative, state, progress, remark and
+/// the three cells.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeptReading(
+    String,
+    Role,
+    Option<f64>,
+    Option<f64>,
+    Option<MilestoneState>,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+impl Kept {
+    /// What to keep of a return and its checks; `None` when a reading would not come back as it was (a figure
+    /// JSON cannot hold, or a unit, file or sheet that is not the return's).
+    pub fn new(ret: &ParsedReturn, checked: &CheckedReturn) -> Option<Kept> {
+        let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
+        let readings = checked
+            .readings
+            .iter()
+            .map(|r| {
+                let Reading {
+                    unit,
+                    indicator,
+                    role,
+                    month,
+                    cumulative,
+                    state,
+                    progress,
+                    remark,
+                    file,
+                    sheet,
+                    month_cell,
+                    cumulative_cell,
+                    progress_cell,
+                } = r;
+                (*unit == ret.unit
+                    && *file == checked.file
+                    && *sheet == ret.sheet
+                    && finite(*month)
+                    && finite(*cumulative))
+                .then(|| {
+                    KeptReading(
+                        indicator.clone(),
+                        *role,
+                        *month,
+                        *cumulative,
+                        *state,
+                        progress.clone(),
+                        remark.clone(),
+                        month_cell.clone(),
+                        cumulative_cell.clone(),
+                        progress_cell.clone(),
+                    )
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        (checked.unit == ret.unit).then(|| Kept {
+            unit: ret.unit.clone(),
+            period: ret.period,
+            file: checked.file.clone(),
+            sheet: ret.sheet.clone(),
+            readings,
+            findings: checked.findings.clone(),
+        })
+    }
+
+    /// The return again, its readings whole.
+    pub fn into_return(self) -> Return {
+        let Kept {
+            unit,
+            period,
+            file,
+            sheet,
+            readings,
+            findings,
+        } = self;
+        let readings = readings
+            .into_iter()
+            .map(|k| {
+                let KeptReading(
+                    indicator,
+                    role,
+                    month,
+                    cumulative,
+                    state,
+                    progress,
+                    remark,
+                    month_cell,
+                    cumulative_cell,
+                    progress_cell,
+                ) = k;
+                Reading {
+                    unit: unit.clone(),
+                    indicator,
+                    role,
+                    month,
+                    cumulative,
+                    state,
+                    progress,
+                    remark,
+                    file: file.clone(),
+                    sheet: sheet.clone(),
+                    month_cell,
+                    cumulative_cell,
+                    progress_cell,
+                }
+            })
+            .collect();
+        Return {
+            unit: unit.clone(),
+            period,
+            checked: Some(CheckedReturn {
+                unit,
+                file,
+                readings,
+                findings,
+            }),
+        }
+    }
+}
+
 /// What a line of `.cache-readings.jsonl` holds after its key and a tab.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Stored {
     format: String,
     learned: Learned,
+}
+
+/// [`Stored`] as it is written, borrowing what it holds.
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    format: &'a str,
+    learned: &'a Learned,
 }
 
 /// Where an output workbook came from and what it holds.
@@ -176,10 +326,7 @@ impl Cache {
         let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
         };
-        let stored = Stored {
-            format: format.to_string(),
-            learned: learned.clone(),
-        };
+        let stored = StoredRef { format, learned };
         let Ok(json) = serde_json::to_string(&stored) else {
             return;
         };
@@ -377,6 +524,91 @@ mod tests {
             };
             assert_eq!(x.to_bits(), y.to_bits(), "{x} came back as {y}");
         }
+    }
+
+    fn checked_return() -> (ParsedReturn, CheckedReturn) {
+        let ret = ParsedReturn {
+            unit: "anding".to_string(),
+            period: Period::new(2020, 10).unwrap(),
+            unit_source: crate::ingest::parse::Source::Meta,
+            period_source: crate::ingest::parse::Source::Meta,
+            sheet: "进展填报".to_string(),
+            columns: Default::default(),
+            rows: Vec::new(),
+            findings: Vec::new(),
+        };
+        let reading =
+            |indicator: &str, month: Option<f64>, state: Option<MilestoneState>| Reading {
+                unit: "anding".to_string(),
+                indicator: indicator.to_string(),
+                role: Role::CountyShare,
+                month,
+                cumulative: month.map(|m| m * 10.0),
+                state,
+                progress: "进展\n顺利".to_string(),
+                remark: "备注".to_string(),
+                file: "安定区.xlsx".to_string(),
+                sheet: "进展填报".to_string(),
+                month_cell: "F4".to_string(),
+                cumulative_cell: String::new(),
+                progress_cell: "H4".to_string(),
+            };
+        let checked = CheckedReturn {
+            unit: "anding".to_string(),
+            file: "安定区.xlsx".to_string(),
+            readings: vec![
+                reading("T2.1-01", Some(0.1 + 0.2), None),
+                reading("T2.1-02", None, Some(MilestoneState::InProgress)),
+            ],
+            findings: vec![
+                Finding::new(Code::Spike, "突增").unit("anding").at(
+                    "安定区.xlsx",
+                    "进展填报",
+                    "G4",
+                ),
+                Finding::new(Code::NotAReturn, "另一个文件").at("附件.xlsx", "", ""),
+            ],
+        };
+        (ret, checked)
+    }
+
+    #[test]
+    fn a_checked_return_comes_back_from_the_cache_as_it_was_kept() {
+        let (ret, checked) = checked_return();
+        let kept = Kept::new(&ret, &checked).unwrap();
+        let json = serde_json::to_string(&Learned::Checked(Box::new(kept))).unwrap();
+        let Learned::Checked(back) = serde_json::from_str(&json).unwrap() else {
+            panic!("{json}");
+        };
+        let back = back.into_return();
+        assert_eq!((back.unit.as_str(), back.period), ("anding", ret.period));
+        let again = back.checked.unwrap();
+        assert_eq!((again.unit, again.file), (checked.unit, checked.file));
+        assert_eq!(again.readings, checked.readings);
+        assert_eq!(again.findings, checked.findings);
+
+        // A figure JSON cannot hold, or a reading from elsewhere, is not kept: it would come back otherwise.
+        let (ret, mut checked) = checked_return();
+        checked.readings[0].month = Some(f64::NAN);
+        assert!(Kept::new(&ret, &checked).is_none());
+        let (ret, mut checked) = checked_return();
+        checked.readings[1].sheet = "其他".to_string();
+        assert!(Kept::new(&ret, &checked).is_none());
+    }
+
+    #[test]
+    fn a_renamed_return_carries_its_new_name_on_its_own_readings_and_findings_only() {
+        let (_, checked) = checked_return();
+        let renamed = checked.renamed("安定区.xlsx [GBK]");
+        assert_eq!(renamed.file, "安定区.xlsx [GBK]");
+        assert!(
+            renamed
+                .readings
+                .iter()
+                .all(|r| r.file == "安定区.xlsx [GBK]")
+        );
+        assert_eq!(renamed.findings[0].file, "安定区.xlsx [GBK]");
+        assert_eq!(renamed.findings[1].file, "附件.xlsx");
     }
 
     #[test]

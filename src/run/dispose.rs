@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use crate::consolidate::model::Disposition;
 use crate::finding::{Code, Finding};
-use crate::ingest::parse::ParsedReturn;
 use crate::period::Period;
+use crate::validate::CheckedReturn;
 
 /// Where a candidate file sits when the run starts; archived files outrank new ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,12 +64,22 @@ impl Candidate {
     }
 }
 
+/// A return read from a file: who sent it, for which month, and its figures after its own checks.
+pub struct Return {
+    /// The unit it is from.
+    pub unit: String,
+    /// The month it reports.
+    pub period: Period,
+    /// Its figures and findings; taken by the run when the return is used.
+    pub checked: Option<CheckedReturn>,
+}
+
 /// What reading a file gave.
 pub enum Outcome {
     /// Not usable, with the code and the reason for the sender.
     Refused(Code, String),
     /// A return.
-    Parsed(Box<ParsedReturn>),
+    Parsed(Box<Return>),
     /// A symbolic link: never followed.
     Symlink,
     /// The file could not be opened now (permissions): left where it is and reported to the office.
@@ -221,19 +231,13 @@ pub fn future_finding(c: &Candidate, claimed: &str, taken: &str, unit: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::parse::{Columns, Source};
     use std::time::Duration;
 
     fn parsed(unit: &str, month: u32) -> Outcome {
-        Outcome::Parsed(Box::new(ParsedReturn {
+        Outcome::Parsed(Box::new(Return {
             unit: unit.to_string(),
             period: Period { year: 2020, month },
-            unit_source: Source::Meta,
-            period_source: Source::Meta,
-            sheet: String::new(),
-            columns: Columns::default(),
-            rows: Vec::new(),
-            findings: Vec::new(),
+            checked: None,
         }))
     }
 

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::cache::{Cache, Learned};
-use super::dispose::{Candidate, Outcome, Place};
+use super::cache::{Cache, Kept, Learned};
+use super::dispose::{Candidate, Outcome, Place, Return};
 use crate::error::Error;
 use crate::finding::Code;
 use crate::ingest::parse::NotUsable;
@@ -18,6 +18,7 @@ use crate::output;
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::settings::Settings;
+use crate::validate::Context;
 use crate::workspace::Workspace;
 
 /// A file that fails to read and was modified this recently may simply not be complete yet.
@@ -274,18 +275,35 @@ pub fn examine(
                     settings.max_rows
                 );
             }
-            let learned = match crate::ingest::parse::parse_mailed(
+            match crate::ingest::parse::parse_mailed(
                 &book,
                 &c.name,
                 sender_unit.as_deref(),
                 catalogue,
                 period,
             ) {
-                Ok(p) => Learned::Parsed(Box::new(p)),
-                Err(NotUsable { code, reason }) => Learned::NotUsable(code, reason),
-            };
-            cache.keep(&key, &c.format, &learned);
-            outcome(learned)
+                Ok(p) => {
+                    let ctx = Context {
+                        catalogue,
+                        settings,
+                        period,
+                    };
+                    let checked = crate::validate::check_return(&p, &c.name, &ctx);
+                    if let Some(kept) = Kept::new(&p, &checked) {
+                        cache.keep(&key, &c.format, &Learned::Checked(Box::new(kept)));
+                    }
+                    Outcome::Parsed(Box::new(Return {
+                        unit: p.unit,
+                        period: p.period,
+                        checked: Some(checked),
+                    }))
+                }
+                Err(NotUsable { code, reason }) => {
+                    let learned = Learned::NotUsable(code, reason);
+                    cache.keep(&key, &c.format, &learned);
+                    outcome(learned)
+                }
+            }
         }
     };
     c
@@ -293,7 +311,7 @@ pub fn examine(
 
 fn outcome(learned: Learned) -> Outcome {
     match learned {
-        Learned::Parsed(p) => Outcome::Parsed(p),
+        Learned::Checked(k) => Outcome::Parsed(Box::new(k.into_return())),
         Learned::NotUsable(code, reason) => Outcome::Refused(code, reason),
     }
 }
