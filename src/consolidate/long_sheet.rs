@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
+use super::county_rows;
 use crate::display;
 use crate::plan::Catalogue;
 use crate::style::{CELL_MAX, fit};
@@ -176,14 +177,31 @@ pub fn splice(
     book: &[u8],
     parts: &[Part<'_>],
     deflated: Vec<Option<Deflated>>,
+    county: &county_rows::Rows,
     catalogue: &Catalogue,
     level: u32,
 ) -> Result<Vec<u8>, SpliceError> {
     let mut archive = ZipArchive::new(Cursor::new(book))?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(book.len() * 2)));
     let mut deflated = deflated;
+    // Options as rust_xlsxwriter's own, so that a rewritten entry reads as its neighbours do.
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(i64::from(level)))
+        .unix_permissions(0o600)
+        .last_modified_time(zip::DateTime::default());
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i)?.name()?.into_owned();
+        if name == county.entry && !county.lines.is_empty() {
+            let mut sheet = String::new();
+            archive.by_index(i)?.read_to_string(&mut sheet)?;
+            let filled = county_rows::insert(&sheet, county)
+                .ok_or_else(|| SpliceError::Layout(name.clone()))?;
+            // A sheet of a province's counties stays far below 4 GiB: no zip64 header needed.
+            out.start_file(name.as_str(), options)?;
+            out.write_all(&filled)?;
+            continue;
+        }
         let Some(at) = parts.iter().position(|p| p.entry == name) else {
             out.raw_copy_file(archive.by_index_raw(i)?)?;
             continue;
@@ -201,15 +219,9 @@ pub fn splice(
             out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
             continue;
         }
-        // Options as rust_xlsxwriter's own, so that the entry reads as its neighbours do.
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(i64::from(level)))
-            .unix_permissions(0o600)
-            .last_modified_time(zip::DateTime::default())
-            .large_file(
-                upper_bound(part.readings, catalogue) + sheet.len() as u64 > u64::from(u32::MAX),
-            );
+        let options = options.large_file(
+            upper_bound(part.readings, catalogue) + sheet.len() as u64 > u64::from(u32::MAX),
+        );
         out.start_file(name.as_str(), options)?;
         out.write_all(head.as_bytes())?;
         let mut buf = Vec::with_capacity(CHUNK * 600);
@@ -410,18 +422,23 @@ fn number_cell(out: &mut Vec<u8>, col: usize, row: &Row, v: Option<f64>) {
     }
     open_cell(out, col, row);
     out.extend_from_slice(b"><v>");
+    number_text(out, v);
+    out.extend_from_slice(b"</v></c>");
+}
+
+/// A finite number as rust_xlsxwriter writes it in a cell.
+pub(super) fn number_text(out: &mut Vec<u8>, v: f64) {
     // Whole figures, most of them, as an integer: what `{v}` writes for them, without float formatting.
     if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
         let _ = write!(out, "{}", v as i64);
     } else {
         let _ = write!(out, "{v}");
     }
-    out.extend_from_slice(b"</v></c>");
 }
 
 /// Escapes text as Excel does: XML's `&`, `<` and `>`; control characters and the two non-characters as
 /// `_xHHHH_`; and a literal `_xHHHH_` as `_x005F_xHHHH_`, so that it is not read back as an escape.
-fn escape(out: &mut Vec<u8>, text: &str) {
+pub(super) fn escape(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut done = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -628,8 +645,13 @@ mod tests {
         }];
         let deflated = deflate_rows(&[&readings], &catalogue, 1).unwrap();
         assert!(deflated[0].is_some());
-        let joined = splice(&book, &parts, deflated, &catalogue, 1).unwrap();
-        let streamed = splice(&book, &parts, vec![None], &catalogue, 1).unwrap();
+        let none = county_rows::Rows {
+            entry: String::new(),
+            first: 2,
+            lines: Vec::new(),
+        };
+        let joined = splice(&book, &parts, deflated, &none, &catalogue, 1).unwrap();
+        let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1).unwrap();
         let xml = entry(&joined, "xl/worksheets/sheet1.xml");
         assert_eq!(xml, entry(&streamed, "xl/worksheets/sheet1.xml"));
         assert!(xml.contains(&format!("<dimension ref=\"A1:K{}\"/>", 2 * PIECE + 4)));

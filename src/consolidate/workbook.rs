@@ -9,8 +9,8 @@ use rust_xlsxwriter::{
 
 use jiff::tz::Offset;
 
-use super::long_sheet;
 use super::model::{Disposition, IndicatorStatus, Lookup, Report};
+use super::{county_rows, long_sheet};
 use crate::display;
 use crate::error::Error;
 use crate::finding::Severity;
@@ -97,15 +97,17 @@ fn render_rows(
     // The long sheet's rows are most of the drawing: they are deflated while the other sheets are drawn.
     let (drawn, deflated) = rayon::join(
         || -> Result<_, Error> {
-            let (mut wb, parts) = build_rows(report, lookup, catalogue, period, tz, rows, &chunks)
-                .map_err(crate::output::xlsx_err(path))?;
-            Ok((crate::output::render(&mut wb, path)?, parts))
+            let (mut wb, parts, county) =
+                build_rows(report, lookup, catalogue, period, tz, rows, &chunks)
+                    .map_err(crate::output::xlsx_err(path))?;
+            Ok((crate::output::render(&mut wb, path)?, parts, county))
         },
         || long_sheet::deflate_rows(&chunks, catalogue, level),
     );
-    let (bytes, parts) = drawn?;
-    let spliced = deflated
-        .and_then(|deflated| long_sheet::splice(&bytes, &parts, deflated, catalogue, level));
+    let (bytes, parts, county) = drawn?;
+    let spliced = deflated.and_then(|deflated| {
+        long_sheet::splice(&bytes, &parts, deflated, &county, catalogue, level)
+    });
     spliced.map_err(|e| Error::Workbook {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -121,7 +123,7 @@ fn build_rows<'a>(
     tz: Offset,
     rows: usize,
     chunks: &[&'a [Reading]],
-) -> Result<(Workbook, Vec<long_sheet::Part<'a>>), XlsxError> {
+) -> Result<(Workbook, Vec<long_sheet::Part<'a>>, county_rows::Rows), XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
@@ -129,20 +131,27 @@ fn build_rows<'a>(
     // Each sheet is filled on its own, on whichever core is free: a worksheet takes its formats' indices only
     // when the workbook is saved, so the bytes do not depend on which finishes first.
     let mut filled: [Result<(), XlsxError>; 6] = std::array::from_fn(|_| Ok(()));
+    let mut lines = Ok(Vec::new());
     {
         let [o, i, c, f, s, t] = &mut sheets;
-        let [r0, r1, r2, r3, r4, r5] = &mut filled;
-        let st = &st;
+        let [r0, r1, _, r3, r4, r5] = &mut filled;
+        let (st, lines) = (&st, &mut lines);
         rayon::scope(|scope| {
             scope.spawn(|_| *r0 = overview(o, report, lookup, catalogue, period, tz, st));
             scope.spawn(|_| *r1 = indicators(i, report, catalogue, st));
-            scope.spawn(|_| *r2 = counties(c, report, lookup, catalogue, st));
+            scope.spawn(|_| *lines = counties(c, report, lookup, catalogue, st));
             scope.spawn(|_| *r3 = findings(f, report, catalogue, st, rows));
             scope.spawn(|_| *r4 = submissions(s, report, lookup, tz, st));
             scope.spawn(|_| *r5 = trend(t, report, st));
         });
     }
     filled.into_iter().collect::<Result<(), XlsxError>>()?;
+    // 分县区 is the third sheet; its first county's row is the second.
+    let county = county_rows::Rows {
+        entry: "xl/worksheets/sheet3.xml".to_string(),
+        first: 2,
+        lines: lines?,
+    };
     let first = sheets.len() + 1;
     for ws in sheets {
         wb.push_worksheet(ws);
@@ -162,7 +171,7 @@ fn build_rows<'a>(
             readings,
         });
     }
-    Ok((wb, parts))
+    Ok((wb, parts, county))
 }
 
 fn unit_name<'a>(catalogue: &'a Catalogue, code: &'a str) -> &'a str {
@@ -416,13 +425,14 @@ fn indicators(
 /// Above this many counties the sheet turns: one row per county, one column per indicator.
 const WIDE_COUNTIES: usize = 60;
 
+/// 分县区; one row per county past [`WIDE_COUNTIES`], whose rows after the first are returned to be spliced in.
 fn counties(
     ws: &mut Worksheet,
     report: &Report,
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     st: &Styles,
-) -> Result<(), XlsxError> {
+) -> Result<Vec<county_rows::Line>, XlsxError> {
     ws.set_name("分县区")?;
     let counties: Vec<_> = catalogue.counties().collect();
     let rows: Vec<_> = report
@@ -452,6 +462,7 @@ fn counties(
             .zip(i.city)
             .map(|(a, b)| display::round(a - b, &i.unit))
     };
+    let mut lines = Vec::new();
     if counties.len() <= WIDE_COUNTIES {
         let mut headers = vec![
             "指标编码".to_string(),
@@ -508,20 +519,32 @@ fn counties(
         style::columns(ws, &widths)?;
         let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
         style::header_row(ws, 0, &refs, &st.header)?;
-        for (k, c) in counties.iter().enumerate() {
-            let r = 1 + k as u32;
-            ws.text_with(r, 0, &c.code, &st.cell)?;
-            ws.text_with(r, 1, &c.name, &st.cell)?;
+        // The first county drawn here gives each column's style to the rest (see county_rows).
+        if let Some(c) = counties.first() {
+            ws.text_with(1, 0, &c.code, &st.cell)?;
+            ws.text_with(1, 1, &c.name, &st.cell)?;
             for (n, i) in rows.iter().enumerate() {
                 style::maybe_number(
                     ws,
-                    r,
+                    1,
                     2 + n as u16,
                     shown(value(&c.code, &i.code), &i.unit),
                     st.number_for(&i.unit),
                 )?;
             }
         }
+        lines = counties
+            .iter()
+            .skip(1)
+            .map(|c| county_rows::Line {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                values: rows
+                    .iter()
+                    .map(|i| shown(value(&c.code, &i.code), &i.unit))
+                    .collect(),
+            })
+            .collect();
         let base = 1 + counties.len() as u32;
         for (offset, label) in ["县区合计", "牵头单位全市数", "差额"].iter().enumerate()
         {
@@ -546,7 +569,7 @@ fn counties(
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
-    Ok(())
+    Ok(lines)
 }
 
 fn findings(
