@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use calamine::DataType as _;
+
 use crate::util;
 
 #[test]
@@ -127,4 +129,52 @@ fn a_synthetic_workspace_adds_up_at_scale() {
     );
     let rows = report["readings"].as_array().unwrap().len();
     assert_eq!(rows, 80 * 40, "every return has forty rows");
+
+    // 分县区 of 79 counties takes one row each: the first drawn by rust_xlsxwriter, the others put in after it.
+    let book = ws.join("outbox/2020-10/synthetic-80_汇总_2020-10.xlsx");
+    let mut xlsx: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+    let counties = calamine::Reader::worksheet_range(&mut xlsx, "分县区").unwrap();
+    assert_eq!(
+        counties.height(),
+        1 + 79 + 3,
+        "the header, the counties, the totals"
+    );
+    let header: Vec<String> = counties
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut seen = 0;
+    for r in report["readings"].as_array().unwrap() {
+        if r["role"] != "county_share" {
+            continue;
+        }
+        let unit = r["unit"].as_str().unwrap();
+        let code = format!("{} ", r["indicator"].as_str().unwrap());
+        let row = counties
+            .rows()
+            .find(|x| x[0] == unit)
+            .unwrap_or_else(|| panic!("{unit} in 分县区"));
+        let col = header.iter().position(|h| h.starts_with(&code)).unwrap();
+        match r["cumulative"].as_f64() {
+            Some(v) => {
+                let shown = row[col]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{unit} {code}: {:?}", row[col]));
+                assert!((shown - v).abs() < 0.005, "{unit} {code}: {shown} for {v}");
+            }
+            None => assert!(row[col].is_empty(), "{unit} {code}: {:?}", row[col]),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 79 * 40);
+    if let Some(soffice) = util::soffice() {
+        let csv = util::sheet_csv_of(&soffice, &book, "分县区");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + 79 + 3, "{csv}");
+        assert!(lines[79].starts_with("c00079,"), "{csv}");
+        assert!(lines[81].starts_with(",牵头单位全市数,"), "{csv}");
+    }
 }
