@@ -99,7 +99,9 @@ pub fn significant(value: f64) -> f64 {
     if value == 0.0 || !value.is_finite() || (value.fract() == 0.0 && value.abs() < 1e10) {
         return value;
     }
-    format!("{value:.9e}").parse().unwrap_or(value)
+    let rounded: f64 = format!("{value:.9e}").parse().unwrap_or(value);
+    // The largest figures would round up past f64's range, to an infinity JSON cannot hold.
+    if rounded.is_finite() { rounded } else { value }
 }
 
 /// A pretty JSON formatter that writes every float to 10 significant digits, as report.json holds numbers;
@@ -284,6 +286,16 @@ mod tests {
         assert_eq!(figure(0.8666666, "件/万人"), "0.87");
         assert_eq!(percent(0.9249999999999999), "92.5%");
         assert_eq!(fixed(-0.0001, 2), "0");
+    }
+
+    #[test]
+    fn a_figure_at_the_top_of_f64s_range_is_not_rounded_to_infinity() {
+        assert_eq!(significant(f64::MAX), f64::MAX);
+        assert_eq!(significant(-f64::MAX), -f64::MAX);
+        let mut json = Vec::new();
+        write_json(&mut json, &[f64::MAX]).unwrap();
+        let back: Vec<f64> = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, [f64::MAX]);
     }
 
     #[test]

@@ -116,6 +116,12 @@ fn assess_settled(
 ) -> Result<Assessment, Error> {
     let catalogue = crate::plan::load(&ws.plan_path())?;
     let settings = Settings::load(&ws.settings_path())?;
+    let cache = if cache.made_for(ws) {
+        cache
+    } else {
+        log::warn!("the plan or settings changed as the run began; what it reads is not cached");
+        Cache::none()
+    };
     let inbox = ws.inbox();
 
     let run_time = jiff::Timestamp::now();

@@ -211,6 +211,8 @@ pub struct Cache {
     /// Writes only from a real run: assessing leaves the workspace as it was.
     writable: bool,
     identity: String,
+    /// The plan and settings files as the identity saw them.
+    inputs: [Vec<u8>; 2],
     /// The readings file as it was when the run began.
     text: Vec<u8>,
     /// Where each reading's JSON lies in `text`, by its key: parsed only when a file asks for it.
@@ -237,13 +239,14 @@ impl Cache {
     /// Loads the period's cache; `writable` for a run that writes its outputs.
     pub fn open(ws: &Workspace, period: Period, writable: bool) -> Cache {
         let dir = ws.period_dir(period);
+        let inputs = inputs(ws);
         let mut h = Sha256::new();
         for part in [
             LAYOUT.as_bytes(),
             env!("CARGO_PKG_VERSION").as_bytes(),
             output::executable().as_bytes(),
-            &std::fs::read(ws.plan_path()).unwrap_or_default(),
-            &std::fs::read(ws.settings_path()).unwrap_or_default(),
+            &inputs[0],
+            &inputs[1],
             period.to_string().as_bytes(),
         ] {
             // Each part with its length, so that no two different lists of parts hash alike.
@@ -267,6 +270,7 @@ impl Cache {
             dir: Some(dir),
             writable,
             identity,
+            inputs,
             readings,
             lines,
             whole: text.is_empty() || text.ends_with(b"\n"),
@@ -278,12 +282,12 @@ impl Cache {
     }
 
     /// A cache that holds nothing and keeps nothing.
-    #[cfg(test)]
     pub fn none() -> Cache {
         Cache {
             dir: None,
             writable: false,
             identity: String::new(),
+            inputs: Default::default(),
             text: Vec::new(),
             readings: foldhash::HashMap::default(),
             lines: 0,
@@ -292,6 +296,13 @@ impl Cache {
             hits: AtomicUsize::new(0),
             fresh: Mutex::default(),
         }
+    }
+
+    /// Whether the plan and settings files are still those the cache's identity was made from; a run that
+    /// loaded them after opening the cache asks, so that nothing it learns from an edited plan is kept under the
+    /// key of the plan before.
+    pub fn made_for(&self, ws: &Workspace) -> bool {
+        self.dir.is_none() || inputs(ws) == self.inputs
     }
 
     /// The key of a file's reading: its bytes, the name it arrived under and its mail's sender, under this
@@ -482,6 +493,11 @@ fn entry(line: &[u8]) -> Option<(&str, &[u8])> {
     (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(json)).then_some((key, json))
 }
 
+/// The plan and settings files' bytes (empty when missing), which the cache's identity covers.
+fn inputs(ws: &Workspace) -> [Vec<u8>; 2] {
+    [ws.plan_path(), ws.settings_path()].map(|p| std::fs::read(p).unwrap_or_default())
+}
+
 fn readings_path(dir: &Path) -> PathBuf {
     dir.join(".cache-readings.jsonl")
 }
@@ -609,6 +625,27 @@ mod tests {
         );
         assert_eq!(renamed.findings[0].file, "安定区.xlsx [GBK]");
         assert_eq!(renamed.findings[1].file, "附件.xlsx");
+    }
+
+    #[test]
+    fn a_cache_opened_before_the_plan_or_settings_changed_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(tmp.path());
+        let period = Period::new(2020, 10).unwrap();
+        std::fs::create_dir_all(ws.plan_path().parent().unwrap()).unwrap();
+        std::fs::write(ws.plan_path(), "[plan]\nid = \"a\"\n").unwrap();
+        let cache = Cache::open(&ws, period, true);
+        assert!(cache.made_for(&ws));
+        std::fs::write(ws.settings_path(), "sum_tolerance = 1\n").unwrap();
+        assert!(!cache.made_for(&ws), "settings written after it was opened");
+        let cache = Cache::open(&ws, period, true);
+        assert!(cache.made_for(&ws));
+        std::fs::write(ws.plan_path(), "[plan]\nid = \"b\"\n").unwrap();
+        assert!(!cache.made_for(&ws), "the plan edited after it was opened");
+        assert!(
+            Cache::none().made_for(&ws),
+            "a cache that keeps nothing cannot mislead"
+        );
     }
 
     #[test]
