@@ -190,8 +190,14 @@ pub fn splice(
         .compression_level(Some(i64::from(level)))
         .unix_permissions(0o600)
         .last_modified_time(zip::DateTime::default());
+    // Every sheet that takes rows must be found: rows silently left out would be figures missing.
+    let mut missing: Vec<&str> = parts.iter().map(|p| p.entry.as_str()).collect();
+    if !county.lines.is_empty() {
+        missing.push(&county.entry);
+    }
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i)?.name()?.into_owned();
+        missing.retain(|m| *m != name);
         if name == county.entry && !county.lines.is_empty() {
             let mut sheet = String::new();
             archive.by_index(i)?.read_to_string(&mut sheet)?;
@@ -231,6 +237,9 @@ pub fn splice(
             out.write_all(&buf)?;
         }
         out.write_all(tail.as_bytes())?;
+    }
+    if let Some(m) = missing.first() {
+        return Err(SpliceError::Layout((*m).to_string()));
     }
     Ok(out.finish()?.into_inner())
 }
@@ -652,6 +661,19 @@ mod tests {
         };
         let joined = splice(&book, &parts, deflated, &none, &catalogue, 1).unwrap();
         let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1).unwrap();
+        let elsewhere = county_rows::Rows {
+            entry: "xl/worksheets/sheet9.xml".to_string(),
+            first: 2,
+            lines: vec![county_rows::Line {
+                code: "c1".to_string(),
+                name: "县".to_string(),
+                values: Vec::new(),
+            }],
+        };
+        assert!(
+            matches!(splice(&book, &parts, vec![None], &elsewhere, &catalogue, 1), Err(SpliceError::Layout(e)) if e == "xl/worksheets/sheet9.xml"),
+            "rows for a sheet the workbook does not have are an error, not left out"
+        );
         let xml = entry(&joined, "xl/worksheets/sheet1.xml");
         assert_eq!(xml, entry(&streamed, "xl/worksheets/sheet1.xml"));
         assert!(xml.contains(&format!("<dimension ref=\"A1:K{}\"/>", 2 * PIECE + 4)));

@@ -97,7 +97,8 @@ pub struct CheckedReturn {
 }
 
 impl CheckedReturn {
-    /// The same return under the name `name` (the run marks one of two names that display alike).
+    /// The same return under `name`, the name the run knows its file by once it has read them all (the ledger's
+    /// name for an archived file, or a name marked as one of two that display alike).
     pub fn renamed(mut self, name: &str) -> CheckedReturn {
         for r in self.readings.iter_mut().filter(|r| r.file == self.file) {
             r.file = name.to_string();
