@@ -171,8 +171,8 @@ pub fn deflate_rows(
 }
 
 /// `book` (a rendered workbook) with every part's rows put in its sheet: those `deflated` holds as they are,
-/// the others deflated here at `level`. Entries other than the parts' are copied as they are, compressed bytes
-/// and all.
+/// the others deflated here at `level`; and with `county`'s rows put in 分县区 (see [`county_rows`]). Other
+/// entries are copied as they are, compressed bytes and all.
 pub fn splice(
     book: &[u8],
     parts: &[Part<'_>],
