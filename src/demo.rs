@@ -268,7 +268,7 @@ pub fn run(dir: &Path) -> Result<(), Error> {
         "  consolidated:  {}",
         ws.period_dir(oct)
             .join(crate::consolidate::workbook::file_name(
-                &crate::plan::load(&ws.plan_path())?,
+                &*crate::plan::load(&ws.plan_path())?,
                 oct
             ))
             .display()

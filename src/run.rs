@@ -48,7 +48,7 @@ pub struct RunResult {
 pub struct Assessment {
     /// The report the run writes.
     pub report: Report,
-    catalogue: Catalogue,
+    catalogue: std::sync::Arc<Catalogue>,
     settings: Settings,
     run_id: String,
     /// Each inbox file to move.

@@ -7,6 +7,7 @@ pub mod init;
 pub mod model;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::Error;
 pub use model::Catalogue;
@@ -33,7 +34,7 @@ fn read(path: &Path) -> Result<String, Error> {
 }
 
 /// Loads a catalogue from a TOML file and checks it; problems are returned, not printed.
-pub fn load(path: &Path) -> Result<Catalogue, Error> {
+pub fn load(path: &Path) -> Result<Arc<Catalogue>, Error> {
     load_with(path, None)
 }
 
@@ -42,20 +43,20 @@ pub fn load(path: &Path) -> Result<Catalogue, Error> {
 /// back, a twentieth. What is read back is checked as a parsed plan is, so a store saves time and nothing
 /// else: when it is missing, stale, damaged or refused by the checks, the text is parsed, and, with `keep`, the
 /// store written afresh (a run keeps it; commands that change nothing only read it).
-pub fn load_stored(path: &Path, store: &Path, keep: bool) -> Result<Catalogue, Error> {
+pub fn load_stored(path: &Path, store: &Path, keep: bool) -> Result<Arc<Catalogue>, Error> {
     load_with(path, Some((store, keep)))
 }
 
-fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Catalogue, Error> {
+fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Arc<Catalogue>, Error> {
     // A run checks the workspace and then loads it, and watch loads it for every run: the same text gives the
-    // same catalogue, and parsing and checking a province's plan costs more than a copy.
-    static LAST: std::sync::Mutex<Option<(String, Catalogue)>> = std::sync::Mutex::new(None);
+    // same catalogue, shared rather than parsed and checked again (or copied: a province's is megabytes).
+    static LAST: std::sync::Mutex<Option<(String, Arc<Catalogue>)>> = std::sync::Mutex::new(None);
     let text = read(path)?;
     if let Ok(last) = LAST.lock()
         && let Some((t, c)) = last.as_ref()
         && *t == text
     {
-        return Ok(c.clone());
+        return Ok(Arc::clone(c));
     }
     // Without the running tool's identity a store could outlive a change of the tool: none is used.
     let tool = crate::output::executable();
@@ -74,8 +75,9 @@ fn load_with(path: &Path, store: Option<(&Path, bool)>) -> Result<Catalogue, Err
             c
         }
     };
+    let catalogue = Arc::new(catalogue);
     if let Ok(mut last) = LAST.lock() {
-        *last = Some((text, catalogue.clone()));
+        *last = Some((text, Arc::clone(&catalogue)));
     }
     Ok(catalogue)
 }

@@ -23,6 +23,10 @@ pub struct Catalogue {
     /// Lookups built on first use: a plan with thousands of units must not be searched linearly per row.
     #[serde(skip)]
     index: OnceLock<Index>,
+    /// Built apart from the index, on first use: only a file read afresh looks for names in its text, and a
+    /// run whose returns all come from the cache would build it for nothing.
+    #[serde(skip)]
+    finder: OnceLock<Finder>,
 }
 
 impl PartialEq for Catalogue {
@@ -42,7 +46,11 @@ struct Index {
     names: HashMap<String, usize>,
     /// Lower-case codes to unit positions.
     codes: HashMap<String, usize>,
-    /// Finds every folded name or alias inside a text in one pass; `owners[pattern]` is its unit.
+}
+
+/// Finds every folded name or alias inside a text in one pass; `owners[pattern]` is its unit.
+#[derive(Debug, Clone, Default)]
+struct Finder {
     finder: Option<aho_corasick::AhoCorasick>,
     owners: Vec<usize>,
     alias: Vec<bool>,
@@ -351,6 +359,7 @@ impl Catalogue {
             units,
             tasks,
             index: OnceLock::new(),
+            finder: OnceLock::new(),
         }
     }
 
@@ -367,21 +376,15 @@ impl Catalogue {
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
             let mut ix = Index::default();
-            let mut patterns = Vec::new();
             for (i, u) in self.units.iter().enumerate() {
                 ix.units.entry(u.code.clone()).or_insert(i);
                 ix.codes.entry(u.code.to_ascii_lowercase()).or_insert(i);
-                for (k, name) in std::iter::once(&u.name).chain(&u.aliases).enumerate() {
-                    let folded = crate::normalise::fold_text(name);
-                    if !folded.is_empty() {
-                        patterns.push(folded.clone());
-                        ix.owners.push(i);
-                        ix.alias.push(k > 0);
-                    }
-                    ix.names.entry(folded).or_insert(i);
+                for name in std::iter::once(&u.name).chain(&u.aliases) {
+                    ix.names
+                        .entry(crate::normalise::fold_text(name))
+                        .or_insert(i);
                 }
             }
-            ix.finder = aho_corasick::AhoCorasick::new(&patterns).ok();
             for (t, task) in self.tasks.iter().enumerate() {
                 for (k, ind) in task.indicators.iter().enumerate() {
                     ix.indicators.entry(ind.code.clone()).or_insert((t, k));
@@ -420,6 +423,25 @@ impl Catalogue {
                 }
             }
             ix
+        })
+    }
+
+    fn finder(&self) -> &Finder {
+        self.finder.get_or_init(|| {
+            let mut f = Finder::default();
+            let mut patterns = Vec::new();
+            for (i, u) in self.units.iter().enumerate() {
+                for (k, name) in std::iter::once(&u.name).chain(&u.aliases).enumerate() {
+                    let folded = crate::normalise::fold_text(name);
+                    if !folded.is_empty() {
+                        patterns.push(folded);
+                        f.owners.push(i);
+                        f.alias.push(k > 0);
+                    }
+                }
+            }
+            f.finder = aho_corasick::AhoCorasick::new(&patterns).ok();
+            f
         })
     }
 
@@ -498,7 +520,7 @@ impl Catalogue {
     /// Every place a unit's name or alias occurs in a folded text (overlapping), in constant time per match
     /// whatever the number of units.
     pub fn names_in<'t>(&'t self, folded: &'t str) -> impl Iterator<Item = NameMatch> + 't {
-        let ix = self.index();
+        let ix = self.finder();
         ix.finder
             .iter()
             .flat_map(move |f| f.find_overlapping_iter(folded))
