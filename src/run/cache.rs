@@ -202,6 +202,33 @@ pub struct Stamp {
     pub inputs: String,
     /// SHA-256 of the workbook's bytes as written.
     pub sha256: String,
+    /// The file as it was when its bytes were last known to be these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Seen>,
+}
+
+/// A file's size, inode and change time. Any write, rename or new link moves the change time on, and unlike the
+/// modification time it cannot be set back by hand: while all three stay as they were, so do the bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    len: u64,
+    ino: u64,
+    ctime: i64,
+    ctime_ns: i64,
+}
+
+impl Seen {
+    /// What `path` looks like now; `None` if it cannot be read.
+    pub fn of(path: &Path) -> Option<Seen> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Seen {
+            len: m.len(),
+            ino: m.ino(),
+            ctime: m.ctime(),
+            ctime_ns: m.ctime_nsec(),
+        })
+    }
 }
 
 /// A period's cache, loaded once per run and shared by the threads that read files.
@@ -444,12 +471,19 @@ impl Cache {
     }
 }
 
-/// Whether `path` holds exactly the workbook `stamp` describes, drawn from `inputs`.
-pub fn unchanged(path: &Path, stamp: Option<&Stamp>, inputs: &str) -> bool {
-    stamp.is_some_and(|s| {
-        !inputs.is_empty()
-            && s.inputs == inputs
-            && std::fs::read(path).is_ok_and(|b| sha256_hex(&b) == s.sha256)
+/// The stamp of `path` if it holds exactly the workbook `stamp` describes, drawn from `inputs`. A file not
+/// touched since its bytes were last known (see [`Seen`]) is not read again; any other is read and hashed, and
+/// the stamp comes back with what the file looked like before it was read.
+pub fn unchanged(path: &Path, stamp: Option<&Stamp>, inputs: &str) -> Option<Stamp> {
+    let s = stamp.filter(|s| !inputs.is_empty() && s.inputs == inputs)?;
+    let seen = Seen::of(path)?;
+    if s.seen.as_ref() == Some(&seen) {
+        return Some(s.clone());
+    }
+    let bytes = std::fs::read(path).ok()?;
+    (sha256_hex(&bytes) == s.sha256).then(|| Stamp {
+        seen: Some(seen),
+        ..s.clone()
     })
 }
 

@@ -115,12 +115,8 @@ impl Draw<'_> {
         drawn: Option<Result<Vec<u8>, Error>>,
     ) -> Result<Stamp, Error> {
         let inputs = report_inputs(self.cache, self.report, figures);
-        if let Some(stamp) = self
-            .old
-            .get(name)
-            .filter(|s| cache::unchanged(path, Some(s), &inputs))
-        {
-            return Ok(stamp.clone());
+        if let Some(stamp) = cache::unchanged(path, self.old.get(name), &inputs) {
+            return Ok(stamp);
         }
         let bytes = match drawn {
             Some(drawn) => drawn?,
@@ -130,6 +126,7 @@ impl Draw<'_> {
         Ok(Stamp {
             inputs,
             sha256: cache::sha256_hex(&bytes),
+            seen: cache::Seen::of(path),
         })
     }
 
@@ -152,7 +149,7 @@ impl Draw<'_> {
                 unit_inputs(self.cache, self.lookup, &u.code, files, figures)
             })
             .collect();
-        let keep: Vec<bool> = units
+        let keep: Vec<Option<Stamp>> = units
             .par_iter()
             .zip(&inputs)
             .map(|(u, inputs)| {
@@ -162,7 +159,7 @@ impl Draw<'_> {
             .collect();
         // Few changes are written one by one into the folder as it is; many (a first run, a changed plan) into
         // a fresh folder that replaces it whole, which is far cheaper than a temp file and a rename each.
-        let changed = keep.iter().filter(|k| !**k).count();
+        let changed = keep.iter().filter(|k| k.is_none()).count();
         let in_place = dir.is_dir() && changed * 2 <= units.len();
         let target = if in_place {
             dir.to_path_buf()
@@ -173,14 +170,24 @@ impl Draw<'_> {
             .par_iter()
             .zip(&inputs)
             .zip(&keep)
-            .filter(|(_, keep)| !in_place || !**keep)
+            .filter(|(_, keep)| !in_place || keep.is_none())
             .map(|((unit, inputs), keep)| {
                 let name = feedback::file_name(period, unit);
                 let path = target.join(&name);
                 let key = feedback_key(&name);
-                // An unchanged workbook moves to the fresh folder as a second name for the same bytes.
-                if *keep && std::fs::hard_link(dir.join(&name), &path).is_ok() {
-                    return Ok((key.clone(), self.old[&key].clone()));
+                // An unchanged workbook moves to the fresh folder as a second name for the same bytes; the new
+                // link moves its change time on.
+                if let Some(kept) = keep
+                    && std::fs::hard_link(dir.join(&name), &path).is_ok()
+                {
+                    let seen = cache::Seen::of(&path);
+                    return Ok((
+                        key,
+                        Stamp {
+                            seen,
+                            ..kept.clone()
+                        },
+                    ));
                 }
                 let mut wb =
                     feedback::build(self.lookup, self.catalogue, self.settings, period, unit)
@@ -196,6 +203,7 @@ impl Draw<'_> {
                     Stamp {
                         inputs: inputs.clone(),
                         sha256: cache::sha256_hex(&bytes),
+                        seen: cache::Seen::of(&path),
                     },
                 ))
             })
@@ -204,9 +212,10 @@ impl Draw<'_> {
             output::swap_dir(&target, dir)?;
             return Ok(stamps);
         }
-        for (u, _) in units.iter().zip(&keep).filter(|(_, k)| **k) {
-            let key = feedback_key(&feedback::file_name(period, u));
-            stamps.push((key.clone(), self.old[&key].clone()));
+        for (u, kept) in units.iter().zip(keep) {
+            if let Some(kept) = kept {
+                stamps.push((feedback_key(&feedback::file_name(period, u)), kept));
+            }
         }
         // Units that no longer get feedback (their return was withdrawn) lose the old one.
         let names: HashSet<String> = units

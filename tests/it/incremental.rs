@@ -189,6 +189,21 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
     std::fs::write(&tampered, b"edited").unwrap();
     ws.ok(&RUN);
     assert_eq!(outputs(ws.path()).0, second);
+
+    // So is one changed in place to bytes of the same length, its modification time then set back: a run does
+    // not hash a workbook whose size, inode and change time are as it left them, and this one's change time moved.
+    let bytes = std::fs::read(&tampered).unwrap();
+    let modified = std::fs::metadata(&tampered).unwrap().modified().unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&tampered)
+        .unwrap();
+    std::io::Write::write_all(&mut &file, &vec![b'x'; bytes.len()]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(std::fs::metadata(&tampered).unwrap().len(), bytes.len() as u64);
+    ws.ok(&RUN);
+    assert_eq!(outputs(ws.path()).0, second);
 }
 
 #[test]
