@@ -327,12 +327,15 @@ fn upper_bound(readings: &[Reading], catalogue: &Catalogue) -> u64 {
         .sum()
 }
 
-/// Writes the rows of `readings` from 1-based row `first`, as rust_xlsxwriter writes cells without formats.
+/// Writes the rows of `readings` from 1-based row `first`, as rust_xlsxwriter writes cells without formats, but
+/// for the reference of a cell that follows the one before: a cell without one is in the next column (ECMA-376
+/// 18.3.1.4), as Excel, LibreOffice and calamine read it. A province's sheet is a fifth smaller for it, and is
+/// written and deflated in as much less time.
 pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], first: u32, catalogue: &Catalogue) {
     // Readings come unit by unit: the unit's name is looked up once per unit, not per row.
     let mut named: (&str, &str) = ("", "");
     for (n, rd) in readings.iter().enumerate() {
-        let row = Row::new(first + n as u32);
+        let row = &mut Row::new(first + n as u32);
         let role = match rd.role {
             Role::City => "全市",
             Role::CountyShare => "县区",
@@ -351,26 +354,28 @@ pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], first: u32, catalogue
         out.extend_from_slice(b"<row r=\"");
         out.extend_from_slice(row.digits());
         out.extend_from_slice(b"\">");
-        text_cell(out, 0, &row, &rd.unit);
-        text_cell(out, 1, &row, named.1);
-        text_cell(out, 2, &row, &rd.indicator);
-        text_cell(out, 3, &row, role);
+        text_cell(out, 0, row, &rd.unit);
+        text_cell(out, 1, row, named.1);
+        text_cell(out, 2, row, &rd.indicator);
+        text_cell(out, 3, row, role);
         // Rounded to the decimals the unit shows, as every other sheet's figures.
-        number_cell(out, 4, &row, rd.month.map(|v| display::round(v, unit)));
-        number_cell(out, 5, &row, rd.cumulative.map(|v| display::round(v, unit)));
-        text_cell(out, 6, &row, progress);
-        text_cell(out, 7, &row, &rd.remark);
-        text_cell(out, 8, &row, &rd.file);
-        text_cell(out, 9, &row, &rd.sheet);
-        text_cell(out, 10, &row, &rd.cumulative_cell);
+        number_cell(out, 4, row, rd.month.map(|v| display::round(v, unit)));
+        number_cell(out, 5, row, rd.cumulative.map(|v| display::round(v, unit)));
+        text_cell(out, 6, row, progress);
+        text_cell(out, 7, row, &rd.remark);
+        text_cell(out, 8, row, &rd.file);
+        text_cell(out, 9, row, &rd.sheet);
+        text_cell(out, 10, row, &rd.cumulative_cell);
         out.extend_from_slice(b"</row>");
     }
 }
 
-/// A row number in decimal, written once for all the row's cells.
+/// A row number in decimal, written once for all the row's cells, and the column a cell without a reference
+/// would take.
 struct Row {
     buf: [u8; 10],
     start: usize,
+    next: usize,
 }
 
 impl Row {
@@ -385,7 +390,11 @@ impl Row {
                 break;
             }
         }
-        Row { buf, start }
+        Row {
+            buf,
+            start,
+            next: 0,
+        }
     }
 
     fn digits(&self) -> &[u8] {
@@ -393,16 +402,21 @@ impl Row {
     }
 }
 
-/// Opens a cell: `<c r="A2"`.
-fn open_cell(out: &mut Vec<u8>, col: usize, row: &Row) {
-    out.extend_from_slice(b"<c r=\"");
-    out.extend_from_slice(COLUMNS[col].as_bytes());
-    out.extend_from_slice(row.digits());
-    out.push(b'"');
+/// Opens a cell: `<c`, or `<c r="H2"` after a column left empty.
+fn open_cell(out: &mut Vec<u8>, col: usize, row: &mut Row) {
+    if col == row.next {
+        out.extend_from_slice(b"<c");
+    } else {
+        out.extend_from_slice(b"<c r=\"");
+        out.extend_from_slice(COLUMNS[col].as_bytes());
+        out.extend_from_slice(row.digits());
+        out.push(b'"');
+    }
+    row.next = col + 1;
 }
 
 /// An inline-string cell; none for empty text, which Excel would ignore.
-fn text_cell(out: &mut Vec<u8>, col: usize, row: &Row, text: &str) {
+fn text_cell(out: &mut Vec<u8>, col: usize, row: &mut Row, text: &str) {
     let text = fit(text, CELL_MAX);
     if text.is_empty() {
         return;
@@ -419,7 +433,7 @@ fn text_cell(out: &mut Vec<u8>, col: usize, row: &Row, text: &str) {
 }
 
 /// A number cell; Excel has no NaN or infinity, so those are written as rust_xlsxwriter writes them, as text.
-fn number_cell(out: &mut Vec<u8>, col: usize, row: &Row, v: Option<f64>) {
+fn number_cell(out: &mut Vec<u8>, col: usize, row: &mut Row, v: Option<f64>) {
     let Some(v) = v else {
         return;
     };
@@ -561,7 +575,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_written_byte_for_byte_as_rust_xlsxwriter_writes_them() {
+    fn rows_are_written_as_rust_xlsxwriter_writes_them_but_for_references_that_follow_on() {
         let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
         let long = "长".repeat(40_000);
         let texts = [
@@ -610,7 +624,35 @@ mod tests {
         let theirs = drawn_by_rust_xlsxwriter(&readings, &catalogue);
         assert!(theirs.contains("_x005F_x0041_") && theirs.contains("_x000D_"));
         assert!(theirs.contains("……（内容过长，余下从略）"));
-        assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+        let ours = String::from_utf8(ours).unwrap();
+        assert!(ours.contains("<c t=") && ours.contains("<c r=\""));
+        assert_eq!(with_references(&ours), theirs);
+    }
+
+    /// Rows with every cell's reference written out: a cell without one takes the column after the cell before.
+    fn with_references(xml: &str) -> String {
+        let mut out = String::new();
+        let (mut row, mut next) = (String::new(), 0);
+        let mut rest = xml;
+        while let Some(at) = rest.find('<') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            if let Some(r) = rest.strip_prefix("<row r=\"") {
+                row = r[..r.find('"').unwrap()].to_string();
+                next = 0;
+            } else if let Some(r) = rest.strip_prefix("<c r=\"") {
+                next = COLUMNS.iter().position(|c| r.starts_with(c)).unwrap() + 1;
+            } else if rest.starts_with("<c>") || rest.starts_with("<c ") {
+                out.push_str(&format!("<c r=\"{}{row}\"", COLUMNS[next]));
+                next += 1;
+                rest = &rest[2..];
+                continue;
+            }
+            out.push('<');
+            rest = &rest[1..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// A workbook whose one sheet is the long sheet's header alone, laid out for `rows` rows, as drawn.

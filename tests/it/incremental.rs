@@ -201,7 +201,10 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
     std::io::Write::write_all(&mut &file, &vec![b'x'; bytes.len()]).unwrap();
     file.set_modified(modified).unwrap();
     drop(file);
-    assert_eq!(std::fs::metadata(&tampered).unwrap().len(), bytes.len() as u64);
+    assert_eq!(
+        std::fs::metadata(&tampered).unwrap().len(),
+        bytes.len() as u64
+    );
     ws.ok(&RUN);
     assert_eq!(outputs(ws.path()).0, second);
 }
