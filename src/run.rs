@@ -25,7 +25,7 @@ pub use gather::{STILL_WRITING, received_name};
 
 use crate::consolidate::model::{Disposition, FileRecord, Report, Summary, tables};
 use crate::error::Error;
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Severity};
 use crate::ledger::{self, LedgerEntry};
 use crate::output;
 use crate::period::Period;
@@ -55,6 +55,8 @@ pub struct Assessment {
     moves: Vec<Move>,
     /// Inbox copies of files already filed (a move across file systems killed before its removal), with hashes.
     leftovers: Vec<(PathBuf, String)>,
+    /// The ledger as the run found it: under the run's lock, as it still is when the run adds to it.
+    ledger: Vec<LedgerEntry>,
     /// What earlier runs learned, and what this one adds.
     cache: Cache,
 }
@@ -139,18 +141,24 @@ fn assess_settled(
     log::info!("reading {} files for {period}", paths.len());
     let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
-    let mut candidates: Vec<Candidate> = paths
-        .into_par_iter()
-        .map(|(path, place, base)| {
-            let known = gather::Known {
-                arrivals: &arrivals,
-                cache: &cache,
-            };
-            let c = gather::examine(path, place, &base, &catalogue, &settings, period, known);
-            progress.inc(1);
-            c
-        })
-        .collect();
+    let (ledger, mut candidates) = rayon::join(
+        || ledger::read(&ws.ledger_path()),
+        || -> Vec<Candidate> {
+            paths
+                .into_par_iter()
+                .map(|(path, place, base)| {
+                    let known = gather::Known {
+                        arrivals: &arrivals,
+                        cache: &cache,
+                    };
+                    let c =
+                        gather::examine(path, place, &base, &catalogue, &settings, period, known);
+                    progress.inc(1);
+                    c
+                })
+                .collect()
+        },
+    );
     progress.finish_and_clear();
     log::info!(
         "read {} files in {:.3} s",
@@ -158,7 +166,7 @@ fn assess_settled(
         clock.elapsed().as_secs_f64()
     );
     gather::keep_names_apart(&mut candidates);
-    let leftovers = arrival::settle(ws, &mut candidates);
+    let leftovers = arrival::settle(ws, &ledger, &mut candidates);
     candidates.sort_by(|a, b| (a.place, a.arrival_key()).cmp(&(b.place, b.arrival_key())));
 
     let due = SystemTime::try_from(settings.deadline(period)).unwrap_or(SystemTime::UNIX_EPOCH);
@@ -192,10 +200,17 @@ fn assess_settled(
         clock.elapsed().as_secs_f64()
     );
 
-    let mut findings: Vec<Finding> = validate::check_county_sums(&accepted, &ctx);
-    let history = validate::History::load(&ws.root.join("outbox"), period);
-    findings.extend(complete::missing_history(ws, period, &history));
-    findings.extend(validate::check_history(&accepted, &history, &ctx));
+    // Neither check reads what the other finds.
+    let (mut findings, (history, against_history)) = rayon::join(
+        || validate::check_county_sums(&accepted, &ctx),
+        || {
+            let history = validate::History::load(&ws.root.join("outbox"), period);
+            let mut found = complete::missing_history(ws, period, &history, &ledger);
+            found.extend(validate::check_history(&accepted, &history, &ctx));
+            (history, found)
+        },
+    );
+    findings.extend(against_history);
     // Sized once: doubling a province's readings would hold the old and the new copy at once.
     let mut readings = Vec::with_capacity(accepted.iter().map(|r| r.readings.len()).sum());
     // Laid out by unit and indicator already, so that the sort below has only to confirm it: moving a province's
@@ -386,6 +401,7 @@ fn assess_settled(
         run_id,
         moves,
         leftovers,
+        ledger,
         cache,
     })
 }
@@ -399,6 +415,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         run_id,
         moves,
         leftovers,
+        ledger,
         cache,
     } = a;
     let clock = std::time::Instant::now();
@@ -433,9 +450,9 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     // The ledger records each file before it moves: a run killed between the two leaves a record of a file
     // still in the inbox, never a moved file that no record mentions. A file already recorded at the same place
     // with the same bytes (by a run killed before its move) is not recorded twice.
-    let known: HashSet<(String, String)> = ledger::read(&ws.ledger_path())
-        .into_iter()
-        .map(|e| (e.sha256, e.location))
+    let known: HashSet<(&str, &str)> = ledger
+        .iter()
+        .map(|e| (e.sha256.as_str(), e.location.as_str()))
         .collect();
     let mut moves = moves;
     // Used files first: a run killed half-way has filed originals before their copies and corrections.
@@ -463,7 +480,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
                 batch: 0,
             }
         })
-        .filter(|e| !known.contains(&(e.sha256.clone(), e.location.clone())))
+        .filter(|e| !known.contains(&(e.sha256.as_str(), e.location.as_str())))
         .collect();
     ledger::append(&ws.ledger_path(), &entries)?;
     let inbox = ws.inbox();

@@ -8,14 +8,18 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::dispose::Candidate;
-use crate::ledger::{self, LedgerEntry};
+use crate::ledger::LedgerEntry;
 use crate::workspace::Workspace;
 
-/// Sets each candidate's arrival, received time and claimed future time from the ledger, and takes out the
+/// Sets each candidate's arrival, received time and claimed future time from `ledger`, and takes out the
 /// inbox copies a move across file systems left behind: returns those, with their hashes, for removal.
-pub fn settle(ws: &Workspace, candidates: &mut Vec<Candidate>) -> Vec<(PathBuf, String)> {
+pub fn settle(
+    ws: &Workspace,
+    ledger: &[LedgerEntry],
+    candidates: &mut Vec<Candidate>,
+) -> Vec<(PathBuf, String)> {
     let inbox = ws.inbox();
-    let filed_as = remember_arrivals(ws, candidates);
+    let filed_as = remember_arrivals(ws, ledger, candidates);
     for c in candidates.iter_mut() {
         c.future = (c.modified > c.mtime + std::time::Duration::from_secs(1)).then_some(c.modified);
     }
@@ -49,12 +53,15 @@ pub fn settle(ws: &Workspace, candidates: &mut Vec<Candidate>) -> Vec<(PathBuf, 
 /// Two copies of the same bytes keep each its own time, so neither can take the other's place.
 ///
 /// Returns, for each inbox file the ledger knows, its index and the place it was recorded as filed to.
-fn remember_arrivals(ws: &Workspace, candidates: &mut [Candidate]) -> Vec<(usize, String)> {
-    let entries = ledger::read(&ws.ledger_path());
+fn remember_arrivals(
+    ws: &Workspace,
+    entries: &[LedgerEntry],
+    candidates: &mut [Candidate],
+) -> Vec<(usize, String)> {
     let mut runs: HashMap<&str, u64> = HashMap::new();
     let mut by_name: HashMap<(&str, &str), (u64, &LedgerEntry)> = HashMap::new();
     let mut by_location: HashMap<&str, (u64, &LedgerEntry)> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         let next = runs.len() as u64;
         let run = *runs.entry(e.run_id.as_str()).or_insert(next);
         by_name

@@ -74,18 +74,20 @@ pub fn completeness(
 
 /// HISTORY_MISSING for each earlier month of the year that was run (its folder or the ledger says so) but whose
 /// report can no longer be read: the checks against it were not made.
-pub fn missing_history(ws: &Workspace, period: Period, history: &History) -> Vec<Finding> {
-    let recorded: HashSet<String> = crate::ledger::read(&ws.ledger_path())
-        .into_iter()
-        .map(|e| e.period)
-        .collect();
+pub fn missing_history(
+    ws: &Workspace,
+    period: Period,
+    history: &History,
+    ledger: &[crate::ledger::LedgerEntry],
+) -> Vec<Finding> {
+    let recorded: HashSet<&str> = ledger.iter().map(|e| e.period.as_str()).collect();
     (1..period.month)
         .map(|month| Period {
             year: period.year,
             month,
         })
         .filter(|p| history.months.iter().all(|(m, _)| m != p))
-        .filter(|p| ws.accepted_dir(*p).is_dir() || recorded.contains(&p.to_string()))
+        .filter(|p| ws.accepted_dir(*p).is_dir() || recorded.contains(p.to_string().as_str()))
         .map(|p| {
             Finding::new(
                 Code::HistoryMissing,
