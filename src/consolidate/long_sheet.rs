@@ -3,8 +3,12 @@
 //!
 //! rust_xlsxwriter stores, copies and formats each cell on its own, about 350 ns a cell: the long sheet was most
 //! of a run's drawing (40,000 rows at 1,000 returns, 400,000 at 10,000). Its rows are plain (no formats, text and
-//! numbers), so they are written here exactly as rust_xlsxwriter writes such rows as inline strings (its
-//! constant-memory mode), byte for byte (a test holds the two side by side), in a fraction of the time.
+//! numbers), so they are written here as rust_xlsxwriter writes such rows as inline strings (its constant-memory
+//! mode), in a fraction of the time, but for the rows' and cells' references (a test holds the two side by side).
+//!
+//! Without references a row's bytes do not depend on where it lands, so the rows are deflated in pieces that
+//! end where the readings say (see [`pieces`]), and a piece deflated by an earlier run from the same readings is
+//! taken as it is from a [`Store`]: a new return redraws the piece it falls in, not the sheet.
 
 use std::io::{Cursor, Read, Write};
 
@@ -34,14 +38,35 @@ pub const HEADERS: [&str; 11] = [
     "累计完成单元格",
 ];
 
-/// Column letters of the long sheet.
-const COLUMNS: [&str; 11] = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"];
-
 /// Rows written between hand-overs to the compressor: enough to keep it busy, few enough to keep memory flat.
 const CHUNK: usize = 2_048;
 
-/// Rows deflated as one piece, on whichever core is free. Fixed, so that the same rows give the same bytes.
-const PIECE: usize = 16_384;
+/// Rows of a piece, deflated on whichever core is free: at least this many, then up to a unit whose code says
+/// to end one (one unit in [`ENDS`]), and at most [`PIECE_MAX`].
+const PIECE_MIN: usize = 4_096;
+/// See [`PIECE_MIN`].
+const ENDS: u32 = 64;
+/// See [`PIECE_MIN`].
+const PIECE_MAX: usize = 32_768;
+
+/// What makes a piece's bytes besides its readings; changed whenever the rows are written differently.
+const PIECE_LAYOUT: &str = "huizong-rows-1";
+
+/// Pieces of the long sheet deflated by earlier runs, by a hash of what they were made from.
+pub trait Store: Sync {
+    /// The piece made from what `key` names, if one was kept and is sound.
+    fn piece(&self, key: &str) -> Option<Deflated>;
+    /// Keeps a piece made from what `key` names.
+    fn keep_piece(&self, key: &str, piece: &Deflated);
+}
+
+/// No store: every piece is deflated afresh.
+impl Store for () {
+    fn piece(&self, _: &str) -> Option<Deflated> {
+        None
+    }
+    fn keep_piece(&self, _: &str, _: &Deflated) {}
+}
 
 /// A long sheet to fill: its file in the workbook's zip and the readings that go under its header.
 pub struct Part<'a> {
@@ -77,6 +102,20 @@ pub struct Deflated {
 }
 
 impl Deflated {
+    /// A piece as a store keeps it: its deflated bytes, and the CRC-32 and length of the rows they hold.
+    pub fn parts(&self) -> (&[u8], u32, u64) {
+        (&self.data, self.crc.clone().finalize(), self.len)
+    }
+
+    /// A piece from what [`Deflated::parts`] gave.
+    pub fn from_parts(data: Vec<u8>, crc: u32, len: u64) -> Deflated {
+        Deflated {
+            data,
+            crc: crc32fast::Hasher::new_with_initial_len(crc, len),
+            len,
+        }
+    }
+
     fn new() -> Deflated {
         Deflated {
             data: Vec::new(),
@@ -125,12 +164,17 @@ impl Deflated {
     }
 }
 
-/// The rows of each part deflated at `level`, in pieces on all cores; `None` for a part whose rows could reach
-/// 4 GiB, past what a plain zip entry header holds: those are streamed into the workbook by [`splice`].
+/// The rows of each part deflated at `level`, in pieces on all cores, each taken from `store` when it holds it
+/// and kept there when not; `None` for a part whose rows could reach 4 GiB, past what a plain zip entry header
+/// holds: those are streamed into the workbook by [`splice`].
+///
+/// A piece's key covers its readings, `level` and how rows are written; the catalogue's part (units' names, the
+/// decimals of indicators' units) is the store's to cover.
 pub fn deflate_rows(
     parts: &[&[Reading]],
     catalogue: &Catalogue,
     level: u32,
+    store: &dyn Store,
 ) -> Result<Vec<Option<Deflated>>, SpliceError> {
     parts
         .iter()
@@ -139,25 +183,27 @@ pub fn deflate_rows(
             if upper_bound(readings, catalogue) + (1 << 20) > u64::from(u32::MAX) {
                 return Ok(None);
             }
-            let pieces = readings
-                .par_chunks(PIECE)
-                .enumerate()
-                .map(|(n, piece)| {
+            let pieces = pieces(readings)
+                .into_par_iter()
+                .map(|range| {
+                    let piece = &readings[range];
+                    let key = format!(
+                        "{PIECE_LAYOUT} {level} {}",
+                        crate::validate::hash_readings(piece)
+                    );
+                    if let Some(d) = store.piece(&key) {
+                        return Ok(d);
+                    }
                     let mut d = Deflated::new();
                     let mut c = Compress::new(Compression::new(level), false);
                     let mut buf = Vec::with_capacity(CHUNK * 600);
-                    for (k, chunk) in piece.chunks(CHUNK).enumerate() {
+                    for chunk in piece.chunks(CHUNK) {
                         buf.clear();
-                        // Row 1 is the header; the first reading goes in row 2.
-                        write_rows(
-                            &mut buf,
-                            chunk,
-                            2 + (n * PIECE + k * CHUNK) as u32,
-                            catalogue,
-                        );
+                        write_rows(&mut buf, chunk, catalogue);
                         d.add(&mut c, &buf, FlushCompress::None)?;
                     }
                     d.add(&mut c, &[], FlushCompress::Sync)?;
+                    store.keep_piece(&key, &d);
                     Ok(d)
                 })
                 .collect::<Result<Vec<Deflated>, SpliceError>>()?;
@@ -168,6 +214,31 @@ pub fn deflate_rows(
             Ok(Some(all))
         })
         .collect()
+}
+
+/// Where the pieces of `readings` end. A piece ends only where a unit's readings end (past [`PIECE_MIN`] rows, at
+/// a unit whose code hashes to an end) or at [`PIECE_MAX`] rows: where pieces end depends on the readings around
+/// the ends alone, so a return added, changed or taken away moves the end of the piece it falls in and of no
+/// other, and every other piece is the same as before.
+fn pieces(readings: &[Reading]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for (i, r) in readings.iter().enumerate() {
+        let rows = i + 1 - start;
+        let unit_ends = readings.get(i + 1).is_none_or(|next| next.unit != r.unit);
+        let end = rows >= PIECE_MAX
+            || (rows >= PIECE_MIN
+                && unit_ends
+                && crc32fast::hash(r.unit.as_bytes()).is_multiple_of(ENDS));
+        if end {
+            ranges.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < readings.len() {
+        ranges.push(start..readings.len());
+    }
+    ranges
 }
 
 /// `book` (a rendered workbook) with every part's rows put in its sheet: those `deflated` holds as they are,
@@ -231,9 +302,9 @@ pub fn splice(
         out.start_file(name.as_str(), options)?;
         out.write_all(head.as_bytes())?;
         let mut buf = Vec::with_capacity(CHUNK * 600);
-        for (n, chunk) in part.readings.chunks(CHUNK).enumerate() {
+        for chunk in part.readings.chunks(CHUNK) {
             buf.clear();
-            write_rows(&mut buf, chunk, 2 + (n * CHUNK) as u32, catalogue);
+            write_rows(&mut buf, chunk, catalogue);
             out.write_all(&buf)?;
         }
         out.write_all(tail.as_bytes())?;
@@ -327,15 +398,15 @@ fn upper_bound(readings: &[Reading], catalogue: &Catalogue) -> u64 {
         .sum()
 }
 
-/// Writes the rows of `readings` from 1-based row `first`, as rust_xlsxwriter writes cells without formats, but
-/// for the reference of a cell that follows the one before: a cell without one is in the next column (ECMA-376
-/// 18.3.1.4), as Excel, LibreOffice and calamine read it. A province's sheet is a fifth smaller for it, and is
-/// written and deflated in as much less time.
-pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], first: u32, catalogue: &Catalogue) {
+/// Writes the rows of `readings` as rust_xlsxwriter writes cells without formats, but without references: a row
+/// without one follows the row before, a cell without one the cell before, and an empty cell between two is
+/// written `<c/>` (ECMA-376 18.3.1.73 and 18.3.1.4; Excel, LibreOffice and calamine read them so). A row's bytes
+/// therefore do not depend on its place, and the sheet is a fifth smaller.
+pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], catalogue: &Catalogue) {
     // Readings come unit by unit: the unit's name is looked up once per unit, not per row.
     let mut named: (&str, &str) = ("", "");
     for (n, rd) in readings.iter().enumerate() {
-        let row = &mut Row::new(first + n as u32);
+        let next = &mut 0;
         let role = match rd.role {
             Role::City => "全市",
             Role::CountyShare => "县区",
@@ -351,78 +422,41 @@ pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], first: u32, catalogue
             .indicator(&rd.indicator)
             .map_or("", |(_, i)| i.unit.as_str());
         let progress = rd.state.map_or(rd.progress.as_str(), |s| s.chinese());
-        out.extend_from_slice(b"<row r=\"");
-        out.extend_from_slice(row.digits());
-        out.extend_from_slice(b"\">");
-        text_cell(out, 0, row, &rd.unit);
-        text_cell(out, 1, row, named.1);
-        text_cell(out, 2, row, &rd.indicator);
-        text_cell(out, 3, row, role);
+        out.extend_from_slice(b"<row>");
+        text_cell(out, 0, next, &rd.unit);
+        text_cell(out, 1, next, named.1);
+        text_cell(out, 2, next, &rd.indicator);
+        text_cell(out, 3, next, role);
         // Rounded to the decimals the unit shows, as every other sheet's figures.
-        number_cell(out, 4, row, rd.month.map(|v| display::round(v, unit)));
-        number_cell(out, 5, row, rd.cumulative.map(|v| display::round(v, unit)));
-        text_cell(out, 6, row, progress);
-        text_cell(out, 7, row, &rd.remark);
-        text_cell(out, 8, row, &rd.file);
-        text_cell(out, 9, row, &rd.sheet);
-        text_cell(out, 10, row, &rd.cumulative_cell);
+        number_cell(out, 4, next, rd.month.map(|v| display::round(v, unit)));
+        number_cell(out, 5, next, rd.cumulative.map(|v| display::round(v, unit)));
+        text_cell(out, 6, next, progress);
+        text_cell(out, 7, next, &rd.remark);
+        text_cell(out, 8, next, &rd.file);
+        text_cell(out, 9, next, &rd.sheet);
+        text_cell(out, 10, next, &rd.cumulative_cell);
         out.extend_from_slice(b"</row>");
     }
 }
 
-/// A row number in decimal, written once for all the row's cells, and the column a cell without a reference
-/// would take.
-struct Row {
-    buf: [u8; 10],
-    start: usize,
-    next: usize,
-}
-
-impl Row {
-    fn new(mut n: u32) -> Row {
-        let mut buf = [0; 10];
-        let mut start = buf.len();
-        loop {
-            start -= 1;
-            buf[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        Row {
-            buf,
-            start,
-            next: 0,
-        }
+/// Opens a cell: `<c`, after a `<c/>` for each empty column between it and the cell before; `next` is the
+/// column a cell without a reference takes.
+fn open_cell(out: &mut Vec<u8>, col: usize, next: &mut usize) {
+    for _ in *next..col {
+        out.extend_from_slice(b"<c/>");
     }
-
-    fn digits(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-}
-
-/// Opens a cell: `<c`, or `<c r="H2"` after a column left empty.
-fn open_cell(out: &mut Vec<u8>, col: usize, row: &mut Row) {
-    if col == row.next {
-        out.extend_from_slice(b"<c");
-    } else {
-        out.extend_from_slice(b"<c r=\"");
-        out.extend_from_slice(COLUMNS[col].as_bytes());
-        out.extend_from_slice(row.digits());
-        out.push(b'"');
-    }
-    row.next = col + 1;
+    out.extend_from_slice(b"<c");
+    *next = col + 1;
 }
 
 /// An inline-string cell; none for empty text, which Excel would ignore.
-fn text_cell(out: &mut Vec<u8>, col: usize, row: &mut Row, text: &str) {
+fn text_cell(out: &mut Vec<u8>, col: usize, next: &mut usize, text: &str) {
     let text = fit(text, CELL_MAX);
     if text.is_empty() {
         return;
     }
     let blank = ['\t', '\n', ' '];
-    open_cell(out, col, row);
+    open_cell(out, col, next);
     if text.starts_with(blank) || text.ends_with(blank) {
         out.extend_from_slice(b" t=\"inlineStr\"><is><t xml:space=\"preserve\">");
     } else {
@@ -433,17 +467,17 @@ fn text_cell(out: &mut Vec<u8>, col: usize, row: &mut Row, text: &str) {
 }
 
 /// A number cell; Excel has no NaN or infinity, so those are written as rust_xlsxwriter writes them, as text.
-fn number_cell(out: &mut Vec<u8>, col: usize, row: &mut Row, v: Option<f64>) {
+fn number_cell(out: &mut Vec<u8>, col: usize, next: &mut usize, v: Option<f64>) {
     let Some(v) = v else {
         return;
     };
     if v.is_nan() {
-        return text_cell(out, col, row, "NAN");
+        return text_cell(out, col, next, "NAN");
     }
     if v.is_infinite() {
-        return text_cell(out, col, row, if v > 0.0 { "INF" } else { "-INF" });
+        return text_cell(out, col, next, if v > 0.0 { "INF" } else { "-INF" });
     }
-    open_cell(out, col, row);
+    open_cell(out, col, next);
     out.extend_from_slice(b"><v>");
     number_text(out, v);
     out.extend_from_slice(b"</v></c>");
@@ -575,7 +609,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_written_as_rust_xlsxwriter_writes_them_but_for_references_that_follow_on() {
+    fn rows_are_written_as_rust_xlsxwriter_writes_them_but_without_references() {
         let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
         let long = "长".repeat(40_000);
         let texts = [
@@ -620,36 +654,41 @@ mod tests {
             })
             .collect();
         let mut ours = Vec::new();
-        write_rows(&mut ours, &readings, 2, &catalogue);
+        write_rows(&mut ours, &readings, &catalogue);
         let theirs = drawn_by_rust_xlsxwriter(&readings, &catalogue);
         assert!(theirs.contains("_x005F_x0041_") && theirs.contains("_x000D_"));
         assert!(theirs.contains("……（内容过长，余下从略）"));
         let ours = String::from_utf8(ours).unwrap();
-        assert!(ours.contains("<c t=") && ours.contains("<c r=\""));
-        assert_eq!(with_references(&ours), theirs);
+        assert!(ours.contains("<row><c t=") && ours.contains("<c/>") && !ours.contains(" r="));
+        assert_eq!(with_references(&ours, 2), theirs);
     }
 
-    /// Rows with every cell's reference written out: a cell without one takes the column after the cell before.
-    fn with_references(xml: &str) -> String {
+    /// Rows with every row's and cell's reference written out, from row `first`: a row without one follows the
+    /// row before, a cell without one the cell before, and `<c/>` is an empty cell.
+    fn with_references(xml: &str, first: u32) -> String {
+        const COLUMNS: [&str; 11] = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"];
         let mut out = String::new();
-        let (mut row, mut next) = (String::new(), 0);
+        let (mut row, mut next) = (first - 1, 0);
         let mut rest = xml;
         while let Some(at) = rest.find('<') {
             out.push_str(&rest[..at]);
             rest = &rest[at..];
-            if let Some(r) = rest.strip_prefix("<row r=\"") {
-                row = r[..r.find('"').unwrap()].to_string();
+            if let Some(r) = rest.strip_prefix("<row>") {
+                row += 1;
                 next = 0;
-            } else if let Some(r) = rest.strip_prefix("<c r=\"") {
-                next = COLUMNS.iter().position(|c| r.starts_with(c)).unwrap() + 1;
+                out.push_str(&format!("<row r=\"{row}\">"));
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("<c/>") {
+                next += 1;
+                rest = r;
             } else if rest.starts_with("<c>") || rest.starts_with("<c ") {
                 out.push_str(&format!("<c r=\"{}{row}\"", COLUMNS[next]));
                 next += 1;
                 rest = &rest[2..];
-                continue;
+            } else {
+                out.push('<');
+                rest = &rest[1..];
             }
-            out.push('<');
-            rest = &rest[1..];
         }
         out.push_str(rest);
         out
@@ -675,9 +714,88 @@ mod tests {
     }
 
     #[test]
+    fn a_return_added_deflates_the_piece_it_falls_in_and_takes_the_others_as_they_were() {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let readings_of = |units: &[String]| -> Vec<Reading> {
+            units
+                .iter()
+                .flat_map(|u| {
+                    (0..20).map(move |k| reading(u, &format!("T{k:02}"), "", Some(k as f64)))
+                })
+                .collect()
+        };
+        let bytes = |d: &[Option<Deflated>]| -> Vec<Kept> {
+            d.iter()
+                .flatten()
+                .map(|d| {
+                    let (data, crc, len) = d.parts();
+                    (data.to_vec(), crc, len)
+                })
+                .collect()
+        };
+        // 3,000 units of 20 rows: several pieces.
+        let units: Vec<String> = (0..3_000).map(|n| format!("u{n:05}")).collect();
+        let before = readings_of(&units);
+        let store = Memory::default();
+        let first = deflate_rows(&[&before], &catalogue, 1, &store).unwrap();
+        let pieces = store.kept();
+        assert!(pieces >= 4, "{pieces}");
+        assert_eq!(
+            bytes(&first),
+            bytes(&deflate_rows(&[&before], &catalogue, 1, &()).unwrap())
+        );
+        let again = deflate_rows(&[&before], &catalogue, 1, &store).unwrap();
+        assert_eq!(store.kept(), pieces, "every piece from the store");
+        assert_eq!(bytes(&again), bytes(&first));
+        // A unit more in the middle: the piece it falls in is deflated again, and no other.
+        let mut more = units.clone();
+        more.insert(1_500, "u01499x".to_string());
+        let after = readings_of(&more);
+        let third = deflate_rows(&[&after], &catalogue, 1, &store).unwrap();
+        assert_eq!(store.kept(), pieces + 1);
+        assert_eq!(
+            bytes(&third),
+            bytes(&deflate_rows(&[&after], &catalogue, 1, &()).unwrap())
+        );
+    }
+
+    /// A piece's deflated bytes, CRC-32 and length.
+    type Kept = (Vec<u8>, u32, u64);
+
+    /// Pieces kept in memory, counting those given.
+    #[derive(Default)]
+    struct Memory {
+        pieces: std::sync::Mutex<std::collections::HashMap<String, Kept>>,
+    }
+
+    impl Memory {
+        fn kept(&self) -> usize {
+            self.pieces.lock().unwrap().len()
+        }
+    }
+
+    impl Store for Memory {
+        fn piece(&self, key: &str) -> Option<Deflated> {
+            let pieces = self.pieces.lock().unwrap();
+            let (data, crc, len) = pieces.get(key)?;
+            Some(Deflated::from_parts(data.clone(), *crc, *len))
+        }
+        fn keep_piece(&self, key: &str, piece: &Deflated) {
+            let (data, crc, len) = piece.parts();
+            let old = self
+                .pieces
+                .lock()
+                .unwrap()
+                .insert(key.to_string(), (data.to_vec(), crc, len));
+            assert!(old.is_none(), "a piece kept twice");
+        }
+    }
+
+    #[test]
     fn rows_deflated_in_pieces_on_all_cores_read_back_as_rows_deflated_in_one_stream() {
         let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
         // Past two pieces, so that three are joined between the head and the tail.
+        const PIECE: usize = PIECE_MAX;
         let readings: Vec<Reading> = (0..2 * PIECE + 3)
             .map(|n| {
                 let unit = ["anding", "czj"][n % 2];
@@ -694,7 +812,7 @@ mod tests {
             entry: "xl/worksheets/sheet1.xml".to_string(),
             readings: &readings,
         }];
-        let deflated = deflate_rows(&[&readings], &catalogue, 1).unwrap();
+        let deflated = deflate_rows(&[&readings], &catalogue, 1, &()).unwrap();
         assert!(deflated[0].is_some());
         let none = county_rows::Rows {
             entry: String::new(),

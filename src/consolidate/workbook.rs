@@ -63,8 +63,9 @@ fn shown(v: Option<f64>, unit: &str) -> Option<f64> {
     v.map(|v| display::round(v, unit))
 }
 
-/// Draws the whole workbook and renders it to bytes; times are written in the plan's time zone `tz`. `path` is
-/// where it will be written, for errors.
+/// Draws the whole workbook and renders it to bytes; times are written in the plan's time zone `tz`, and the
+/// long sheet's pieces taken from and kept in `store` (see [`long_sheet`]). `path` is where it will be written,
+/// for errors.
 pub fn render(
     report: &Report,
     lookup: &Lookup<'_>,
@@ -72,12 +73,23 @@ pub fn render(
     period: Period,
     tz: Offset,
     path: &Path,
+    store: &dyn long_sheet::Store,
 ) -> Result<Vec<u8>, Error> {
-    render_rows(report, lookup, catalogue, period, tz, path, LONG_ROWS)
+    let long = Long {
+        rows: LONG_ROWS,
+        store,
+    };
+    render_rows(report, lookup, catalogue, period, tz, path, long)
 }
 
-/// [`render`] with `rows` rows under the header of each long sheet (明细数据 and 问题清单): Excel's limit, or a
-/// few in a test.
+/// How the long sheets are drawn: the rows each takes under its header (Excel's limit, or a few in a test), and
+/// where their pieces are kept.
+struct Long<'a> {
+    rows: usize,
+    store: &'a dyn long_sheet::Store,
+}
+
+/// [`render`] with the long sheets (明细数据 and 问题清单) drawn as `long` says.
 fn render_rows(
     report: &Report,
     lookup: &Lookup<'_>,
@@ -85,8 +97,9 @@ fn render_rows(
     period: Period,
     tz: Offset,
     path: &Path,
-    rows: usize,
+    long: Long<'_>,
 ) -> Result<Vec<u8>, Error> {
+    let Long { rows, store } = long;
     // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
     let chunks: Vec<&[Reading]> = if report.readings.is_empty() {
         vec![&[]]
@@ -102,7 +115,7 @@ fn render_rows(
                     .map_err(crate::output::xlsx_err(path))?;
             Ok((crate::output::render(&mut wb, path)?, parts, county))
         },
-        || long_sheet::deflate_rows(&chunks, catalogue, level),
+        || long_sheet::deflate_rows(&chunks, catalogue, level, store),
     );
     let (bytes, parts, county) = drawn?;
     let spliced = deflated.and_then(|deflated| {
@@ -820,6 +833,11 @@ mod tests {
     use crate::consolidate::model::Trend;
     use crate::finding::{Code, Finding};
 
+    /// Long sheets of `rows` rows each, every piece deflated afresh.
+    fn few(rows: usize) -> Long<'static> {
+        Long { rows, store: &() }
+    }
+
     fn reading(unit: &str, indicator: &str) -> Reading {
         Reading {
             unit: unit.to_string(),
@@ -870,8 +888,16 @@ mod tests {
         };
         let lookup = Lookup::of(&report);
         let path = Path::new("test.xlsx");
-        let bytes =
-            render_rows(&report, &lookup, &catalogue, period, Offset::UTC, path, 5).unwrap();
+        let bytes = render_rows(
+            &report,
+            &lookup,
+            &catalogue,
+            period,
+            Offset::UTC,
+            path,
+            few(5),
+        )
+        .unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let names = book.sheet_names();
         assert_eq!(
@@ -907,8 +933,16 @@ mod tests {
             "……另有3条问题未能列入本表（工作表行数已满），全部问题见 report.json"
         );
         // Exactly as many findings as rows: all of them, and no note.
-        let bytes =
-            render_rows(&report, &lookup, &catalogue, period, Offset::UTC, path, 7).unwrap();
+        let bytes = render_rows(
+            &report,
+            &lookup,
+            &catalogue,
+            period,
+            Offset::UTC,
+            path,
+            few(7),
+        )
+        .unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let problems = book.worksheet_range("问题清单").unwrap();
         assert_eq!(problems.height(), 8);

@@ -1,15 +1,16 @@
 //! What earlier runs of a period learned, kept beside its outputs so that a run re-reads and re-draws only what
 //! changed.
 //!
-//! Two hidden files in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a
-//! tab, the CRC-32 of the rest, a tab, and what reading it gave as JSON: a return's figures and findings as its
-//! own checks left them, or why it is no return; parsed only when that file is met again), and `.cache-workbooks.json`, what each output workbook was drawn from. Every entry is keyed
-//! by a hash of everything it depends on: the tool (its version and its executable), the plan, the settings and
-//! the period, and for a reading the file's bytes, the name it arrived under and the unit its mail came from.
-//! A changed plan, settings file or tool therefore misses every entry; a missing, truncated or otherwise
-//! unreadable cache is simply read and drawn afresh: it changes nothing but the time a run takes. The checksum
-//! is there because a damaged entry can still be valid JSON (a digit changed on disk), and a figure taken
-//! from it would be wrong.
+//! Hidden in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a tab, the
+//! CRC-32 of the rest, a tab, and what reading it gave as JSON: a return's figures and findings as its own checks
+//! left them, or why it is no return; parsed only when that file is met again); `.cache-workbooks.json`, what each
+//! output workbook was drawn from; and `.cache-pieces/`, the long sheet's rows deflated in pieces (see
+//! [`crate::consolidate::long_sheet`]), a file each. Every entry is keyed by a hash of everything it depends on: the
+//! tool (its version and its executable), the plan, the settings and the period, and for a reading the file's
+//! bytes, the name it arrived under and the unit its mail came from. A changed plan, settings file or tool
+//! therefore misses every entry; a missing, truncated or otherwise unreadable cache is simply read and drawn
+//! afresh: it changes nothing but the time a run takes. The checksums are there because a damaged entry can
+//! still be valid JSON (a digit changed on disk) or deflate data, and a figure taken from it would be wrong.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::dispose::Return;
+use crate::consolidate::long_sheet::{Deflated, Store};
 use crate::finding::{Code, Finding};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
@@ -252,6 +254,8 @@ pub struct Cache {
     hits: AtomicUsize,
     /// Readings learned in this run, appended as they come, so that a province's worth is never held.
     fresh: Mutex<Fresh>,
+    /// The files of the long sheet's pieces this run asked for; `None` if it drew no long sheet.
+    pieces: Mutex<Option<HashSet<String>>>,
 }
 
 /// The readings file opened for appending by this run, once it has something to add.
@@ -305,6 +309,7 @@ impl Cache {
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
             fresh: Mutex::default(),
+            pieces: Mutex::new(None),
         }
     }
 
@@ -322,6 +327,7 @@ impl Cache {
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
             fresh: Mutex::default(),
+            pieces: Mutex::new(None),
         }
     }
 
@@ -409,6 +415,9 @@ impl Cache {
         let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
         };
+        if let Some(used) = lock(&self.pieces).as_ref() {
+            forget_pieces_but(dir, used);
+        }
         let path = readings_path(dir);
         let mut fresh = lock(&self.fresh);
         if let Some(w) = fresh.file.take()
@@ -530,6 +539,85 @@ fn entry(line: &[u8]) -> Option<(&str, &[u8])> {
 /// The plan and settings files' bytes (empty when missing), which the cache's identity covers.
 fn inputs(ws: &Workspace) -> [Vec<u8>; 2] {
     [ws.plan_path(), ws.settings_path()].map(|p| std::fs::read(p).unwrap_or_default())
+}
+
+/// The long sheet's pieces as this cache keeps them, a file each, named by the key of what made them.
+impl Store for Cache {
+    fn piece(&self, key: &str) -> Option<Deflated> {
+        let dir = self.dir.as_ref()?;
+        let name = self.key(&["piece", key]);
+        let path = pieces_path(dir).join(&name);
+        lock(&self.pieces)
+            .get_or_insert_with(HashSet::new)
+            .insert(name);
+        decode_piece(&std::fs::read(path).ok()?)
+    }
+
+    fn keep_piece(&self, key: &str, piece: &Deflated) {
+        let (Some(dir), true) = (&self.dir, self.writable) else {
+            return;
+        };
+        let name = self.key(&["piece", key]);
+        let dir = pieces_path(dir);
+        // No fsync: a piece cut short by a crash fails its check and is deflated again.
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&tmp, encode_piece(piece)))
+            .and_then(|()| std::fs::rename(&tmp, dir.join(&name)));
+        if let Err(e) = written {
+            log::warn!("{}: piece not kept: {e}", dir.display());
+        }
+        lock(&self.pieces)
+            .get_or_insert_with(HashSet::new)
+            .insert(name);
+    }
+}
+
+/// What a piece's file starts with.
+const PIECE_MAGIC: &[u8; 8] = b"hzpiece1";
+
+/// A piece's file: the magic, the CRC-32 and length of its rows, the deflated bytes, and a CRC-32 of all but the
+/// magic, so that no damaged byte passes for a piece.
+fn encode_piece(piece: &Deflated) -> Vec<u8> {
+    let (data, crc, len) = piece.parts();
+    let mut out = Vec::with_capacity(data.len() + 24);
+    out.extend_from_slice(PIECE_MAGIC);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(data);
+    let check = crc32fast::hash(&out[PIECE_MAGIC.len()..]);
+    out.extend_from_slice(&check.to_le_bytes());
+    out
+}
+
+/// The piece in a file [`encode_piece`] wrote; `None` for any other bytes, a file cut short or damaged included.
+fn decode_piece(bytes: &[u8]) -> Option<Deflated> {
+    let (body, check) = bytes.strip_prefix(PIECE_MAGIC)?.split_last_chunk::<4>()?;
+    let (crc, rest) = body.split_first_chunk::<4>()?;
+    let (len, data) = rest.split_first_chunk::<8>()?;
+    (crc32fast::hash(body) == u32::from_le_bytes(*check)).then(|| {
+        Deflated::from_parts(
+            data.to_vec(),
+            u32::from_le_bytes(*crc),
+            u64::from_le_bytes(*len),
+        )
+    })
+}
+
+/// Removes every piece but those `used` names: what the last drawing did not ask for is no longer needed.
+fn forget_pieces_but(dir: &Path, used: &HashSet<String>) {
+    let Ok(entries) = std::fs::read_dir(pieces_path(dir)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !used.contains(&*e.file_name().to_string_lossy()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn pieces_path(dir: &Path) -> PathBuf {
+    dir.join(".cache-pieces")
 }
 
 fn readings_path(dir: &Path) -> PathBuf {
@@ -738,5 +826,21 @@ mod tests {
         assert_ne!(k, cache.reading_key("a", "bc", None));
         assert_ne!(k, cache.reading_key("ab", "c", Some("kjj")));
         assert_eq!(k, cache.reading_key("ab", "c", None));
+    }
+
+    #[test]
+    fn a_piece_comes_back_as_kept_and_a_damaged_one_not_at_all() {
+        let piece = Deflated::from_parts(b"deflated rows".to_vec(), 0x1234_5678, 99);
+        let file = encode_piece(&piece);
+        let back = decode_piece(&file).unwrap();
+        assert_eq!(back.parts(), piece.parts());
+        for at in [0, 9, 14, 21, file.len() - 1] {
+            let mut damaged = file.clone();
+            damaged[at] ^= 1;
+            assert!(decode_piece(&damaged).is_none(), "byte {at}");
+        }
+        for len in [0, 8, 23, file.len() - 1] {
+            assert!(decode_piece(&file[..len]).is_none(), "cut at {len}");
+        }
     }
 }

@@ -6,19 +6,16 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::cache::{self, Cache, HashWriter, Stamp};
 use crate::consolidate::model::{FileRecord, Lookup, Report};
 use crate::consolidate::{feedback, workbook};
 use crate::error::Error;
-use crate::normalise::MilestoneState;
 use crate::output;
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::Unit;
 use crate::settings::Settings;
-use crate::validate::{Reading, Role};
 use crate::workspace::Workspace;
 
 /// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
@@ -102,6 +99,7 @@ impl Draw<'_> {
             self.period,
             self.settings.timezone,
             path,
+            self.cache,
         )
     }
 
@@ -258,75 +256,9 @@ fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
     runs.into_par_iter()
         .map(|run| {
             let unit = readings[run.start].unit.as_str();
-            (unit, hash_readings(&readings[run]))
+            (unit, crate::validate::hash_readings(&readings[run]))
         })
         .collect()
-}
-
-/// The hex SHA-256 of figures, fed field by field: the same figures as their JSON would tell apart (and -0 from
-/// 0), without writing every number as text. Every field is named, so that a field added to [`Reading`] cannot
-/// be left out of what decides a redraw.
-fn hash_readings(readings: &[Reading]) -> String {
-    fn text(h: &mut Sha256, s: &str) {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    }
-    fn number(h: &mut Sha256, v: Option<f64>) {
-        match v {
-            None => h.update([0]),
-            Some(v) => {
-                h.update([1]);
-                h.update(v.to_bits().to_le_bytes());
-            }
-        }
-    }
-    let mut h = Sha256::new();
-    h.update((readings.len() as u64).to_le_bytes());
-    for r in readings {
-        let Reading {
-            unit,
-            indicator,
-            role,
-            month,
-            cumulative,
-            state,
-            progress,
-            remark,
-            file,
-            sheet,
-            month_cell,
-            cumulative_cell,
-            progress_cell,
-        } = r;
-        let role = match role {
-            Role::City => 0,
-            Role::CountyShare => 1,
-            Role::Narrative => 2,
-        };
-        let state = match state {
-            None => 0,
-            Some(MilestoneState::NotStarted) => 1,
-            Some(MilestoneState::InProgress) => 2,
-            Some(MilestoneState::Done) => 3,
-        };
-        h.update([role, state]);
-        number(&mut h, *month);
-        number(&mut h, *cumulative);
-        for t in [
-            unit,
-            indicator,
-            progress,
-            remark,
-            file,
-            sheet,
-            month_cell,
-            cumulative_cell,
-            progress_cell,
-        ] {
-            text(&mut h, t);
-        }
-    }
-    output::hex(&h.finalize())
 }
 
 /// The hex SHA-256 of a value's JSON; none if it cannot be written.

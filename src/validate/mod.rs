@@ -143,3 +143,70 @@ pub fn check_return(ret: &ParsedReturn, file: &str, ctx: &Context<'_>) -> Checke
         findings,
     }
 }
+
+/// The hex SHA-256 of figures, fed field by field: the same figures as their JSON would tell apart (and -0 from
+/// 0), without writing every number as text. Every field is named, so that a field added to [`Reading`] cannot
+/// be left out of what decides a redraw.
+pub fn hash_readings(readings: &[Reading]) -> String {
+    fn text(h: &mut sha2::Sha256, s: &str) {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    }
+    fn number(h: &mut sha2::Sha256, v: Option<f64>) {
+        match v {
+            None => h.update([0]),
+            Some(v) => {
+                h.update([1]);
+                h.update(v.to_bits().to_le_bytes());
+            }
+        }
+    }
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update((readings.len() as u64).to_le_bytes());
+    for r in readings {
+        let Reading {
+            unit,
+            indicator,
+            role,
+            month,
+            cumulative,
+            state,
+            progress,
+            remark,
+            file,
+            sheet,
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        } = r;
+        let role = match role {
+            Role::City => 0,
+            Role::CountyShare => 1,
+            Role::Narrative => 2,
+        };
+        let state = match state {
+            None => 0,
+            Some(crate::normalise::MilestoneState::NotStarted) => 1,
+            Some(crate::normalise::MilestoneState::InProgress) => 2,
+            Some(crate::normalise::MilestoneState::Done) => 3,
+        };
+        h.update([role, state]);
+        number(&mut h, *month);
+        number(&mut h, *cumulative);
+        for t in [
+            unit,
+            indicator,
+            progress,
+            remark,
+            file,
+            sheet,
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        ] {
+            text(&mut h, t);
+        }
+    }
+    crate::output::hex(&h.finalize())
+}

@@ -165,6 +165,7 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
         for f in [".cache-readings.jsonl", ".cache-workbooks.json"] {
             std::fs::remove_file(dir.join(f)).unwrap();
         }
+        std::fs::remove_dir_all(dir.join(".cache-pieces")).unwrap();
     });
     assert_eq!(cold_reused, 0);
     assert_eq!(cold, second);
@@ -181,6 +182,26 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
         "{corrupt_reused}"
     );
     assert_eq!(corrupt, second);
+    // The consolidated workbook drawn again from the long sheet's pieces as kept, each then damaged or cut short.
+    let (pieces, _) = twin(&ws, |dir| {
+        std::fs::remove_file(dir.join(".cache-workbooks.json")).unwrap();
+        let kept: Vec<_> = std::fs::read_dir(dir.join(".cache-pieces"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(!kept.is_empty());
+        for (n, path) in kept.iter().enumerate() {
+            let mut b = std::fs::read(path).unwrap();
+            if n % 2 == 0 {
+                let at = b.len() - 10;
+                b[at] ^= 1;
+            } else {
+                b.truncate(b.len() / 2);
+            }
+            std::fs::write(path, b).unwrap();
+        }
+    });
+    assert_eq!(pieces, second);
 
     // A workbook changed by hand is drawn again, even though its inputs did not change.
     let tampered = ws
