@@ -148,10 +148,11 @@ fn redraw(
     style::columns(ws, &[12.0, 26.0, 40.0, 9.0, 11.0, 11.0, 11.0, 36.0, 24.0])?;
     style::header_row(ws, 0, &HEADERS, &st.header)?;
     let rows = catalogue.rows_for(&unit.code);
-    for (i, row) in rows.iter().enumerate() {
+    let codes: Vec<String> = rows.iter().map(|row| row.code()).collect();
+    let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let readings = lookup.unit_readings(&unit.code, &refs);
+    for (i, ((row, code), reading)) in rows.iter().zip(codes).zip(readings).enumerate() {
         let r = 1 + i as u32;
-        let code = row.code();
-        let reading: Option<&Reading> = lookup.reading(&unit.code, &code);
         let unit_of_measure = row.indicator.map_or("", |ind| ind.unit.as_str());
         let num = st.number_for(unit_of_measure);
         let texts = [

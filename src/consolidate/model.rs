@@ -295,6 +295,9 @@ pub struct Lookup<'a> {
     // A province's 400,000 figures are looked up several times each: foldhash hashes a pair of short codes in
     // a fraction of SipHash's time, and is seeded per process like it.
     readings: foldhash::HashMap<(&'a str, &'a str), &'a Reading>,
+    /// Each unit's readings, when every unit's lie together (a run's do): for drawing a unit's row of figures from
+    /// its own few dozen rather than from the whole map, whose entries are far apart in memory.
+    units: Option<foldhash::HashMap<&'a str, &'a [Reading]>>,
     by_unit: HashMap<&'a str, Vec<&'a Finding>>,
     by_indicator: HashMap<&'a str, Vec<&'a Finding>>,
     files_by_unit: HashMap<&'a str, Vec<&'a FileRecord>>,
@@ -321,11 +324,27 @@ impl<'a> Lookup<'a> {
         for f in files {
             files_by_unit.entry(f.unit.as_str()).or_default().push(f);
         }
+        let mut units: Option<foldhash::HashMap<&str, &[Reading]>> = Some(Default::default());
+        let mut start = 0;
+        for i in 1..=readings.len() {
+            if i < readings.len() && readings[i].unit == readings[start].unit {
+                continue;
+            }
+            if let Some(map) = &mut units
+                && map
+                    .insert(readings[start].unit.as_str(), &readings[start..i])
+                    .is_some()
+            {
+                units = None;
+            }
+            start = i;
+        }
         Lookup {
             readings: readings
                 .iter()
                 .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
                 .collect(),
+            units,
             by_unit,
             by_indicator,
             files_by_unit,
@@ -351,6 +370,21 @@ impl<'a> Lookup<'a> {
     /// A unit's reading of an indicator (or narrative code).
     pub fn reading(&self, unit: &str, indicator: &str) -> Option<&'a Reading> {
         self.readings.get(&(unit, indicator)).copied()
+    }
+
+    /// A unit's readings of each of `codes`, as [`Lookup::reading`] gives them.
+    pub fn unit_readings(&self, unit: &str, codes: &[&str]) -> Vec<Option<&'a Reading>> {
+        let Some(own) = self
+            .units
+            .as_ref()
+            .map(|u| u.get(unit).copied().unwrap_or_default())
+        else {
+            return codes.iter().map(|c| self.reading(unit, c)).collect();
+        };
+        // The later of two readings of one indicator, as the map keeps it.
+        let by_code: foldhash::HashMap<&str, &Reading> =
+            own.iter().map(|r| (r.indicator.as_str(), r)).collect();
+        codes.iter().map(|c| by_code.get(c).copied()).collect()
     }
 
     /// A unit's findings.
@@ -546,4 +580,68 @@ pub fn tables(
         })
         .collect();
     (indicators, units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(unit: &str, indicator: &str, cumulative: f64) -> Reading {
+        Reading {
+            unit: unit.to_string(),
+            indicator: indicator.to_string(),
+            role: Role::CountyShare,
+            month: None,
+            cumulative: Some(cumulative),
+            state: None,
+            progress: String::new(),
+            remark: String::new(),
+            file: format!("{unit}.xlsx"),
+            sheet: "进展填报".to_string(),
+            month_cell: String::new(),
+            cumulative_cell: String::new(),
+            progress_cell: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_units_readings_come_as_single_lookups_give_them_whether_or_not_units_lie_together() {
+        let codes = ["T1", "T2", "T3", "T9"];
+        let together = vec![
+            reading("a", "T2", 1.0),
+            reading("a", "T1", 2.0),
+            reading("a", "T2", 3.0),
+            reading("b", "T1", 4.0),
+        ];
+        let apart = vec![
+            reading("a", "T2", 1.0),
+            reading("b", "T1", 4.0),
+            reading("a", "T1", 2.0),
+            reading("a", "T2", 3.0),
+        ];
+        for readings in [&together, &apart] {
+            let lookup = Lookup::new(readings, &[], &[]);
+            for unit in ["a", "b", "c"] {
+                let single: Vec<_> = codes.iter().map(|c| lookup.reading(unit, c)).collect();
+                let all = lookup.unit_readings(unit, &codes);
+                assert_eq!(
+                    all.iter()
+                        .map(|r| r.map(|r| r.cumulative))
+                        .collect::<Vec<_>>(),
+                    single
+                        .iter()
+                        .map(|r| r.map(|r| r.cumulative))
+                        .collect::<Vec<_>>(),
+                    "{unit}"
+                );
+            }
+            // The later of two readings of one indicator.
+            assert_eq!(
+                lookup.unit_readings("a", &["T2"])[0].unwrap().cumulative,
+                Some(3.0)
+            );
+        }
+        assert!(Lookup::new(&together, &[], &[]).units.is_some());
+        assert!(Lookup::new(&apart, &[], &[]).units.is_none());
+    }
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
 };
@@ -457,11 +458,20 @@ fn counties(
                 .is_some_and(|(_, ind)| !ind.counties.is_empty())
         })
         .collect();
-    let value = |unit: &str, code: &str| {
+    let codes: Vec<&str> = rows.iter().map(|i| i.code.as_str()).collect();
+    // Each county's figures, one per row, shown as their cells show them.
+    let values = |unit: &str| -> Vec<Option<f64>> {
         lookup
-            .reading(unit, code)
-            .filter(|r| r.role == Role::CountyShare)
-            .and_then(|r| r.cumulative)
+            .unit_readings(unit, &codes)
+            .into_iter()
+            .zip(&rows)
+            .map(|(r, i)| {
+                let v = r
+                    .filter(|r| r.role == Role::CountyShare)
+                    .and_then(|r| r.cumulative);
+                shown(v, &i.unit)
+            })
+            .collect()
     };
     // Red exactly where the county check raised its finding, so that the fill and the check's tolerance agree.
     let mismatch = |i: &IndicatorStatus| {
@@ -494,6 +504,7 @@ fn counties(
         style::columns(ws, &widths)?;
         let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
         style::header_row(ws, 0, &refs, &st.header)?;
+        let by_county: Vec<Vec<Option<f64>>> = counties.iter().map(|c| values(&c.code)).collect();
         for (n, i) in rows.iter().enumerate() {
             let r = 1 + n as u32;
             let num = st.number_for(&i.unit);
@@ -501,14 +512,8 @@ fn counties(
             ws.text_with(r, 1, &i.text, &st.wrap)?;
             ws.text_with(r, 2, &i.unit, &st.cell)?;
             style::fit_row(ws, r, &[(&i.text, 36.0)])?;
-            for (k, c) in counties.iter().enumerate() {
-                style::maybe_number(
-                    ws,
-                    r,
-                    3 + k as u16,
-                    shown(value(&c.code, &i.code), &i.unit),
-                    num,
-                )?;
+            for (k, v) in by_county.iter().enumerate() {
+                style::maybe_number(ws, r, 3 + k as u16, v[n], num)?;
             }
             let base = 3 + counties.len() as u16;
             let flag = if mismatch(i) {
@@ -536,26 +541,17 @@ fn counties(
         if let Some(c) = counties.first() {
             ws.text_with(1, 0, &c.code, &st.cell)?;
             ws.text_with(1, 1, &c.name, &st.cell)?;
-            for (n, i) in rows.iter().enumerate() {
-                style::maybe_number(
-                    ws,
-                    1,
-                    2 + n as u16,
-                    shown(value(&c.code, &i.code), &i.unit),
-                    st.number_for(&i.unit),
-                )?;
+            for (n, (i, v)) in rows.iter().zip(values(&c.code)).enumerate() {
+                style::maybe_number(ws, 1, 2 + n as u16, v, st.number_for(&i.unit))?;
             }
         }
         lines = counties
-            .iter()
+            .par_iter()
             .skip(1)
             .map(|c| county_rows::Line {
                 code: c.code.clone(),
                 name: c.name.clone(),
-                values: rows
-                    .iter()
-                    .map(|i| shown(value(&c.code, &i.code), &i.unit))
-                    .collect(),
+                values: values(&c.code),
             })
             .collect();
         let base = 1 + counties.len() as u32;
