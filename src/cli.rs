@@ -161,19 +161,16 @@ impl Outcome {
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     let ws = Workspace::new(&cli.root);
+    // A run checks the workspace itself, beside its first reads.
     if matches!(
         cli.command,
-        Command::Run { .. }
-            | Command::Mail { .. }
+        Command::Mail { .. }
             | Command::Watch { .. }
             | Command::Status { .. }
             | Command::Forms { .. }
             | Command::Fetch
     ) {
-        ws.check(matches!(
-            cli.command,
-            Command::Run { .. } | Command::Watch { .. }
-        ))?;
+        ws.check(matches!(cli.command, Command::Watch { .. }))?;
     }
     match cli.command {
         Command::Demo {
@@ -247,6 +244,9 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             send,
             fetch,
         } => {
+            if send || fetch {
+                ws.check(true)?;
+            }
             if send {
                 // A login that cannot work is a configuration error, found before the run rather than after.
                 let settings = crate::settings::Settings::load(&ws.settings_path())?;
