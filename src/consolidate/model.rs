@@ -292,9 +292,11 @@ fn city_figures<'r>(readings: impl Iterator<Item = &'r Reading>) -> HashMap<&'r 
 
 /// Indexes over a run's readings, findings and files, built once, so that drawing stays linear in their size.
 pub struct Lookup<'a> {
-    // A province's 400,000 figures are looked up several times each: foldhash hashes a pair of short codes in
-    // a fraction of SipHash's time, and is seeded per process like it.
-    readings: foldhash::HashMap<(&'a str, &'a str), &'a Reading>,
+    all: &'a [Reading],
+    /// Every reading by unit and indicator, built on first use: a run draws each unit's figures from its own
+    /// (see `units`), and asks this only of readings whose units do not lie together. foldhash hashes a pair of
+    /// short codes in a fraction of SipHash's time, and is seeded per process like it.
+    readings: std::sync::OnceLock<foldhash::HashMap<(&'a str, &'a str), &'a Reading>>,
     /// Each unit's readings, when every unit's lie together (a run's do): for drawing a unit's row of figures from
     /// its own few dozen rather than from the whole map, whose entries are far apart in memory.
     units: Option<foldhash::HashMap<&'a str, &'a [Reading]>>,
@@ -340,10 +342,8 @@ impl<'a> Lookup<'a> {
             start = i;
         }
         Lookup {
-            readings: readings
-                .iter()
-                .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
-                .collect(),
+            all: readings,
+            readings: std::sync::OnceLock::new(),
             units,
             by_unit,
             by_indicator,
@@ -369,7 +369,15 @@ impl<'a> Lookup<'a> {
 
     /// A unit's reading of an indicator (or narrative code).
     pub fn reading(&self, unit: &str, indicator: &str) -> Option<&'a Reading> {
-        self.readings.get(&(unit, indicator)).copied()
+        self.readings
+            .get_or_init(|| {
+                self.all
+                    .iter()
+                    .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
+                    .collect()
+            })
+            .get(&(unit, indicator))
+            .copied()
     }
 
     /// A unit's readings of each of `codes`, as [`Lookup::reading`] gives them.
@@ -431,25 +439,40 @@ pub fn tables(
     files: &[FileRecord],
 ) -> (Vec<IndicatorStatus>, Vec<UnitStatus>) {
     let lookup = Lookup::new(readings, findings, files);
-    let find = |unit: &str, code: &str| lookup.reading(unit, code);
+    let all: Vec<_> = ctx.catalogue.indicators().collect();
+    let codes: Vec<&str> = all.iter().map(|(_, ind)| ind.code.as_str()).collect();
+    // Every reporting unit's reading of every indicator, unit by unit from its own readings (a province's 400,000
+    // looked up one by one missed the cache), in `all`'s order.
+    let by_unit: foldhash::HashMap<&str, Vec<Option<&Reading>>> = ctx
+        .catalogue
+        .reporting_units()
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|u| (u.code.as_str(), lookup.unit_readings(&u.code, &codes)))
+        .collect();
+    let find = |unit: &str, k: usize| {
+        by_unit
+            .get(unit)
+            .map_or_else(|| lookup.reading(unit, codes[k]), |r| r[k])
+    };
     let doubtful: foldhash::HashSet<(&str, &str)> = findings
         .iter()
         .filter(|f| crate::validate::doubts(f))
         .map(|f| (f.unit.as_str(), f.indicator.as_str()))
         .collect();
     // A figure in doubt counts toward no total, progress or status until the unit corrects or confirms it.
-    let usable = |unit: &str, code: &str| {
-        find(unit, code)
-            .filter(|_| !doubtful.contains(&(unit, code)))
+    let usable = |unit: &str, k: usize| {
+        find(unit, k)
+            .filter(|_| !doubtful.contains(&(unit, codes[k])))
             .and_then(|r| r.cumulative)
     };
-    let all: Vec<_> = ctx.catalogue.indicators().collect();
     // Indicators apart on both cores: each sums a province's ten thousand county figures.
     let indicators = all
         .par_iter()
-        .map(|&(task, ind)| {
+        .enumerate()
+        .map(|(k, &(task, ind))| {
             let lead = task.units[0].clone();
-            let city_reading = find(&lead, &ind.code).filter(|r| r.role == Role::City);
+            let city_reading = find(&lead, k).filter(|r| r.role == Role::City);
             let city = city_reading.and_then(|r| r.cumulative);
             // A figure that was written but could not be used (text, negative, wrong unit) is in doubt, not missing.
             let unreadable = city.is_none()
@@ -466,7 +489,7 @@ pub fn tables(
             } else {
                 ind.counties
                     .iter()
-                    .map(|c| usable(c, &ind.code))
+                    .map(|c| usable(c, k))
                     .sum::<Option<f64>>()
                     .map(excel_round)
             };
