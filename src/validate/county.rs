@@ -21,16 +21,30 @@ fn unusable(reading: Option<&Reading>, doubtful: bool) -> Option<&'static str> {
 /// When counties that sent a return gave a share that cannot be used, says which (COUNTY_SUM_INCOMPLETE); and
 /// whenever some share is missing, still flags a mismatch if the usable shares alone exceed the city figure.
 pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Finding> {
-    // Sized once: grown step by step, a province's 400,000 entries would be rehashed a dozen times.
-    // foldhash: a pair of short codes hashed in a fraction of SipHash's time, seeded per process like it.
-    let mut readings: foldhash::HashMap<(&str, &str), &Reading> =
-        foldhash::HashMapExt::with_capacity(returns.iter().map(|r| r.readings.len()).sum());
-    readings.extend(
-        returns
-            .iter()
-            .flat_map(|r| r.readings.iter())
-            .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r)),
-    );
+    let additive: Vec<_> = ctx
+        .catalogue
+        .indicators()
+        .filter(|(_, ind)| !ind.counties.is_empty() && ind.kind.is_additive())
+        .collect();
+    // Each unit's reading of each indicator checked here (the later of two), by the indicator's place in
+    // `additive`: a unit's few dozen side by side, where a map of a province's 400,000 readings, looked up one
+    // by one, missed the cache at nearly every look. foldhash: short codes hashed in a fraction of SipHash's
+    // time, seeded per process like it.
+    let slot: foldhash::HashMap<&str, usize> = additive
+        .iter()
+        .enumerate()
+        .map(|(k, (_, ind))| (ind.code.as_str(), k))
+        .collect();
+    let mut readings: foldhash::HashMap<&str, Vec<Option<&Reading>>> =
+        foldhash::HashMapExt::with_capacity(returns.len());
+    for r in returns.iter().flat_map(|r| r.readings.iter()) {
+        if let Some(&k) = slot.get(r.indicator.as_str()) {
+            readings
+                .entry(r.unit.as_str())
+                .or_insert_with(|| vec![None; additive.len()])[k] = Some(r);
+        }
+    }
+    let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);
     let sent: foldhash::HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
     let doubtful: foldhash::HashSet<(&str, &str)> = returns
         .iter()
@@ -43,21 +57,14 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             .unit(code)
             .map_or(code.to_string(), |u| u.name.clone())
     };
-    let additive: Vec<_> = ctx
-        .catalogue
-        .indicators()
-        .filter(|(_, ind)| !ind.counties.is_empty() && ind.kind.is_additive())
-        .collect();
     // Indicators apart on both cores: a province has ten thousand counties to look up for each.
     additive
         .par_iter()
-        .flat_map_iter(|&(task, ind)| {
+        .enumerate()
+        .flat_map_iter(|(k, &(task, ind))| {
             let mut findings = Vec::new();
             let lead = &task.units[0];
-            let Some(city) = readings
-                .get(&(lead.as_str(), ind.code.as_str()))
-                .filter(|r| r.role == Role::City)
-            else {
+            let Some(city) = reading(lead, k).filter(|r| r.role == Role::City) else {
                 return findings;
             };
             let Some(city_value) = city.cumulative else {
@@ -68,7 +75,7 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             let mut silent = 0;
             for c in &ind.counties {
                 let key = (c.as_str(), ind.code.as_str());
-                let reading = readings.get(&key).copied();
+                let reading = reading(c, k);
                 match (unusable(reading, doubtful.contains(&key)), reading) {
                     (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
                     // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
