@@ -271,7 +271,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             );
             if !mail {
                 // The process ends here: the report's every reading is freed with it at once, rather than one by
-                // one first (a province's run would wait a tenth of a second for that).
+                // one first (3.5 ms of a one-new run at 1,000 returns, measured; a province's has ten times as many).
                 std::mem::forget(result);
                 return Ok(Outcome::Success);
             }

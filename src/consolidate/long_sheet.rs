@@ -216,10 +216,11 @@ pub fn deflate_rows(
         .collect()
 }
 
-/// Where the pieces of `readings` end. A piece ends only where a unit's readings end (past [`PIECE_MIN`] rows, at
-/// a unit whose code hashes to an end) or at [`PIECE_MAX`] rows: where pieces end depends on the readings around
-/// the ends alone, so a return added, changed or taken away moves the end of the piece it falls in and of no
-/// other, and every other piece is the same as before.
+/// Where the pieces of `readings` end. A piece ends where a unit's readings end, past [`PIECE_MIN`] rows, at a
+/// unit whose code hashes to an end: where pieces end depends on the readings around the ends alone, so a return
+/// added, changed or taken away moves the end of the piece it falls in and of no other, and every other piece is
+/// the same as before. A piece that reaches [`PIECE_MAX`] rows (some 800 units without an end, or one unit of
+/// that many readings) ends there, and the pieces after it may then move too, up to the next unit that ends one.
 fn pieces(readings: &[Reading]) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = 0;
