@@ -401,8 +401,9 @@ fn upper_bound(readings: &[Reading], catalogue: &Catalogue) -> u64 {
 
 /// Writes the rows of `readings` as rust_xlsxwriter writes cells without formats, but without references: a row
 /// without one follows the row before, a cell without one the cell before, and an empty cell between two is
-/// written `<c/>` (ECMA-376 18.3.1.73 and 18.3.1.4; Excel, LibreOffice and calamine read them so). A row's bytes
-/// therefore do not depend on its place, and the sheet is a fifth smaller.
+/// written `<c/>` (ECMA-376 18.3.1.73 and 18.3.1.4 make both references optional; LibreOffice and calamine read
+/// such rows so, which the tests hold; Excel could not be tried here). A row's bytes therefore do not depend on its
+/// place, and the sheet is a fifth smaller.
 pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], catalogue: &Catalogue) {
     // Readings come unit by unit: the unit's name is looked up once per unit, not per row.
     let mut named: (&str, &str) = ("", "");
