@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use cache::Cache;
+use cache::{Cache, Seen};
 use complete::completeness;
 use dispose::{Candidate, Outcome, Place, decide, disposition_finding, future_finding};
 pub use gather::{STILL_WRITING, received_name};
@@ -72,6 +72,8 @@ struct Move {
     code: Option<Code>,
     /// What the run read: a copy across file systems must match it.
     sha256: String,
+    /// How the file looked when it was read (see [`Cache::keep_moved`]).
+    seen: Option<Seen>,
 }
 
 /// Runs one period over a workspace: assess, write the outputs, then move the files. Holds the workspace lock.
@@ -103,9 +105,11 @@ pub fn run_settled(
     crate::output::remove_stale_temps(&ws.period_dir(period));
     ledger::remove_orphan_reasons(&ws.rejected_dir(period));
     let assessment = assess_settled(ws, period, settle, cache)?;
-    let cache_hits = assessment.cache.hits();
+    let (cache_hits, unread) = (assessment.cache.hits(), assessment.cache.unread());
     let result = commit(ws, period, assessment)?;
-    log::info!("reused what earlier runs read from {cache_hits} files");
+    log::info!(
+        "reused what earlier runs read from {cache_hits} files ({unread} known by their look, not read again)"
+    );
     Ok(result)
 }
 
@@ -396,6 +400,7 @@ fn assess_settled(
             record: i,
             code,
             sha256: candidates[order[i]].sha256.clone(),
+            seen: candidates[order[i]].seen.clone(),
         })
         .collect();
     log::info!("assessed at {:.3} s", clock.elapsed().as_secs_f64());
@@ -514,6 +519,9 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
             }
             log::warn!("{}: not filed: {e}", m.from.display());
             continue;
+        }
+        if let Some(seen) = &m.seen {
+            cache.keep_moved(&m.to, seen, &m.sha256);
         }
         // A rejected file read afresh leaves its old reason behind.
         if !m.from.starts_with(&inbox) {

@@ -3,8 +3,10 @@
 //!
 //! Hidden in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a tab, the
 //! CRC-32 of the rest, a tab, and what reading it gave as JSON: a return's figures and findings as its own checks
-//! left them, or why it is no return; parsed only when that file is met again); `.cache-workbooks.json`, what each
-//! output workbook was drawn from; and `.cache-pieces/`, the long sheet's rows deflated in pieces (see
+//! left them, or why it is no return; parsed only when that file is met again), and a line per file with the
+//! SHA-256 of its bytes under its path and look (see [`Seen`]), so that a file left alone is not even read;
+//! `.cache-workbooks.json`, what each output workbook was drawn from; and `.cache-pieces/`, the long sheet's rows
+//! deflated in pieces (see
 //! [`crate::consolidate::long_sheet`]), a file each. Every entry is keyed by a hash of everything it depends on: the
 //! tool (its version and its executable), the plan, the settings and the period, and for a reading the file's
 //! bytes, the name it arrived under and the unit its mail came from. A changed plan, settings file or tool
@@ -209,28 +211,76 @@ pub struct Stamp {
     pub seen: Option<Seen>,
 }
 
-/// A file's size, inode and change time. Any write, rename or new link moves the change time on, and unlike the
-/// modification time it cannot be set back by hand: while all three stay as they were, so do the bytes.
+/// A file's size, device, inode, modification and change time. Any write, rename or new link moves the change
+/// time on, and unlike the modification time it cannot be set back by hand: while all of them stay as they were,
+/// so do the bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Seen {
     len: u64,
+    #[serde(default)]
+    dev: u64,
     ino: u64,
+    #[serde(default)]
+    mtime: i64,
+    #[serde(default)]
+    mtime_ns: i64,
     ctime: i64,
     ctime_ns: i64,
 }
 
+/// How long ago a file must have changed to be known by its look. Times move in ticks of the clock (a few
+/// milliseconds here, two seconds on a FAT share), so a write in the same tick as a look would leave them where
+/// they were; a write in any later tick moves them.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Seen {
     /// What `path` looks like now; `None` if it cannot be read.
     pub fn of(path: &Path) -> Option<Seen> {
+        std::fs::metadata(path).ok().map(|m| Seen::of_meta(&m))
+    }
+
+    /// What `m` says of its file.
+    pub fn of_meta(m: &std::fs::Metadata) -> Seen {
         use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(path).ok()?;
-        Some(Seen {
+        Seen {
             len: m.len(),
+            dev: m.dev(),
             ino: m.ino(),
+            mtime: m.mtime(),
+            mtime_ns: m.mtime_nsec(),
             ctime: m.ctime(),
             ctime_ns: m.ctime_nsec(),
-        })
+        }
     }
+
+    /// Whether the file was last written [`SETTLED`] before `now`: any write from now on moves its look.
+    pub fn written_before(&self, now: std::time::SystemTime) -> bool {
+        older(self.mtime, self.mtime_ns, now)
+    }
+
+    /// Whether it was last written, renamed or linked [`SETTLED`] before `now`: its bytes, read after this
+    /// look, are those of the look.
+    pub fn settled(&self, now: std::time::SystemTime) -> bool {
+        self.written_before(now) && older(self.ctime, self.ctime_ns, now)
+    }
+
+    /// Whether `other` is this file with the same bytes, only renamed since (which moves the change time).
+    fn renamed_to(&self, other: &Seen) -> bool {
+        (self.len, self.dev, self.ino, self.mtime, self.mtime_ns)
+            == (other.len, other.dev, other.ino, other.mtime, other.mtime_ns)
+    }
+}
+
+fn older(secs: i64, nanos: i64, now: std::time::SystemTime) -> bool {
+    let Ok(secs) = u64::try_from(secs) else {
+        return false;
+    };
+    let at = std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(
+        secs,
+        nanos.clamp(0, 999_999_999) as u32,
+    ));
+    at.and_then(|t| now.duration_since(t).ok())
+        .is_some_and(|age| age > SETTLED)
 }
 
 /// A period's cache, loaded once per run and shared by the threads that read files.
@@ -252,6 +302,7 @@ pub struct Cache {
     whole: bool,
     used: Mutex<HashSet<String>>,
     hits: AtomicUsize,
+    unread: AtomicUsize,
     /// Readings learned in this run, appended as they come, so that a province's worth is never held.
     fresh: Mutex<Fresh>,
     /// The files of the long sheet's pieces this run asked for; `None` if it drew no long sheet.
@@ -308,6 +359,7 @@ impl Cache {
             text,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
+            unread: AtomicUsize::new(0),
             fresh: Mutex::default(),
             pieces: Mutex::new(None),
         }
@@ -326,6 +378,7 @@ impl Cache {
             whole: true,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
+            unread: AtomicUsize::new(0),
             fresh: Mutex::default(),
             pieces: Mutex::new(None),
         }
@@ -367,11 +420,58 @@ impl Cache {
     /// Keeps what reading a file gave: appended to the readings file at once. An entry is keyed by all it
     /// depends on, so one written by a run that fails later is as good as any.
     pub fn keep(&self, key: &str, format: &str, learned: &Learned) {
-        let (Some(dir), true) = (&self.dir, self.writable) else {
-            return;
-        };
         let stored = StoredRef { format, learned };
-        let Ok(json) = serde_json::to_string(&stored) else {
+        if let Ok(json) = serde_json::to_string(&stored) {
+            self.append(key, &json, true);
+        }
+    }
+
+    /// The key under which the SHA-256 of the file at `path`, while it looks as `seen`, is kept.
+    pub fn file_key(&self, path: &Path, seen: &Seen) -> String {
+        let Seen {
+            len,
+            dev,
+            ino,
+            mtime,
+            mtime_ns,
+            ctime,
+            ctime_ns,
+        } = seen;
+        let look = format!("{dev} {ino} {len} {mtime} {mtime_ns} {ctime} {ctime_ns}");
+        self.key(&["file", &path.to_string_lossy(), &look])
+    }
+
+    /// The SHA-256 an earlier run read from the file with this [`Cache::file_key`].
+    pub fn known_sha(&self, key: &str) -> Option<String> {
+        let sha: String =
+            serde_json::from_slice(&self.text[self.readings.get(key)?.clone()]).ok()?;
+        lock(&self.used).insert(key.to_string());
+        Some(sha)
+    }
+
+    /// Keeps the SHA-256 read from a file under its [`Cache::file_key`]. Not flushed on its own: one lost to a
+    /// killed run costs the next run a read of that file.
+    pub fn keep_sha(&self, key: &str, sha: &str) {
+        if let Ok(json) = serde_json::to_string(sha) {
+            self.append(key, &json, false);
+        }
+    }
+
+    /// Keeps the SHA-256 of a file this run has just renamed to `to`, under its new place and look. `before` is
+    /// how it looked, written long before, when it was read; a rename moves only the change time, and a write
+    /// since would have moved the modification time too.
+    pub fn keep_moved(&self, to: &Path, before: &Seen, sha: &str) {
+        if let Ok(m) = std::fs::symlink_metadata(to) {
+            let after = Seen::of_meta(&m);
+            if m.is_file() && before.renamed_to(&after) {
+                self.keep_sha(&self.file_key(to, &after), sha);
+            }
+        }
+    }
+
+    /// Appends an entry to the readings file, flushed at once if `flush`.
+    fn append(&self, key: &str, json: &str, flush: bool) {
+        let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
         };
         lock(&self.used).insert(key.to_string());
@@ -394,9 +494,9 @@ impl Cache {
                 fresh.file = Some(w);
             }
             let w = fresh.file.as_mut().expect("opened above");
-            // One write per entry: what a killed run read is kept.
             writeln!(w, "{key}\t{:08x}\t{json}", crc32fast::hash(json.as_bytes()))?;
-            w.flush()
+            // A reading is written at once: what a killed run read is kept.
+            if flush { w.flush() } else { Ok(()) }
         })();
         match result {
             Ok(()) => fresh.lines += 1,
@@ -407,6 +507,16 @@ impl Cache {
     /// How many readings came from the cache.
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Counts a file whose reading came from the cache without reading the file.
+    pub fn count_unread(&self) {
+        self.unread.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many files were not read: known by their look, and what they gave known too.
+    pub fn unread(&self) -> usize {
+        self.unread.load(Ordering::Relaxed)
     }
 
     /// Finishes the readings learned in this run; once the entries no file used any more are the greater part,
@@ -636,6 +746,94 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
     use crate::ingest::read::{RawCell, RawValue};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_look_names_bytes_only_once_the_file_has_been_left_alone_past_a_tick() {
+        let look = |mtime: i64, ctime: i64| Seen {
+            len: 10,
+            dev: 1,
+            ino: 2,
+            mtime,
+            mtime_ns: 500,
+            ctime,
+            ctime_ns: 500,
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        assert!(look(990, 990).settled(now));
+        // Written or renamed within the last two seconds: a write in the same tick would not show.
+        assert!(!look(998, 990).settled(now));
+        assert!(!look(990, 998).settled(now));
+        assert!(look(990, 998).written_before(now));
+        // A time in the future, or before 1970, is never settled.
+        assert!(!look(2_000, 2_000).settled(now));
+        assert!(!look(-5, -5).settled(now));
+
+        // A rename moves only the change time; anything else is another file or other bytes.
+        let before = look(990, 990);
+        assert!(before.renamed_to(&look(990, 999)));
+        for other in [
+            Seen {
+                len: 11,
+                ..look(990, 999)
+            },
+            Seen {
+                ino: 3,
+                ..look(990, 999)
+            },
+            Seen {
+                dev: 4,
+                ..look(990, 999)
+            },
+            Seen {
+                mtime_ns: 501,
+                ..look(990, 999)
+            },
+            look(991, 999),
+        ] {
+            assert!(!before.renamed_to(&other), "{other:?}");
+        }
+
+        // Every part of a look is part of the key its hash is kept under, and so is the path.
+        let cache = Cache::none();
+        let path = Path::new("inbox/a.xlsx");
+        let keys: HashSet<String> = [
+            before.clone(),
+            Seen {
+                len: 11,
+                ..before.clone()
+            },
+            Seen {
+                dev: 4,
+                ..before.clone()
+            },
+            Seen {
+                ino: 3,
+                ..before.clone()
+            },
+            Seen {
+                mtime: 989,
+                ..before.clone()
+            },
+            Seen {
+                mtime_ns: 1,
+                ..before.clone()
+            },
+            Seen {
+                ctime: 989,
+                ..before.clone()
+            },
+            Seen {
+                ctime_ns: 1,
+                ..before.clone()
+            },
+        ]
+        .iter()
+        .map(|s| cache.file_key(path, s))
+        .chain([cache.file_key(Path::new("inbox/b.xlsx"), &before)])
+        .collect();
+        assert_eq!(keys.len(), 9);
+    }
 
     #[test]
     fn figures_come_back_from_the_cache_to_the_last_bit() {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use super::cache::Seen;
 use crate::consolidate::model::Disposition;
 use crate::finding::{Code, Finding};
 use crate::period::Period;
@@ -52,6 +53,8 @@ pub struct Candidate {
     pub unit_hint: String,
     /// For a file in `rejected/`: the code and reason it was rejected with, from its `.reason.txt`.
     pub stored: Option<(Code, String)>,
+    /// How it looked when read, if its SHA-256 is known by that look and any write since would show.
+    pub seen: Option<Seen>,
     /// What reading it gave.
     pub outcome: Outcome,
 }
@@ -256,6 +259,7 @@ mod tests {
             format: String::new(),
             unit_hint: String::new(),
             stored: None,
+            seen: None,
             outcome: o,
         }
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::cache::{Cache, Kept, Learned};
+use super::cache::{Cache, Kept, Learned, Seen};
 use super::dispose::{Candidate, Outcome, Place, Return};
 use crate::error::Error;
 use crate::finding::Code;
@@ -135,7 +135,7 @@ pub fn examine(
     period: Period,
     known: Known<'_>,
 ) -> Candidate {
-    let Known { arrivals, cache } = known;
+    let cache = known.cache;
     let name = received_name(&path, base);
     let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
     let file_name = path.file_name().map(scan::display_name).unwrap_or_default();
@@ -163,6 +163,7 @@ pub fn examine(
         format: String::new(),
         unit_hint,
         stored: None,
+        seen: None,
         outcome: Outcome::Symlink,
     };
     let meta = match std::fs::symlink_metadata(&c.path) {
@@ -202,6 +203,21 @@ pub fn examine(
         );
         return c;
     }
+    // A file that looks as it did when an earlier run read it has the bytes it had then: their hash is known,
+    // and if what they gave is known too, the file is not read at all.
+    let seen = Seen::of_meta(&meta);
+    let file_key = cache.file_key(&c.path, &seen);
+    if let Some(sha) = cache.known_sha(&file_key) {
+        let id = identify(&c, sha, &stored_sha, known, catalogue);
+        if let Some((format, learned)) = cache.reading(&id.key) {
+            apply(&mut c, id, now);
+            c.seen = seen.written_before(now).then_some(seen);
+            cache.count_unread();
+            c.format = format;
+            c.outcome = outcome(learned);
+            return c;
+        }
+    }
     let bytes = match read_bounded(&c.path, settings.max_file_bytes) {
         Ok(Some(b)) => b,
         // Not a regular file any more (replaced by a pipe or a device meanwhile): never read, it could block.
@@ -219,25 +235,15 @@ pub fn examine(
         c.outcome = Outcome::Pending;
         return c;
     }
-    c.sha256 = output::hex(&Sha256::digest(&bytes));
-    // Fetched from the mailbox: received when its mail arrived, not when fetch saved it; fetch wrote it whole
-    // (temp file, then link) and recorded these very bytes, so it is never a file still being written.
-    let fetched = arrivals.received(&c.name, &c.sha256);
-    if let Some(t) = fetched {
-        c.mtime = t.min(now);
-        c.modified = c.mtime;
+    let sha = output::hex(&Sha256::digest(&bytes));
+    // Looked at before it was read: a write since then has moved its change time on.
+    if seen.settled(now) {
+        cache.keep_sha(&file_key, &sha);
+        c.seen = Some(seen);
     }
-    let sender_unit = arrivals.sender_unit(&c.name, &c.sha256, catalogue);
-    if c.unit_hint.is_empty() {
-        c.unit_hint = sender_unit.clone().unwrap_or_default();
-    }
-    // A rejected file whose bytes are not those it was rejected for (it was still being written when it was
-    // moved) is read afresh, as if it had just arrived.
-    if !stored_sha.is_empty() && stored_sha != c.sha256 {
-        c.stored = None;
-        c.place = Place::Inbox;
-    }
-    let key = cache.reading_key(&c.sha256, &c.name, sender_unit.as_deref());
+    let id = identify(&c, sha, &stored_sha, known, catalogue);
+    let (key, fetched, sender_unit) = (id.key.clone(), id.fetched, id.sender_unit.clone());
+    apply(&mut c, id, now);
     if let Some((format, learned)) = cache.reading(&key) {
         c.format = format;
         c.outcome = outcome(learned);
@@ -307,6 +313,58 @@ pub fn examine(
         }
     };
     c
+}
+
+/// What a file's bytes make of it, before they are read as a workbook.
+struct Identity {
+    sha256: String,
+    /// When its mail arrived, if it was fetched.
+    fetched: Option<SystemTime>,
+    /// The unit its mail came from.
+    sender_unit: Option<String>,
+    /// Whether it was rejected for other bytes than these.
+    rejected_for_other_bytes: bool,
+    /// The key of its reading.
+    key: String,
+}
+
+fn identify(
+    c: &Candidate,
+    sha256: String,
+    stored_sha: &str,
+    known: Known<'_>,
+    catalogue: &Catalogue,
+) -> Identity {
+    let Known { arrivals, cache } = known;
+    let fetched = arrivals.received(&c.name, &sha256);
+    let sender_unit = arrivals.sender_unit(&c.name, &sha256, catalogue);
+    let key = cache.reading_key(&sha256, &c.name, sender_unit.as_deref());
+    Identity {
+        rejected_for_other_bytes: !stored_sha.is_empty() && stored_sha != sha256,
+        sha256,
+        fetched,
+        sender_unit,
+        key,
+    }
+}
+
+fn apply(c: &mut Candidate, id: Identity, now: SystemTime) {
+    c.sha256 = id.sha256;
+    // Fetched from the mailbox: received when its mail arrived, not when fetch saved it; fetch wrote it whole
+    // (temp file, then link) and recorded these very bytes, so it is never a file still being written.
+    if let Some(t) = id.fetched {
+        c.mtime = t.min(now);
+        c.modified = c.mtime;
+    }
+    if c.unit_hint.is_empty() {
+        c.unit_hint = id.sender_unit.unwrap_or_default();
+    }
+    // A rejected file whose bytes are not those it was rejected for (it was still being written when it was
+    // moved) is read afresh, as if it had just arrived.
+    if id.rejected_for_other_bytes {
+        c.stored = None;
+        c.place = Place::Inbox;
+    }
 }
 
 fn outcome(learned: Learned) -> Outcome {

@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use huizong::demo::{Edit, Value, filled_return};
 use huizong::forms::col;
 use huizong::period::Period;
 use huizong::plan::Catalogue;
 use huizong::settings::Settings;
+use sha2::Digest;
 
 use crate::util::{self, Workspace};
 
@@ -64,6 +65,17 @@ fn reused(out: &Output) -> usize {
         .nth(1)
         .unwrap_or_else(|| panic!("no cache line in:\n{err}"));
     tail.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// How many files the run says it did not read at all.
+fn unread(out: &Output) -> usize {
+    let err = util::stderr(out);
+    let tail = err
+        .split(" known by their look")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .unwrap_or_else(|| panic!("no cache line in:\n{err}"));
+    tail.parse().unwrap()
 }
 
 /// The period's outputs with their bytes (hidden cache files left out; report.json without its run's id and
@@ -286,4 +298,54 @@ fn a_changed_settings_file_plan_or_tool_reads_and_draws_afresh() {
     assert_eq!(run_with(&tool), 0);
     assert_eq!(run_with(&tool), read);
     assert_eq!(outputs(ws.path()).0, settings_changed);
+}
+
+#[test]
+fn a_file_known_by_its_look_is_not_read_again_and_a_change_in_place_is_seen() {
+    let ws = Workspace::new();
+    month_but_one(ws.path());
+    drop_return(ws.path(), "zrzyj", &[]);
+    let returns = catalogue().reporting_units().count();
+    // A look is trusted only for a file left alone longer than the slowest clock's tick, two seconds.
+    std::thread::sleep(Duration::from_millis(2200));
+    assert_eq!(unread(&ws.ok(&RUN)), 0);
+    let first = outputs(ws.path()).0;
+
+    // That run filed them: a rename moves the change time and nothing else, so the returns and the workbook that
+    // is not one are known by their look in the archive; the broken file gave nothing to keep and is read again.
+    let out = ws.ok(&RUN);
+    assert_eq!((reused(&out), unread(&out)), (returns + 1, returns + 1));
+    assert_eq!(outputs(ws.path()).0, first);
+
+    // A return changed in place to bytes of the same length, its modification time then set back, is read again
+    // (its change time moved): it is no return any more.
+    let filed = ws.path().join("outbox/2020-10/accepted/lintao.xlsx");
+    let len = std::fs::metadata(&filed).unwrap().len();
+    let modified = std::fs::metadata(&filed).unwrap().modified().unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filed)
+        .unwrap();
+    std::io::Write::write_all(&mut &file, &vec![0; len as usize]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    let out = ws.ok(&RUN);
+    assert_eq!((reused(&out), unread(&out)), (returns, returns));
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.path().join("outbox/2020-10/report.json")).unwrap(),
+    )
+    .unwrap();
+    let record = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "lintao.xlsx")
+        .unwrap();
+    // Archived as it is, and not used: what it now holds is no return for the period.
+    assert_eq!(record["disposition"], "superseded", "{record}");
+    let zeros: String = sha2::Sha256::digest(vec![0; len as usize])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(record["sha256"], zeros, "{record}");
 }
