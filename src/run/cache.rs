@@ -120,6 +120,10 @@ impl Kept {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
+        let mut readings = readings;
+        // In the order the report lists them (one unit, so by indicator; stable, as the report's sort is): a
+        // run that takes them back then finds them sorted and moves none of them.
+        readings.sort_by(|a, b| a.0.cmp(&b.0));
         (checked.unit == ret.unit).then(|| Kept {
             unit: ret.unit.clone(),
             period: ret.period,
