@@ -414,11 +414,11 @@ pub fn write_rows(out: &mut Vec<u8>, readings: &[Reading], catalogue: &Catalogue
             Role::CountyShare => "县区",
             Role::Narrative => "进展",
         };
-        if named.0 != rd.unit || n == 0 {
+        if *named.0 != *rd.unit || n == 0 {
             let name = catalogue
                 .unit(&rd.unit)
-                .map_or(rd.unit.as_str(), |u| u.name.as_str());
-            named = (&rd.unit, name);
+                .map_or(rd.unit.as_ref(), |u| u.name.as_str());
+            named = (rd.unit.as_ref(), name);
         }
         let unit = catalogue
             .indicator(&rd.indicator)
@@ -554,7 +554,7 @@ mod tests {
 
     fn reading(unit: &str, indicator: &str, text: &str, v: Option<f64>) -> Reading {
         Reading {
-            unit: unit.to_string(),
+            unit: unit.into(),
             indicator: indicator.to_string(),
             role: Role::CountyShare,
             month: v,
@@ -562,8 +562,8 @@ mod tests {
             state: None,
             progress: text.to_string(),
             remark: text.chars().rev().collect(),
-            file: format!("{unit} {text}.xlsx"),
-            sheet: text.to_string(),
+            file: format!("{unit} {text}.xlsx").into(),
+            sheet: text.into(),
             month_cell: "F4".to_string(),
             cumulative_cell: "G4".to_string(),
             progress_cell: "H4".to_string(),
@@ -581,7 +581,7 @@ mod tests {
                 .map_or("", |(_, i)| i.unit.as_str());
             let name = catalogue
                 .unit(&rd.unit)
-                .map_or(rd.unit.as_str(), |u| u.name.as_str());
+                .map_or(rd.unit.as_ref(), |u| u.name.as_str());
             ws.text(r, 0, &rd.unit).unwrap();
             ws.text(r, 1, name).unwrap();
             ws.text(r, 2, &rd.indicator).unwrap();

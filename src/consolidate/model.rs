@@ -233,7 +233,7 @@ pub fn trend(
         .collect();
     // The few city rows are picked out before asking whether each is in doubt.
     city.push(city_figures(readings.iter().filter(|r| {
-        r.role == Role::City && !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str()))
+        r.role == Role::City && !doubtful.contains(&(r.unit.as_ref(), r.indicator.as_str()))
     })));
     let mut rows = Vec::new();
     for (_, ind) in ctx.catalogue.indicators() {
@@ -334,7 +334,7 @@ impl<'a> Lookup<'a> {
             }
             if let Some(map) = &mut units
                 && map
-                    .insert(readings[start].unit.as_str(), &readings[start..i])
+                    .insert(readings[start].unit.as_ref(), &readings[start..i])
                     .is_some()
             {
                 units = None;
@@ -373,7 +373,7 @@ impl<'a> Lookup<'a> {
             .get_or_init(|| {
                 self.all
                     .iter()
-                    .map(|r| ((r.unit.as_str(), r.indicator.as_str()), r))
+                    .map(|r| ((r.unit.as_ref(), r.indicator.as_str()), r))
                     .collect()
             })
             .get(&(unit, indicator))
@@ -611,7 +611,7 @@ mod tests {
 
     fn reading(unit: &str, indicator: &str, cumulative: f64) -> Reading {
         Reading {
-            unit: unit.to_string(),
+            unit: unit.into(),
             indicator: indicator.to_string(),
             role: Role::CountyShare,
             month: None,
@@ -619,8 +619,8 @@ mod tests {
             state: None,
             progress: String::new(),
             remark: String::new(),
-            file: format!("{unit}.xlsx"),
-            sheet: "进展填报".to_string(),
+            file: format!("{unit}.xlsx").into(),
+            sheet: "进展填报".into(),
             month_cell: String::new(),
             cumulative_cell: String::new(),
             progress_cell: String::new(),

@@ -162,7 +162,7 @@ mod tests {
 
     fn reading(n: usize, text: &str, v: Option<f64>) -> Reading {
         Reading {
-            unit: format!("unit{n}"),
+            unit: format!("unit{n}").into(),
             indicator: "T2.1-01".to_string(),
             role: [Role::City, Role::CountyShare, Role::Narrative][n % 3],
             month: v,
@@ -175,8 +175,8 @@ mod tests {
             ][n % 4],
             progress: text.to_string(),
             remark: text.chars().rev().collect(),
-            file: format!("{text}.xlsx"),
-            sheet: "进展填报".to_string(),
+            file: format!("{text}.xlsx").into(),
+            sheet: "进展填报".to_string().into(),
             month_cell: "F4".to_string(),
             cumulative_cell: String::new(),
             progress_cell: "H4".to_string(),

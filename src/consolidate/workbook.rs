@@ -836,7 +836,7 @@ mod tests {
 
     fn reading(unit: &str, indicator: &str) -> Reading {
         Reading {
-            unit: unit.to_string(),
+            unit: unit.to_string().into(),
             indicator: indicator.to_string(),
             role: Role::CountyShare,
             month: Some(1.0),
@@ -844,8 +844,8 @@ mod tests {
             state: None,
             progress: String::new(),
             remark: String::new(),
-            file: format!("{unit}.xlsx"),
-            sheet: "进展填报".to_string(),
+            file: format!("{unit}.xlsx").into(),
+            sheet: "进展填报".to_string().into(),
             month_cell: "F4".to_string(),
             cumulative_cell: "G4".to_string(),
             progress_cell: "H4".to_string(),

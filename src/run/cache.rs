@@ -99,9 +99,9 @@ impl Kept {
                     cumulative_cell,
                     progress_cell,
                 } = r;
-                (*unit == ret.unit
-                    && *file == checked.file
-                    && *sheet == ret.sheet
+                (**unit == *ret.unit
+                    && **file == *checked.file
+                    && **sheet == *ret.sheet
                     && finite(*month)
                     && finite(*cumulative))
                 .then(|| {
@@ -144,6 +144,8 @@ impl Kept {
             readings,
             findings,
         } = self;
+        let shared: [std::sync::Arc<str>; 3] =
+            [unit.as_str().into(), file.as_str().into(), sheet.into()];
         let readings = readings
             .into_iter()
             .map(|k| {
@@ -160,7 +162,7 @@ impl Kept {
                     progress_cell,
                 ) = k;
                 Reading {
-                    unit: unit.clone(),
+                    unit: shared[0].clone(),
                     indicator,
                     role,
                     month,
@@ -168,8 +170,8 @@ impl Kept {
                     state,
                     progress,
                     remark,
-                    file: file.clone(),
-                    sheet: sheet.clone(),
+                    file: shared[1].clone(),
+                    sheet: shared[2].clone(),
                     month_cell,
                     cumulative_cell,
                     progress_cell,
@@ -879,7 +881,7 @@ mod tests {
         };
         let reading =
             |indicator: &str, month: Option<f64>, state: Option<MilestoneState>| Reading {
-                unit: "anding".to_string(),
+                unit: "anding".to_string().into(),
                 indicator: indicator.to_string(),
                 role: Role::CountyShare,
                 month,
@@ -887,8 +889,8 @@ mod tests {
                 state,
                 progress: "进展\n顺利".to_string(),
                 remark: "备注".to_string(),
-                file: "安定区.xlsx".to_string(),
-                sheet: "进展填报".to_string(),
+                file: "安定区.xlsx".to_string().into(),
+                sheet: "进展填报".to_string().into(),
                 month_cell: "F4".to_string(),
                 cumulative_cell: String::new(),
                 progress_cell: "H4".to_string(),
@@ -932,7 +934,7 @@ mod tests {
         checked.readings[0].month = Some(f64::NAN);
         assert!(Kept::new(&ret, &checked).is_none());
         let (ret, mut checked) = checked_return();
-        checked.readings[1].sheet = "其他".to_string();
+        checked.readings[1].sheet = "其他".into();
         assert!(Kept::new(&ret, &checked).is_none());
     }
 
@@ -945,7 +947,7 @@ mod tests {
             renamed
                 .readings
                 .iter()
-                .all(|r| r.file == "安定区.xlsx [GBK]")
+                .all(|r| &*r.file == "安定区.xlsx [GBK]")
         );
         assert_eq!(renamed.findings[0].file, "安定区.xlsx [GBK]");
         assert_eq!(renamed.findings[1].file, "附件.xlsx");

@@ -255,7 +255,7 @@ fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
     }
     runs.into_par_iter()
         .map(|run| {
-            let unit = readings[run.start].unit.as_str();
+            let unit = readings[run.start].unit.as_ref();
             (unit, crate::validate::hash_readings(&readings[run]))
         })
         .collect()

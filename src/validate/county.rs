@@ -40,7 +40,7 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
     for r in returns.iter().flat_map(|r| r.readings.iter()) {
         if let Some(&k) = slot.get(r.indicator.as_str()) {
             readings
-                .entry(r.unit.as_str())
+                .entry(r.unit.as_ref())
                 .or_insert_with(|| vec![None; additive.len()])[k] = Some(r);
         }
     }

@@ -36,7 +36,7 @@ impl PastReport {
             .collect();
         self.readings
             .iter()
-            .filter(|r| !doubtful.contains(&(r.unit.as_str(), r.indicator.as_str())))
+            .filter(|r| !doubtful.contains(&(r.unit.as_ref(), r.indicator.as_str())))
             .cloned()
             .collect()
     }
@@ -72,7 +72,7 @@ impl History {
             .find(|(p, _)| *p == period)
             .and_then(|(_, rs)| {
                 rs.iter()
-                    .find(|r| r.unit == unit && r.indicator == indicator)
+                    .find(|r| *r.unit == *unit && r.indicator == indicator)
             })
     }
 }

@@ -8,6 +8,7 @@ mod schedule;
 mod values;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
@@ -33,8 +34,8 @@ pub fn doubts(f: &Finding) -> bool {
 /// One figure taken from a return, ready to consolidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reading {
-    /// The unit that reported it.
-    pub unit: String,
+    /// The unit that reported it (shared by all of a return's readings).
+    pub unit: Arc<str>,
     /// The 指标编码 (an indicator code, or a task's narrative code).
     pub indicator: String,
     /// City figure, county share or narrative.
@@ -49,10 +50,10 @@ pub struct Reading {
     pub progress: String,
     /// 备注 as written.
     pub remark: String,
-    /// The file it came from.
-    pub file: String,
-    /// The sheet it came from.
-    pub sheet: String,
+    /// The file it came from (shared, as the unit is).
+    pub file: Arc<str>,
+    /// The sheet it came from (shared, as the unit is).
+    pub sheet: Arc<str>,
     /// A1 cell of 本月完成 (empty when the column is missing).
     pub month_cell: String,
     /// A1 cell of 累计完成 (empty when the column is missing).
@@ -100,8 +101,9 @@ impl CheckedReturn {
     /// The same return under `name`, the name the run knows its file by once it has read them all (the ledger's
     /// name for an archived file, or a name marked as one of two that display alike).
     pub fn renamed(mut self, name: &str) -> CheckedReturn {
-        for r in self.readings.iter_mut().filter(|r| r.file == self.file) {
-            r.file = name.to_string();
+        let shared: Arc<str> = name.into();
+        for r in self.readings.iter_mut().filter(|r| *r.file == *self.file) {
+            r.file = Arc::clone(&shared);
         }
         for f in self.findings.iter_mut().filter(|f| f.file == self.file) {
             f.file = name.to_string();
@@ -199,7 +201,7 @@ pub fn hash_readings(readings: &[Reading]) -> String {
         number(&mut b, *month);
         number(&mut b, *cumulative);
         for t in [
-            unit,
+            &**unit,
             indicator,
             progress,
             remark,

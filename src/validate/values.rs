@@ -1,5 +1,7 @@
 //! Checks of the cells themselves: present, numeric, in the right unit, consistent within the row.
 
+use std::sync::Arc;
+
 use super::{Context, Reading};
 use crate::finding::{Code, Finding, Severity, a1};
 use crate::forms::col;
@@ -17,6 +19,11 @@ pub(super) fn read_figures(
 ) -> Vec<Reading> {
     let expected_rows = ctx.catalogue.rows_for(&ret.unit);
     let mut readings = Vec::with_capacity(expected_rows.len());
+    let shared = Shared {
+        unit: ret.unit.as_str().into(),
+        file: file.into(),
+        sheet: ret.sheet.as_str().into(),
+    };
     for expected in expected_rows {
         let Some(row) = ret.rows.iter().find(|r| expected.has_code(&r.code)) else {
             let code = expected.code();
@@ -35,19 +42,27 @@ pub(super) fn read_figures(
             );
             continue;
         };
-        readings.push(read_row(ret, row, &expected, file, ctx, findings));
+        readings.push(read_row(ret, row, &expected, &shared, ctx, findings));
     }
     readings
+}
+
+/// What every reading of a return repeats, made once and shared.
+struct Shared {
+    unit: Arc<str>,
+    file: Arc<str>,
+    sheet: Arc<str>,
 }
 
 fn read_row(
     ret: &ParsedReturn,
     row: &ReturnRow,
     expected: &ReportRow<'_>,
-    file: &str,
+    shared: &Shared,
     ctx: &Context<'_>,
     findings: &mut Vec<Finding>,
 ) -> Reading {
+    let file = &*shared.file;
     let cell_of = |field: u16| {
         ret.columns
             .get(field)
@@ -61,7 +76,7 @@ fn read_row(
             .at(file, &ret.sheet, cell)
     };
     let mut reading = Reading {
-        unit: ret.unit.clone(),
+        unit: Arc::clone(&shared.unit),
         indicator: row.code.clone(),
         role: expected.role.into(),
         month: None,
@@ -69,8 +84,8 @@ fn read_row(
         state: None,
         progress: row.progress.clone(),
         remark: row.remark.clone(),
-        file: file.to_string(),
-        sheet: ret.sheet.clone(),
+        file: Arc::clone(&shared.file),
+        sheet: Arc::clone(&shared.sheet),
         month_cell: cell_of(col::MONTH),
         cumulative_cell: cell_of(col::CUMULATIVE),
         progress_cell: cell_of(col::PROGRESS),
