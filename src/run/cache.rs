@@ -343,11 +343,10 @@ impl Cache {
         }
         let identity = output::hex(&h.finalize());
         let text = std::fs::read(readings_path(&dir)).unwrap_or_default();
-        let mut lines = 0;
-        let readings: foldhash::HashMap<String, std::ops::Range<usize>> = text
-            .split(|b| *b == b'\n')
+        let mut count = 0;
+        let readings: foldhash::HashMap<String, std::ops::Range<usize>> = lines(&text)
             .filter(|l| !l.is_empty())
-            .inspect(|_| lines += 1)
+            .inspect(|_| count += 1)
             .filter_map(entry)
             .map(|(k, json)| {
                 let start = json.as_ptr() as usize - text.as_ptr() as usize;
@@ -360,7 +359,7 @@ impl Cache {
             identity,
             inputs,
             readings,
-            lines,
+            lines: count,
             whole: text.is_empty() || text.ends_with(b"\n"),
             text,
             used: Mutex::new(HashSet::new()),
@@ -552,8 +551,7 @@ impl Cache {
         // Compacting reads back what this run appended too.
         let result = std::fs::read(&path).and_then(|text| {
             // A key written twice (its first entry was unreadable) keeps its last sound entry, as reading does.
-            let last: HashMap<&str, &[u8]> = text
-                .split(|b| *b == b'\n')
+            let last: HashMap<&str, &[u8]> = lines(&text)
                 .filter_map(|l| entry(l).map(|(k, _)| (k, l)))
                 .filter(|(k, _)| used.contains(*k))
                 .collect();
@@ -644,6 +642,18 @@ impl Write for HashWriter {
 }
 
 /// A sound line of the readings file as its key and its JSON: UTF-8 key, and a checksum that matches.
+/// The lines of a readings file, found with memchr: a province's file is tens of megabytes, read at every start.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text)
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let line = &text[start.min(end)..end];
+            start = end + 1;
+            line
+        })
+}
+
 fn entry(line: &[u8]) -> Option<(&str, &[u8])> {
     let mut parts = line.splitn(3, |b| *b == b'\t');
     let key = std::str::from_utf8(parts.next()?).ok()?;
@@ -753,6 +763,27 @@ mod tests {
     use super::*;
     use crate::ingest::read::{RawCell, RawValue};
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn lines_are_those_a_split_at_newlines_gives() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\n\nb\n",
+            "\n\na\tb\n",
+            "half line at the end\nhal",
+        ] {
+            let split: Vec<&[u8]> = text.as_bytes().split(|b| *b == b'\n').collect();
+            assert_eq!(
+                lines(text.as_bytes()).collect::<Vec<_>>(),
+                split,
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_look_names_bytes_only_once_the_file_has_been_left_alone_past_a_tick() {
