@@ -555,7 +555,7 @@ mod tests {
     fn reading(unit: &str, indicator: &str, text: &str, v: Option<f64>) -> Reading {
         Reading {
             unit: unit.into(),
-            indicator: indicator.to_string(),
+            indicator: indicator.into(),
             role: Role::CountyShare,
             month: v,
             cumulative: v.map(|v| v * 10.0),
@@ -564,9 +564,9 @@ mod tests {
             remark: text.chars().rev().collect(),
             file: format!("{unit} {text}.xlsx").into(),
             sheet: text.into(),
-            month_cell: "F4".to_string(),
-            cumulative_cell: "G4".to_string(),
-            progress_cell: "H4".to_string(),
+            month_cell: "F4".into(),
+            cumulative_cell: "G4".into(),
+            progress_cell: "H4".into(),
         }
     }
 

@@ -612,7 +612,7 @@ mod tests {
     fn reading(unit: &str, indicator: &str, cumulative: f64) -> Reading {
         Reading {
             unit: unit.into(),
-            indicator: indicator.to_string(),
+            indicator: indicator.into(),
             role: Role::CountyShare,
             month: None,
             cumulative: Some(cumulative),
@@ -621,9 +621,9 @@ mod tests {
             remark: String::new(),
             file: format!("{unit}.xlsx").into(),
             sheet: "进展填报".into(),
-            month_cell: String::new(),
-            cumulative_cell: String::new(),
-            progress_cell: String::new(),
+            month_cell: Default::default(),
+            cumulative_cell: Default::default(),
+            progress_cell: Default::default(),
         }
     }
 

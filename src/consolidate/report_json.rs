@@ -175,7 +175,7 @@ mod tests {
     fn reading(n: usize, text: &str, v: Option<f64>) -> Reading {
         Reading {
             unit: format!("unit{n}").into(),
-            indicator: "T2.1-01".to_string(),
+            indicator: "T2.1-01".into(),
             role: [Role::City, Role::CountyShare, Role::Narrative][n % 3],
             month: v,
             cumulative: v.map(|v| v * 3.0),
@@ -188,10 +188,10 @@ mod tests {
             progress: text.to_string(),
             remark: text.chars().rev().collect(),
             file: format!("{text}.xlsx").into(),
-            sheet: "进展填报".to_string().into(),
-            month_cell: "F4".to_string(),
-            cumulative_cell: String::new(),
-            progress_cell: "H4".to_string(),
+            sheet: "进展填报".into(),
+            month_cell: "F4".into(),
+            cumulative_cell: Default::default(),
+            progress_cell: "H4".into(),
         }
     }
 

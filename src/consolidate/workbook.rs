@@ -837,7 +837,7 @@ mod tests {
     fn reading(unit: &str, indicator: &str) -> Reading {
         Reading {
             unit: unit.to_string().into(),
-            indicator: indicator.to_string(),
+            indicator: indicator.into(),
             role: Role::CountyShare,
             month: Some(1.0),
             cumulative: Some(10.0),
@@ -845,10 +845,10 @@ mod tests {
             progress: String::new(),
             remark: String::new(),
             file: format!("{unit}.xlsx").into(),
-            sheet: "进展填报".to_string().into(),
-            month_cell: "F4".to_string(),
-            cumulative_cell: "G4".to_string(),
-            progress_cell: "H4".to_string(),
+            sheet: "进展填报".into(),
+            month_cell: "F4".into(),
+            cumulative_cell: "G4".into(),
+            progress_cell: "H4".into(),
         }
     }
 

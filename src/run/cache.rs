@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -63,16 +64,16 @@ pub struct Kept {
 /// the three cells.
 #[derive(Debug, Serialize, Deserialize)]
 struct KeptReading(
-    String,
+    CompactString,
     Role,
     Option<f64>,
     Option<f64>,
     Option<MilestoneState>,
     String,
     String,
-    String,
-    String,
-    String,
+    CompactString,
+    CompactString,
+    CompactString,
 );
 
 impl Kept {
@@ -912,19 +913,19 @@ mod tests {
         };
         let reading =
             |indicator: &str, month: Option<f64>, state: Option<MilestoneState>| Reading {
-                unit: "anding".to_string().into(),
-                indicator: indicator.to_string(),
+                unit: "anding".into(),
+                indicator: indicator.into(),
                 role: Role::CountyShare,
                 month,
                 cumulative: month.map(|m| m * 10.0),
                 state,
                 progress: "进展\n顺利".to_string(),
                 remark: "备注".to_string(),
-                file: "安定区.xlsx".to_string().into(),
-                sheet: "进展填报".to_string().into(),
-                month_cell: "F4".to_string(),
-                cumulative_cell: String::new(),
-                progress_cell: "H4".to_string(),
+                file: "安定区.xlsx".into(),
+                sheet: "进展填报".into(),
+                month_cell: "F4".into(),
+                cumulative_cell: Default::default(),
+                progress_cell: "H4".into(),
             };
         let checked = CheckedReturn {
             unit: "anding".to_string(),

@@ -10,6 +10,8 @@ mod values;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 use crate::finding::{Code, Finding, Severity};
 use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
@@ -37,7 +39,7 @@ pub struct Reading {
     /// The unit that reported it (shared by all of a return's readings).
     pub unit: Arc<str>,
     /// The 指标编码 (an indicator code, or a task's narrative code).
-    pub indicator: String,
+    pub indicator: CompactString,
     /// City figure, county share or narrative.
     pub role: Role,
     /// 本月完成, when usable.
@@ -55,11 +57,11 @@ pub struct Reading {
     /// The sheet it came from (shared, as the unit is).
     pub sheet: Arc<str>,
     /// A1 cell of 本月完成 (empty when the column is missing).
-    pub month_cell: String,
+    pub month_cell: CompactString,
     /// A1 cell of 累计完成 (empty when the column is missing).
-    pub cumulative_cell: String,
+    pub cumulative_cell: CompactString,
     /// A1 cell of 进展情况 (empty when the column is missing).
-    pub progress_cell: String,
+    pub progress_cell: CompactString,
 }
 
 /// [`RowRole`] as it appears in reports.

@@ -77,7 +77,7 @@ fn read_row(
     };
     let mut reading = Reading {
         unit: Arc::clone(&shared.unit),
-        indicator: row.code.clone(),
+        indicator: row.code.as_str().into(),
         role: expected.role.into(),
         month: None,
         cumulative: None,
@@ -86,9 +86,9 @@ fn read_row(
         remark: row.remark.clone(),
         file: Arc::clone(&shared.file),
         sheet: Arc::clone(&shared.sheet),
-        month_cell: cell_of(col::MONTH),
-        cumulative_cell: cell_of(col::CUMULATIVE),
-        progress_cell: cell_of(col::PROGRESS),
+        month_cell: cell_of(col::MONTH).into(),
+        cumulative_cell: cell_of(col::CUMULATIVE).into(),
+        progress_cell: cell_of(col::PROGRESS).into(),
     };
 
     if ret.columns.get(col::TARGET).is_some() {
