@@ -198,7 +198,7 @@ mod tests {
         ];
         let kept = [
             dir.join("2020-10/report.json"),
-            dir.join("2020-10/.cache-readings.jsonl"),
+            dir.join("2020-10/.cache-readings.bin"),
             dir.join("2020-10/feedback/甲县.tmp.xlsx"),
             elsewhere.join(".huizong-2-0.tmp"),
         ];

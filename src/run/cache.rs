@@ -1,18 +1,20 @@
 //! What earlier runs of a period learned, kept beside its outputs so that a run re-reads and re-draws only what
 //! changed.
 //!
-//! Hidden in the period's outbox folder: `.cache-readings.jsonl`, one line per file read (its key, a tab, the
-//! CRC-32 of the rest, a tab, and what reading it gave as JSON: a return's figures and findings as its own checks
-//! left them, or why it is no return; parsed only when that file is met again), and a line per file with the
+//! Hidden in the period's outbox folder: `.cache-readings.bin`, an entry per file read (its key, a tab, the
+//! CRC-32 of the rest, a tab, and what reading it gave: a return's figures and findings as its own checks left
+//! them, or why it is no return; decoded only when that file is met again), and an entry per file with the
 //! SHA-256 of its bytes under its path and look (see [`Seen`]), so that a file left alone is not even read;
 //! `.cache-workbooks.json`, what each output workbook was drawn from; and `.cache-pieces/`, the long sheet's rows
-//! deflated in pieces (see
-//! [`crate::consolidate::long_sheet`]), a file each. Every entry is keyed by a hash of everything it depends on: the
+//! deflated in pieces (see [`crate::consolidate::long_sheet`]), a file each. An entry's payload is postcard,
+//! COBS-encoded so that it holds no zero byte, and a zero ends the entry: a return decodes several times faster
+//! than from JSON (a province's cache is tens of megabytes, decoded at every run), and an entry cut short by a
+//! killed run spoils only itself. Every entry is keyed by a hash of everything it depends on: the
 //! tool (its version and its executable), the plan, the settings and the period, and for a reading the file's
 //! bytes, the name it arrived under and the unit its mail came from. A changed plan, settings file or tool
 //! therefore misses every entry; a missing, truncated or otherwise unreadable cache is simply read and drawn
 //! afresh: it changes nothing but the time a run takes. The checksums are there because a damaged entry can
-//! still be valid JSON (a digit changed on disk) or deflate data, and a figure taken from it would be wrong.
+//! still decode (a byte changed on disk), as can deflate data, and a figure taken from it would be wrong.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -35,7 +37,7 @@ use crate::validate::{CheckedReturn, Reading, Role};
 use crate::workspace::Workspace;
 
 /// Bumped whenever an entry's meaning changes, so that old entries are not misread.
-const LAYOUT: &str = "huizong-cache-3";
+const LAYOUT: &str = "huizong-cache-4";
 
 /// What reading a readable workbook gave: a return as its own checks left it, or why it is not usable.
 #[derive(Debug, Serialize, Deserialize)]
@@ -77,8 +79,8 @@ struct KeptReading(
 );
 
 impl Kept {
-    /// What to keep of a return and its checks; `None` when a reading would not come back as it was (a figure
-    /// JSON cannot hold, or a unit, file or sheet that is not the return's).
+    /// What to keep of a return and its checks; `None` when a reading would not come back as it was (a unit,
+    /// file or sheet that is not the return's; or a figure that is not finite, which no return should give).
     pub fn new(ret: &ParsedReturn, checked: &CheckedReturn) -> Option<Kept> {
         let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
         let readings = checked
@@ -192,7 +194,7 @@ impl Kept {
     }
 }
 
-/// What a line of `.cache-readings.jsonl` holds after its key and a tab.
+/// What an entry of `.cache-readings.bin` holds after its key and CRC.
 #[derive(Deserialize)]
 struct Stored {
     format: String,
@@ -345,7 +347,7 @@ impl Cache {
         let identity = output::hex(&h.finalize());
         let text = std::fs::read(readings_path(&dir)).unwrap_or_default();
         let mut count = 0;
-        let readings: foldhash::HashMap<String, std::ops::Range<usize>> = lines(&text)
+        let readings: foldhash::HashMap<String, std::ops::Range<usize>> = entries(&text)
             .filter(|l| !l.is_empty())
             .inspect(|_| count += 1)
             .filter_map(entry)
@@ -361,7 +363,7 @@ impl Cache {
             inputs,
             readings,
             lines: count,
-            whole: text.is_empty() || text.ends_with(b"\n"),
+            whole: text.is_empty() || text.ends_with(&[END]),
             text,
             used: Mutex::new(HashSet::new()),
             hits: AtomicUsize::new(0),
@@ -416,8 +418,7 @@ impl Cache {
 
     /// What an earlier run learned from the file with this key: its format and the reading.
     pub fn reading(&self, key: &str) -> Option<(String, Learned)> {
-        let stored: Stored =
-            serde_json::from_slice(&self.text[self.readings.get(key)?.clone()]).ok()?;
+        let stored: Stored = self.entry(key)?;
         lock(&self.used).insert(key.to_string());
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.format, stored.learned))
@@ -426,10 +427,14 @@ impl Cache {
     /// Keeps what reading a file gave: appended to the readings file at once. An entry is keyed by all it
     /// depends on, so one written by a run that fails later is as good as any.
     pub fn keep(&self, key: &str, format: &str, learned: &Learned) {
-        let stored = StoredRef { format, learned };
-        if let Ok(json) = serde_json::to_string(&stored) {
-            self.append(key, &json, true);
-        }
+        self.append(key, &StoredRef { format, learned }, true);
+    }
+
+    /// The entry under `key`, decoded.
+    fn entry<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        // COBS is undone in place, in a copy: the text is shared by the threads that read files.
+        let mut bytes = self.text[self.readings.get(key)?.clone()].to_vec();
+        postcard::from_bytes_cobs(&mut bytes).ok()
     }
 
     /// The key under which the SHA-256 of the file at `path`, while it looks as `seen`, is kept.
@@ -449,8 +454,7 @@ impl Cache {
 
     /// The SHA-256 an earlier run read from the file with this [`Cache::file_key`].
     pub fn known_sha(&self, key: &str) -> Option<String> {
-        let sha: String =
-            serde_json::from_slice(&self.text[self.readings.get(key)?.clone()]).ok()?;
+        let sha: String = self.entry(key)?;
         lock(&self.used).insert(key.to_string());
         Some(sha)
     }
@@ -458,9 +462,7 @@ impl Cache {
     /// Keeps the SHA-256 read from a file under its [`Cache::file_key`]. Not flushed on its own: one lost to a
     /// killed run costs the next run a read of that file.
     pub fn keep_sha(&self, key: &str, sha: &str) {
-        if let Ok(json) = serde_json::to_string(sha) {
-            self.append(key, &json, false);
-        }
+        self.append(key, &sha, false);
     }
 
     /// Keeps the SHA-256 of a file this run has just renamed to `to`, under its new place and look. `before` is
@@ -476,10 +478,15 @@ impl Cache {
     }
 
     /// Appends an entry to the readings file, flushed at once if `flush`.
-    fn append(&self, key: &str, json: &str, flush: bool) {
+    fn append(&self, key: &str, value: &impl Serialize, flush: bool) {
         let (Some(dir), true) = (&self.dir, self.writable) else {
             return;
         };
+        // Ends with the zero that ends the entry, the only zero COBS leaves in it.
+        let Ok(encoded) = postcard::to_allocvec_cobs(value) else {
+            return;
+        };
+        let payload = &encoded[..encoded.len() - 1];
         lock(&self.used).insert(key.to_string());
         let mut fresh = lock(&self.fresh);
         if fresh.failed.is_some() {
@@ -493,14 +500,16 @@ impl Cache {
                     .append(true)
                     .open(readings_path(dir))?;
                 let mut w = std::io::BufWriter::new(f);
-                // A half line left by a killed run is ended, so that it spoils only itself.
+                // A half entry left by a killed run is ended, so that it spoils only itself.
                 if !self.whole {
-                    w.write_all(b"\n")?;
+                    w.write_all(&[END])?;
                 }
                 fresh.file = Some(w);
             }
             let w = fresh.file.as_mut().expect("opened above");
-            writeln!(w, "{key}\t{:08x}\t{json}", crc32fast::hash(json.as_bytes()))?;
+            write!(w, "{key}\t{:08x}\t", crc32fast::hash(payload))?;
+            w.write_all(payload)?;
+            w.write_all(&[END])?;
             // A reading is written at once: what a killed run read is kept.
             if flush { w.flush() } else { Ok(()) }
         })();
@@ -534,6 +543,8 @@ impl Cache {
         if let Some(used) = lock(&self.pieces).as_ref() {
             forget_pieces_but(dir, used);
         }
+        // The readings as JSON lines, as earlier builds kept them: no build reads them any more.
+        let _ = std::fs::remove_file(dir.join(".cache-readings.jsonl"));
         let path = readings_path(dir);
         let mut fresh = lock(&self.fresh);
         if let Some(w) = fresh.file.take()
@@ -552,7 +563,7 @@ impl Cache {
         // Compacting reads back what this run appended too.
         let result = std::fs::read(&path).and_then(|text| {
             // A key written twice (its first entry was unreadable) keeps its last sound entry, as reading does.
-            let last: HashMap<&str, &[u8]> = lines(&text)
+            let last: HashMap<&str, &[u8]> = entries(&text)
                 .filter_map(|l| entry(l).map(|(k, _)| (k, l)))
                 .filter(|(k, _)| used.contains(*k))
                 .collect();
@@ -561,7 +572,7 @@ impl Cache {
             output::write_atomic_with(&path, |w| {
                 kept.iter().try_for_each(|l| {
                     w.write_all(l)?;
-                    w.write_all(b"\n")
+                    w.write_all(&[END])
                 })
             })
             .map_err(|e| std::io::Error::other(e.to_string()))
@@ -642,11 +653,13 @@ impl Write for HashWriter {
     }
 }
 
-/// A sound line of the readings file as its key and its JSON: UTF-8 key, and a checksum that matches.
-/// The lines of a readings file, found with memchr: a province's file is tens of megabytes, read at every start.
-fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// What ends an entry of the readings file: COBS leaves no other zero in one.
+const END: u8 = 0;
+
+/// The entries of a readings file, found with memchr: a province's file is tens of megabytes, read at every start.
+fn entries(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
-    memchr::memchr_iter(b'\n', text)
+    memchr::memchr_iter(END, text)
         .chain(std::iter::once(text.len()))
         .map(move |end| {
             let line = &text[start.min(end)..end];
@@ -655,12 +668,14 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
         })
 }
 
+/// A sound entry of the readings file as its key and its COBS-encoded payload: UTF-8 key, and a checksum that
+/// matches.
 fn entry(line: &[u8]) -> Option<(&str, &[u8])> {
     let mut parts = line.splitn(3, |b| *b == b'\t');
     let key = std::str::from_utf8(parts.next()?).ok()?;
     let crc = std::str::from_utf8(parts.next()?).ok()?;
-    let json = parts.next()?;
-    (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(json)).then_some((key, json))
+    let payload = parts.next()?;
+    (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(payload)).then_some((key, payload))
 }
 
 /// The plan and settings files' bytes (empty when missing), which the cache's identity covers.
@@ -748,7 +763,7 @@ fn pieces_path(dir: &Path) -> PathBuf {
 }
 
 fn readings_path(dir: &Path) -> PathBuf {
-    dir.join(".cache-readings.jsonl")
+    dir.join(".cache-readings.bin")
 }
 
 fn stamps_path(dir: &Path) -> PathBuf {
@@ -762,24 +777,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::read::{RawCell, RawValue};
     use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
-    fn lines_are_those_a_split_at_newlines_gives() {
+    fn entries_are_those_a_split_at_zeros_gives() {
         for text in [
             "",
-            "\n",
+            "\0",
             "a",
-            "a\n",
-            "a\nb",
-            "a\n\nb\n",
-            "\n\na\tb\n",
-            "half line at the end\nhal",
+            "a\0",
+            "a\0b",
+            "a\0\0b\0",
+            "\0\0a\tb\n\0",
+            "half an entry at the end\0hal",
         ] {
-            let split: Vec<&[u8]> = text.as_bytes().split(|b| *b == b'\n').collect();
+            let split: Vec<&[u8]> = text.as_bytes().split(|b| *b == END).collect();
             assert_eq!(
-                lines(text.as_bytes()).collect::<Vec<_>>(),
+                entries(text.as_bytes()).collect::<Vec<_>>(),
                 split,
                 "{text:?}"
             );
@@ -875,8 +889,6 @@ mod tests {
 
     #[test]
     fn figures_come_back_from_the_cache_to_the_last_bit() {
-        // serde_json's default float parsing may be off by one unit in the last place: a figure read from the
-        // cache would then differ from the one read from the file (`float_roundtrip` prevents that).
         let figures = [
             0.1 + 0.2,
             29.020000000000003,
@@ -885,18 +897,34 @@ mod tests {
             9_007_199_254_740_993.0,
             1.0 / 3.0,
             123_456_789.123_456_79,
+            -0.0,
         ];
-        let cells: Vec<RawCell> = figures
-            .iter()
-            .map(|v| RawCell::of(RawValue::Number(*v)))
-            .collect();
-        let back: Vec<RawCell> =
-            serde_json::from_str(&serde_json::to_string(&cells).unwrap()).unwrap();
-        for (a, b) in cells.iter().zip(&back) {
-            let (RawValue::Number(x), RawValue::Number(y)) = (&a.value, &b.value) else {
-                panic!("{b:?}");
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(tmp.path());
+        let period = Period::new(2020, 10).unwrap();
+        let cache = Cache::open(&ws, period, true);
+        let (ret, checked) = checked_return();
+        for (n, v) in figures.iter().enumerate() {
+            let mut checked = checked.clone();
+            checked.readings[0].month = Some(*v);
+            checked.readings[0].cumulative = Some(-v);
+            let kept = Kept::new(&ret, &checked).unwrap();
+            cache.keep(&n.to_string(), "xlsx", &Learned::Checked(Box::new(kept)));
+        }
+        cache.save();
+        let cache = Cache::open(&ws, period, true);
+        for (n, v) in figures.iter().enumerate() {
+            let Some((_, Learned::Checked(back))) = cache.reading(&n.to_string()) else {
+                panic!("{n} not kept");
             };
-            assert_eq!(x.to_bits(), y.to_bits(), "{x} came back as {y}");
+            let back = back.into_return().checked.unwrap();
+            let first = back
+                .readings
+                .iter()
+                .find(|r| r.indicator == checked.readings[0].indicator)
+                .unwrap();
+            assert_eq!(first.month.map(f64::to_bits), Some(v.to_bits()), "{v}");
+            assert_eq!(first.cumulative.map(f64::to_bits), Some((-v).to_bits()));
         }
     }
 
@@ -950,9 +978,9 @@ mod tests {
     fn a_checked_return_comes_back_from_the_cache_as_it_was_kept() {
         let (ret, checked) = checked_return();
         let kept = Kept::new(&ret, &checked).unwrap();
-        let json = serde_json::to_string(&Learned::Checked(Box::new(kept))).unwrap();
-        let Learned::Checked(back) = serde_json::from_str(&json).unwrap() else {
-            panic!("{json}");
+        let mut bytes = postcard::to_allocvec_cobs(&Learned::Checked(Box::new(kept))).unwrap();
+        let Learned::Checked(back) = postcard::from_bytes_cobs(&mut bytes).unwrap() else {
+            panic!("not a return");
         };
         let back = back.into_return();
         assert_eq!((back.unit.as_str(), back.period), ("anding", ret.period));
@@ -961,7 +989,7 @@ mod tests {
         assert_eq!(again.readings, checked.readings);
         assert_eq!(again.findings, checked.findings);
 
-        // A figure JSON cannot hold, or a reading from elsewhere, is not kept: it would come back otherwise.
+        // A figure that is not finite, or a reading from elsewhere, is not kept.
         let (ret, mut checked) = checked_return();
         checked.readings[0].month = Some(f64::NAN);
         assert!(Kept::new(&ret, &checked).is_none());
@@ -1018,9 +1046,16 @@ mod tests {
         }
         // Appended already, before the run has saved anything: a run killed now keeps what it read.
         let path = readings_path(&ws.period_dir(period));
-        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        let entries_in = |path: &Path| -> Vec<Vec<u8>> {
+            let bytes = std::fs::read(path).unwrap();
+            entries(&bytes)
+                .filter(|e| !e.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        };
+        assert_eq!(entries_in(&path).len(), 3);
         first.save();
-        // A half line left by a killed run, then a run that meets only "b" and learns "d".
+        // Half an entry left by a killed run, then a run that meets only "b" and learns "d".
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
@@ -1031,25 +1066,27 @@ mod tests {
         assert!(
             matches!(second.reading("b"), Some((f, Learned::NotUsable(_, why))) if f == "xlsx" && why == "b")
         );
-        assert!(second.reading("x").is_none(), "the half line is no entry");
+        assert!(second.reading("x").is_none(), "half an entry is no entry");
         second.keep("d", "xls", &not_usable("d"));
         second.save();
-        let keys: Vec<String> = std::fs::read_to_string(&path)
-            .unwrap()
-            .lines()
-            .map(|l| l.split_once('\t').unwrap().0.to_string())
+        let keys: Vec<String> = entries_in(&path)
+            .iter()
+            .map(|e| String::from_utf8(e.split(|b| *b == b'\t').next().unwrap().to_vec()).unwrap())
             .collect();
         assert_eq!(
             keys,
             ["b", "d"],
-            "five lines, two used: rewritten with the used ones"
+            "five entries, two used: rewritten with the used ones"
         );
         let third = Cache::open(&ws, period, true);
         assert!(matches!(third.reading("d"), Some((f, _)) if f == "xls"));
 
-        // An entry damaged on disk that is still valid JSON is not believed.
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace("\"xls\"", "\"xlt\"")).unwrap();
+        // An entry damaged on disk that still decodes is not believed.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let d = bytes.windows(3).position(|w| w == b"\0d\t").unwrap();
+        let at = d + bytes[d..].windows(3).position(|w| w == b"xls").unwrap();
+        bytes[at + 2] = b't';
+        std::fs::write(&path, bytes).unwrap();
         let fourth = Cache::open(&ws, period, true);
         assert!(fourth.reading("d").is_none());
         assert!(fourth.reading("b").is_some());

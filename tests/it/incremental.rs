@@ -174,7 +174,7 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
 
     // The same outputs, byte for byte, without the cache and with a corrupt one.
     let (cold, cold_reused) = twin(&ws, |dir| {
-        for f in [".cache-readings.jsonl", ".cache-workbooks.json"] {
+        for f in [".cache-readings.bin", ".cache-workbooks.json"] {
             std::fs::remove_file(dir.join(f)).unwrap();
         }
         std::fs::remove_dir_all(dir.join(".cache-pieces")).unwrap();
@@ -182,10 +182,10 @@ fn one_new_return_reuses_what_was_read_and_rewrites_only_what_changed() {
     assert_eq!(cold_reused, 0);
     assert_eq!(cold, second);
     let (corrupt, corrupt_reused) = twin(&ws, |dir| {
-        let path = dir.join(".cache-readings.jsonl");
+        let path = dir.join(".cache-readings.bin");
         let text = std::fs::read(&path).unwrap();
         let mut cut = text[..text.len() / 2].to_vec();
-        cut.extend_from_slice(b"\n{\"key\":\"x\"}\nnot json\n");
+        cut.extend_from_slice(b"\0x\t00000000\tnot an entry\0\n{\"key\":\"x\"}\n");
         std::fs::write(&path, cut).unwrap();
         std::fs::write(dir.join(".cache-workbooks.json"), b"{\"feedback/").unwrap();
     });
@@ -251,7 +251,7 @@ fn a_changed_settings_file_plan_or_tool_reads_and_draws_afresh() {
     let (before, _) = outputs(ws.path());
     let cold = |ws: &Workspace| {
         twin(ws, |dir| {
-            for f in [".cache-readings.jsonl", ".cache-workbooks.json"] {
+            for f in [".cache-readings.bin", ".cache-workbooks.json"] {
                 std::fs::remove_file(dir.join(f)).unwrap();
             }
         })
