@@ -7,8 +7,6 @@
 //! drawing. The first county's row, drawn by rust_xlsxwriter, gives every column's style index; the rows
 //! after it repeat those styles with their own values, texts as inline strings.
 
-use std::io::Write as _;
-
 use super::long_sheet::{escape, number_text};
 use crate::style::{CELL_MAX, fit};
 
@@ -54,15 +52,20 @@ pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(sheet.len() + rows.lines.len() * columns * 32);
     out.extend_from_slice(&sheet.as_bytes()[..end]);
     for (n, line) in rows.lines.iter().enumerate() {
-        let row = rows.first + 1 + n as u32;
-        let _ = write!(out, "<row r=\"{row}\">");
+        // The row's number written once: a province's 分县区 has 400,000 cells, each naming it.
+        let row = (rows.first + 1 + n as u32).to_string();
+        let row = row.as_str();
+        out.extend_from_slice(b"<row r=\"");
+        out.extend_from_slice(row.as_bytes());
+        out.extend_from_slice(b"\">");
         text_cell(&mut out, &names[0], row, &styles[0], &line.code);
         text_cell(&mut out, &names[1], row, &styles[1], &line.name);
         for (k, v) in line.values.iter().enumerate() {
             let (name, style) = (&names[2 + k], &styles[2 + k]);
             match v {
                 Some(v) if v.is_finite() => {
-                    let _ = write!(out, "<c r=\"{name}{row}\"{style}><v>");
+                    open_cell(&mut out, name, row, style);
+                    out.extend_from_slice(b"><v>");
                     number_text(&mut out, *v);
                     out.extend_from_slice(b"</v></c>");
                 }
@@ -71,7 +74,8 @@ pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
                 Some(v) if *v > 0.0 => text_cell(&mut out, name, row, style, "INF"),
                 Some(_) => text_cell(&mut out, name, row, style, "-INF"),
                 None => {
-                    let _ = write!(out, "<c r=\"{name}{row}\"{style}/>");
+                    open_cell(&mut out, name, row, style);
+                    out.extend_from_slice(b"/>");
                 }
             }
         }
@@ -105,11 +109,21 @@ fn styles(row: &str) -> Option<Vec<String>> {
     Some(styles)
 }
 
+/// `<c r="A1" s="N"`, the start of a cell's tag, written piece by piece rather than through `write!`.
+fn open_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str) {
+    out.extend_from_slice(b"<c r=\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(row.as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(style.as_bytes());
+}
+
 /// An inline-string cell with a style; a blank styled cell for empty text, as rust_xlsxwriter writes one.
-fn text_cell(out: &mut Vec<u8>, name: &str, row: u32, style: &str, text: &str) {
+fn text_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str, text: &str) {
     let text = fit(text, CELL_MAX);
+    open_cell(out, name, row, style);
     if text.is_empty() {
-        let _ = write!(out, "<c r=\"{name}{row}\"{style}/>");
+        out.extend_from_slice(b"/>");
         return;
     }
     let blank = ['\t', '\n', ' '];
@@ -118,10 +132,9 @@ fn text_cell(out: &mut Vec<u8>, name: &str, row: u32, style: &str, text: &str) {
     } else {
         ""
     };
-    let _ = write!(
-        out,
-        "<c r=\"{name}{row}\"{style} t=\"inlineStr\"><is><t{space}>"
-    );
+    out.extend_from_slice(b" t=\"inlineStr\"><is><t");
+    out.extend_from_slice(space.as_bytes());
+    out.push(b'>');
     escape(out, &text);
     out.extend_from_slice(b"</t></is></c>");
 }
