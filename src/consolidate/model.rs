@@ -389,7 +389,17 @@ impl<'a> Lookup<'a> {
         else {
             return codes.iter().map(|c| self.reading(unit, c)).collect();
         };
-        // The later of two readings of one indicator, as the map keeps it.
+        // The later of two readings of one indicator, as the map keeps it. A run's readings are sorted by unit and
+        // indicator, so a search finds it without a map for each unit.
+        if own.is_sorted_by(|a, b| a.indicator <= b.indicator) {
+            return codes
+                .iter()
+                .map(|c| {
+                    let end = own.partition_point(|r| r.indicator.as_str() <= *c);
+                    own[..end].last().filter(|r| r.indicator == *c)
+                })
+                .collect();
+        }
         let by_code: foldhash::HashMap<&str, &Reading> =
             own.iter().map(|r| (r.indicator.as_str(), r)).collect();
         codes.iter().map(|c| by_code.get(c).copied()).collect()
@@ -642,7 +652,14 @@ mod tests {
             reading("a", "T1", 2.0),
             reading("a", "T2", 3.0),
         ];
-        for readings in [&together, &apart] {
+        // As a run lays them out: by unit and indicator, a unit's readings searched rather than mapped.
+        let sorted = vec![
+            reading("a", "T1", 2.0),
+            reading("a", "T2", 1.0),
+            reading("a", "T2", 3.0),
+            reading("b", "T1", 4.0),
+        ];
+        for readings in [&together, &apart, &sorted] {
             let lookup = Lookup::new(readings, &[], &[]);
             for unit in ["a", "b", "c"] {
                 let single: Vec<_> = codes.iter().map(|c| lookup.reading(unit, c)).collect();
