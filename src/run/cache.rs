@@ -303,11 +303,11 @@ pub struct Cache {
     inputs: [Vec<u8>; 2],
     /// The readings file as it was when the run began.
     text: Vec<u8>,
-    /// Where each reading's JSON lies in `text`, by its key: parsed only when a file asks for it.
+    /// Where each entry's payload lies in `text`, by its key: decoded only when a file asks for it.
     readings: foldhash::HashMap<String, std::ops::Range<usize>>,
-    /// Lines in the readings file, for knowing when it holds mostly stale entries.
+    /// Entries in the readings file, for knowing when it holds mostly stale ones.
     lines: usize,
-    /// Whether the readings file ends with a whole line (a run killed mid-append leaves half of one).
+    /// Whether the readings file ends with a whole entry (a run killed mid-append leaves half of one).
     whole: bool,
     used: Mutex<HashSet<String>>,
     hits: AtomicUsize,
@@ -351,9 +351,9 @@ impl Cache {
             .filter(|l| !l.is_empty())
             .inspect(|_| count += 1)
             .filter_map(entry)
-            .map(|(k, json)| {
-                let start = json.as_ptr() as usize - text.as_ptr() as usize;
-                (k.to_string(), start..start + json.len())
+            .map(|(k, payload)| {
+                let start = payload.as_ptr() as usize - text.as_ptr() as usize;
+                (k.to_string(), start..start + payload.len())
             })
             .collect();
         Cache {
