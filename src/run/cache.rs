@@ -33,7 +33,7 @@ use crate::ingest::parse::ParsedReturn;
 use crate::normalise::MilestoneState;
 use crate::output;
 use crate::period::Period;
-use crate::validate::{CheckedReturn, Reading, Role};
+use crate::validate::{CheckedReturn, Origin, Reading, Role};
 use crate::workspace::Workspace;
 
 /// Bumped whenever an entry's meaning changes, so that old entries are not misread.
@@ -147,8 +147,7 @@ impl Kept {
             readings,
             findings,
         } = self;
-        let shared: [std::sync::Arc<str>; 3] =
-            [unit.as_str().into(), file.as_str().into(), sheet.into()];
+        let origin = Origin::new(&unit, &file, &sheet);
         let readings = readings
             .into_iter()
             .map(|k| {
@@ -165,7 +164,7 @@ impl Kept {
                     progress_cell,
                 ) = k;
                 Reading {
-                    unit: shared[0].clone(),
+                    unit: origin.unit.clone(),
                     indicator,
                     role,
                     month,
@@ -173,8 +172,8 @@ impl Kept {
                     state,
                     progress,
                     remark,
-                    file: shared[1].clone(),
-                    sheet: shared[2].clone(),
+                    file: origin.file.clone(),
+                    sheet: origin.sheet.clone(),
                     month_cell,
                     cumulative_cell,
                     progress_cell,

@@ -33,6 +33,27 @@ pub fn doubts(f: &Finding) -> bool {
                 && matches!(f.code, Code::ImplausibleValue | Code::UnitMismatch)))
 }
 
+/// What every reading of a return repeats, made once and shared by them.
+pub struct Origin {
+    /// The unit that reported them.
+    pub unit: Arc<str>,
+    /// The file they came from.
+    pub file: Arc<str>,
+    /// The sheet they came from.
+    pub sheet: Arc<str>,
+}
+
+impl Origin {
+    /// The origin of a return's readings.
+    pub fn new(unit: &str, file: &str, sheet: &str) -> Origin {
+        Origin {
+            unit: unit.into(),
+            file: file.into(),
+            sheet: sheet.into(),
+        }
+    }
+}
+
 /// One figure taken from a return, ready to consolidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reading {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Context, Reading};
+use super::{Context, Origin, Reading};
 use crate::finding::{Code, Finding, Severity, a1};
 use crate::forms::col;
 use crate::ingest::parse::{ParsedReturn, ReturnRow};
@@ -19,11 +19,7 @@ pub(super) fn read_figures(
 ) -> Vec<Reading> {
     let expected_rows = ctx.catalogue.rows_for(&ret.unit);
     let mut readings = Vec::with_capacity(expected_rows.len());
-    let shared = Shared {
-        unit: ret.unit.as_str().into(),
-        file: file.into(),
-        sheet: ret.sheet.as_str().into(),
-    };
+    let origin = Origin::new(&ret.unit, file, &ret.sheet);
     for expected in expected_rows {
         let Some(row) = ret.rows.iter().find(|r| expected.has_code(&r.code)) else {
             let code = expected.code();
@@ -42,27 +38,20 @@ pub(super) fn read_figures(
             );
             continue;
         };
-        readings.push(read_row(ret, row, &expected, &shared, ctx, findings));
+        readings.push(read_row(ret, row, &expected, &origin, ctx, findings));
     }
     readings
-}
-
-/// What every reading of a return repeats, made once and shared.
-struct Shared {
-    unit: Arc<str>,
-    file: Arc<str>,
-    sheet: Arc<str>,
 }
 
 fn read_row(
     ret: &ParsedReturn,
     row: &ReturnRow,
     expected: &ReportRow<'_>,
-    shared: &Shared,
+    origin: &Origin,
     ctx: &Context<'_>,
     findings: &mut Vec<Finding>,
 ) -> Reading {
-    let file = &*shared.file;
+    let file = &*origin.file;
     let cell_of = |field: u16| {
         ret.columns
             .get(field)
@@ -76,7 +65,7 @@ fn read_row(
             .at(file, &ret.sheet, cell)
     };
     let mut reading = Reading {
-        unit: Arc::clone(&shared.unit),
+        unit: Arc::clone(&origin.unit),
         indicator: row.code.as_str().into(),
         role: expected.role.into(),
         month: None,
@@ -84,8 +73,8 @@ fn read_row(
         state: None,
         progress: row.progress.clone(),
         remark: row.remark.clone(),
-        file: Arc::clone(&shared.file),
-        sheet: Arc::clone(&shared.sheet),
+        file: Arc::clone(&origin.file),
+        sheet: Arc::clone(&origin.sheet),
         month_cell: cell_of(col::MONTH).into(),
         cumulative_cell: cell_of(col::CUMULATIVE).into(),
         progress_cell: cell_of(col::PROGRESS).into(),
