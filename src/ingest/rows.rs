@@ -82,6 +82,10 @@ const SKIP: [&str; 17] = [
 
 static LEADING_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[Tt]\d+\.\d+-(?:\d{1,3}|[Nn])").unwrap());
+/// All of [`SKIP`] sought at once: every cell of a key column is looked at.
+static SKIP_FINDER: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| aho_corasick::AhoCorasick::new(SKIP).expect("fixed words build a finder"));
+
 static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\d+(?:\.\d+)*[.、)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.]|[①-⑳]|[a-zA-Z][.、)）])+").unwrap()
 });
@@ -350,7 +354,7 @@ fn is_skipped(sheet: &RawSheet, row: u32, key_cols: &[u32]) -> bool {
     key_cols.iter().copied().chain(first).any(|c| {
         let t = fold_text(&sheet.text(row, c));
         // A text that holds none of the words cannot start with one once its numbering is gone.
-        if !SKIP.iter().any(|w| t.contains(w)) {
+        if !SKIP_FINDER.is_match(&t) {
             return false;
         }
         let t = NUMBERING.replace(&t, "");
