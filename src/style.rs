@@ -219,12 +219,17 @@ pub fn text_width(text: &str) -> f64 {
         .sum()
 }
 
-/// Sets a row tall enough for its wrapped cells, since viewers do not all recompute row heights on load.
-pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxError> {
-    let lines = cells
+/// How many lines the tallest of a row's cells wraps to, each `(text, column width)`.
+pub fn row_lines(cells: &[(&str, f64)]) -> f64 {
+    cells
         .iter()
         .map(|(text, width)| (text_width(text) / width.max(1.0)).ceil().max(1.0))
-        .fold(1.0, f64::max);
+        .fold(1.0, f64::max)
+}
+
+/// Sets a row tall enough for its wrapped cells, since viewers do not all recompute row heights on load.
+pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxError> {
+    let lines = row_lines(cells);
     if lines > 1.0 {
         ws.set_row_height(row, (15.0 * lines).min(ROW_MAX))?;
     }

@@ -41,31 +41,31 @@ pub fn recipients<'a>(report: &Report, catalogue: &'a Catalogue) -> Vec<&'a Unit
         .collect()
 }
 
-/// Draws one unit's feedback workbook.
-pub fn build(
+/// What a feedback workbook's first sheet says, and whether the workbook is that sheet alone.
+pub struct Cover {
+    /// The sheet's title, in its first row.
+    pub title: String,
+    /// The lines under it, a row each from the third.
+    pub lines: Vec<String>,
+    /// No other sheet follows: the unit has no findings.
+    pub alone: bool,
+}
+
+/// The width of the cover's one column, in characters.
+pub const COVER_WIDTH: f64 = 100.0;
+
+/// What one unit's feedback says on its first sheet.
+pub fn cover(
     lookup: &Lookup<'_>,
     catalogue: &Catalogue,
     settings: &Settings,
     period: Period,
     unit: &Unit,
-) -> Result<Workbook, XlsxError> {
-    let mut wb = Workbook::new();
-    wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
-    let st = Styles::new();
+) -> Cover {
     let mine: &[&Finding] = lookup.unit_findings(&unit.code);
     let serious = mine.iter().filter(|f| f.severity != Severity::Info).count();
     let rejected = lookup.unit_files(&unit.code, Disposition::Rejected);
     let used = lookup.unit_file(&unit.code, Disposition::Accepted);
-
-    let ws = wb.add_worksheet();
-    ws.set_name("反馈说明")?;
-    ws.set_column_width(0, 100)?;
-    ws.text_with(
-        0,
-        0,
-        format!("{}：{}进展情况报表反馈", unit.name, period.chinese()),
-        &st.title,
-    )?;
     let mut lines = vec![format!(
         "填报单位：{}　报告期：{}",
         unit.name,
@@ -110,8 +110,24 @@ pub fn build(
         }
     }
     lines.push(format!("联系单位：{}", catalogue.plan.office));
-    for (i, l) in lines.iter().enumerate() {
-        style::fit_row(ws, 2 + i as u32, &[(l, 100.0)])?;
+    Cover {
+        title: format!("{}：{}进展情况报表反馈", unit.name, period.chinese()),
+        lines,
+        alone: mine.is_empty(),
+    }
+}
+
+/// A workbook of the cover sheet alone, the first of a feedback workbook; `plan` is the plan's title.
+pub fn cover_book(cover: &Cover, plan: &str, period: Period) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    wb.set_properties(&crate::output::properties(plan, period)?);
+    let st = Styles::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("反馈说明")?;
+    ws.set_column_width(0, COVER_WIDTH)?;
+    ws.text_with(0, 0, &cover.title, &st.title)?;
+    for (i, l) in cover.lines.iter().enumerate() {
+        style::fit_row(ws, 2 + i as u32, &[(l, COVER_WIDTH)])?;
         ws.text_with(
             2 + i as u32,
             0,
@@ -121,7 +137,22 @@ pub fn build(
                 .set_border(rust_xlsxwriter::FormatBorder::None),
         )?;
     }
+    Ok(wb)
+}
 
+/// Draws one unit's feedback workbook from its cover.
+pub fn build(
+    cover: &Cover,
+    lookup: &Lookup<'_>,
+    catalogue: &Catalogue,
+    period: Period,
+    unit: &Unit,
+) -> Result<Workbook, XlsxError> {
+    let mut wb = cover_book(cover, &catalogue.plan.title, period)?;
+    let st = Styles::new();
+    let mine: &[&Finding] = lookup.unit_findings(&unit.code);
+    let serious = mine.iter().filter(|f| f.severity != Severity::Info).count();
+    let used = lookup.unit_file(&unit.code, Disposition::Accepted);
     // A return with nothing to fix gets only the short confirmation, not a copy of itself.
     if used.is_some() && serious > 0 {
         redraw(wb.add_worksheet(), lookup, catalogue, unit, mine, &st)?;

@@ -14,8 +14,7 @@ use std::io::{Cursor, Read, Write};
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use rayon::prelude::*;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
+use zip::{ZipArchive, ZipWriter};
 
 use super::county_rows;
 use crate::display;
@@ -256,12 +255,7 @@ pub fn splice(
     let mut archive = ZipArchive::new(Cursor::new(book))?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(book.len() * 2)));
     let mut deflated = deflated;
-    // Options as rust_xlsxwriter's own, so that a rewritten entry reads as its neighbours do.
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(i64::from(level)))
-        .unix_permissions(0o600)
-        .last_modified_time(zip::DateTime::default());
+    let options = crate::output::zip_entry_options(level);
     // Every sheet that takes rows must be found: rows silently left out would be figures missing.
     let mut missing: Vec<&str> = parts.iter().map(|p| p.entry.as_str()).collect();
     if !county.lines.is_empty() {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::cache::{self, Cache, HashWriter, Stamp};
 use crate::consolidate::model::{FileRecord, Lookup, Report};
-use crate::consolidate::{feedback, workbook};
+use crate::consolidate::{cover, feedback, workbook};
 use crate::error::Error;
 use crate::output;
 use crate::period::Period;
@@ -128,6 +128,34 @@ impl Draw<'_> {
         })
     }
 
+    /// One unit's feedback workbook as bytes; `path` is where it goes, for errors. A workbook that is its cover
+    /// alone is drawn from one of its shape drawn before, when there is one.
+    fn feedback_bytes(
+        &self,
+        unit: &Unit,
+        path: &Path,
+        patterns: &cover::Patterns,
+    ) -> Result<Vec<u8>, Error> {
+        let cover = feedback::cover(
+            self.lookup,
+            self.catalogue,
+            self.settings,
+            self.period,
+            unit,
+        );
+        let shape = cover::Shape::of(&cover);
+        if let Some(bytes) = shape.as_ref().and_then(|s| patterns.draw(s, &cover)) {
+            return Ok(bytes);
+        }
+        let mut wb = feedback::build(&cover, self.lookup, self.catalogue, self.period, unit)
+            .map_err(output::xlsx_err(path))?;
+        let bytes = output::render(&mut wb, path)?;
+        if let Some(shape) = shape {
+            patterns.keep(shape, &cover, &bytes);
+        }
+        Ok(bytes)
+    }
+
     /// Every unit's feedback in `dir`, with its stamp; a unit that no longer gets feedback loses the old one.
     fn feedback(
         &self,
@@ -164,48 +192,81 @@ impl Draw<'_> {
         } else {
             output::staging_dir(dir)?
         };
-        let mut stamps: Vec<(String, Stamp)> = units
-            .par_iter()
-            .zip(&inputs)
-            .zip(&keep)
-            .filter(|(_, keep)| !in_place || keep.is_none())
-            .map(|((unit, inputs), keep)| {
-                let name = feedback::file_name(period, unit);
-                let path = target.join(&name);
-                let key = feedback_key(&name);
-                // An unchanged workbook moves to the fresh folder as a second name for the same bytes; the new
-                // link moves its change time on.
-                if let Some(kept) = keep
-                    && std::fs::hard_link(dir.join(&name), &path).is_ok()
-                {
-                    let seen = cache::Seen::of(&path);
-                    return Ok((
-                        key,
-                        Stamp {
-                            seen,
-                            ..kept.clone()
-                        },
-                    ));
-                }
-                let mut wb =
-                    feedback::build(self.lookup, self.catalogue, self.settings, period, unit)
-                        .map_err(output::xlsx_err(&path))?;
-                let bytes = output::render(&mut wb, &path)?;
-                if in_place {
-                    output::write_atomic(&path, &bytes)?;
-                } else {
+        // New files in a fresh folder are created by one thread while the others draw: creating a file locks
+        // its folder, and a second thread creating there waited on that lock with a core to itself.
+        let patterns = cover::Patterns::default();
+        let (to_writer, received) = std::sync::mpsc::sync_channel::<(PathBuf, Vec<u8>)>(64);
+        let (drawn, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<(), Error> {
+                for (path, bytes) in received {
                     output::write_new(&path, &bytes)?;
                 }
-                Ok((
-                    key,
-                    Stamp {
-                        inputs: inputs.clone(),
-                        sha256: cache::sha256_hex(&bytes),
-                        seen: cache::Seen::of(&path),
-                    },
-                ))
-            })
-            .collect::<Result<_, Error>>()?;
+                Ok(())
+            });
+            let drawn = units
+                .par_iter()
+                .zip(&inputs)
+                .zip(&keep)
+                .filter(|(_, keep)| !in_place || keep.is_none())
+                .map_with(to_writer, |to_writer, ((unit, inputs), keep)| {
+                    let name = feedback::file_name(period, unit);
+                    let path = target.join(&name);
+                    // An unchanged workbook moves to the fresh folder as a second name for the same bytes; the
+                    // new link moves its change time on.
+                    if let Some(kept) = keep
+                        && std::fs::hard_link(dir.join(&name), &path).is_ok()
+                    {
+                        let seen = cache::Seen::of(&path);
+                        return Ok((
+                            name,
+                            Stamp {
+                                seen,
+                                ..kept.clone()
+                            },
+                        ));
+                    }
+                    let bytes = self.feedback_bytes(unit, &path, &patterns)?;
+                    let sha256 = cache::sha256_hex(&bytes);
+                    // A new file's look is taken once the writer is done with it.
+                    let seen = if in_place {
+                        output::write_atomic(&path, &bytes)?;
+                        cache::Seen::of(&path)
+                    } else {
+                        // The writer stops only on an error, which it returns.
+                        let _ = to_writer.send((path, bytes));
+                        None
+                    };
+                    let inputs = inputs.clone();
+                    Ok((
+                        name,
+                        Stamp {
+                            inputs,
+                            sha256,
+                            seen,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<(String, Stamp)>, Error>>();
+            let written = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (drawn, written)
+        });
+        written?;
+        let mut drawn = drawn?;
+        drawn
+            .par_iter_mut()
+            .filter(|(_, stamp)| stamp.seen.is_none())
+            .for_each(|(name, stamp)| stamp.seen = cache::Seen::of(&target.join(name)));
+        log::info!(
+            "drew {} feedback workbooks, {} of them from one of their shape",
+            drawn.len(),
+            patterns.used()
+        );
+        let mut stamps: Vec<(String, Stamp)> = drawn
+            .into_iter()
+            .map(|(name, stamp)| (feedback_key(&name), stamp))
+            .collect();
         if !in_place {
             output::swap_dir(&target, dir)?;
             return Ok(stamps);
