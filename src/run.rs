@@ -151,7 +151,10 @@ fn assess_settled(
     let clock = std::time::Instant::now();
     let progress = progress_bar(paths.len());
     let (ledger, mut candidates) = rayon::join(
-        || ledger::read(&ws.ledger_path()),
+        || {
+            catalogue.prepare();
+            ledger::read(&ws.ledger_path())
+        },
         || -> Vec<Candidate> {
             paths
                 .into_par_iter()

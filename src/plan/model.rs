@@ -429,6 +429,13 @@ impl Catalogue {
         })
     }
 
+    /// Builds the lookups that reading a return uses. Each is otherwise built by the first return to need it,
+    /// while the others that need it wait: called beside the first reads, it costs a run no time.
+    pub fn prepare(&self) {
+        self.index();
+        self.finder();
+    }
+
     fn finder(&self) -> &Finder {
         self.finder.get_or_init(|| {
             let mut f = Finder::default();
