@@ -119,6 +119,28 @@ pub fn assess(ws: &Workspace, period: Period) -> Result<Assessment, Error> {
     assess_settled(ws, period, settings.settle, Cache::open(ws, period, false))
 }
 
+/// The parts laid end to end, moved on all cores: one core took a province's run a tenth of a second, most of
+/// it the first touch of the new memory. Sized once: doubling would hold the old and the new copy at once.
+fn concat<T: Send>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let total = parts.iter().map(Vec::len).sum();
+    let mut all: Vec<T> = Vec::with_capacity(total);
+    let mut slots = &mut all.spare_capacity_mut()[..total];
+    let mut pairs = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (these, rest) = slots.split_at_mut(part.len());
+        pairs.push((these, part));
+        slots = rest;
+    }
+    pairs.into_par_iter().for_each(|(these, part)| {
+        for (slot, item) in these.iter_mut().zip(part) {
+            slot.write(item);
+        }
+    });
+    // SAFETY: the parts filled the first `total` slots, each slot once: a part's items are exactly its length.
+    unsafe { all.set_len(total) };
+    all
+}
+
 fn assess_settled(
     ws: &Workspace,
     period: Period,
@@ -223,8 +245,6 @@ fn assess_settled(
         },
     );
     findings.extend(against_history);
-    // Sized once: doubling a province's readings would hold the old and the new copy at once.
-    let mut readings = Vec::with_capacity(accepted.iter().map(|r| r.readings.len()).sum());
     // Laid out by unit and indicator already, so that the sort below has only to confirm it: moving a province's
     // readings about in memory cost more than all its lookups.
     accepted.sort_by(|a, b| a.unit.cmp(&b.unit));
@@ -237,10 +257,12 @@ fn assess_settled(
             r.readings.sort_by(order);
         }
     });
+    let mut parts = Vec::with_capacity(accepted.len());
     for r in accepted {
         findings.extend(r.findings);
-        readings.extend(r.readings);
+        parts.push(r.readings);
     }
+    let mut readings = concat(parts);
     let mut files = Vec::new();
     let mut moves: Vec<(usize, PathBuf, Option<Code>)> = Vec::new();
     let mut reserved = ledger::Reserved::default();
@@ -598,5 +620,24 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
         indicatif::ProgressBar::new(len as u64)
     } else {
         indicatif::ProgressBar::hidden()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::concat;
+
+    #[test]
+    fn parts_are_laid_end_to_end_in_their_order_and_none_is_lost() {
+        let parts: Vec<Vec<String>> = vec![
+            vec!["a".into(), "b".into()],
+            vec![],
+            (0..1000).map(|i| i.to_string()).collect(),
+            vec!["z".into()],
+        ];
+        let expected: Vec<String> = parts.iter().flatten().cloned().collect();
+        assert_eq!(concat(parts), expected);
+        assert!(concat(Vec::<Vec<String>>::new()).is_empty());
+        assert!(concat(vec![Vec::<String>::new(); 3]).is_empty());
     }
 }
