@@ -53,15 +53,18 @@ pub fn write_workbooks(
     // its own stamp, from those hashes, then says whether it is written. Drawing is never wrong, only
     // sometimes not needed.
     let clock = std::time::Instant::now();
-    let (drawn, (figures, feedback)) = rayon::join(
+    let (drawn, (inputs, feedback)) = rayon::join(
         || expect_change.then(|| draw.render(&consolidated)),
         || {
             let figures = figure_hashes(report);
-            let feedback = draw.feedback(&units, &dir, &figures);
-            (figures, feedback)
+            let (inputs, feedback) = rayon::join(
+                || report_inputs(cache, report, &figures),
+                || draw.feedback(&units, &dir, &figures),
+            );
+            (inputs, feedback)
         },
     );
-    let book = draw.consolidated(&name, &consolidated, &figures, drawn);
+    let book = draw.consolidated(&name, &consolidated, inputs, drawn);
     log::info!(
         "the consolidated workbook done in {:.3} s",
         clock.elapsed().as_secs_f64()
@@ -103,16 +106,15 @@ impl Draw<'_> {
         )
     }
 
-    /// The consolidated workbook at `path`, written unless it is still the one its inputs gave; `drawn` is its
-    /// bytes if they were drawn already.
+    /// The consolidated workbook at `path`, written unless it is still the one its `inputs` gave; `drawn` is
+    /// its bytes if they were drawn already.
     fn consolidated(
         &self,
         name: &str,
         path: &Path,
-        figures: &[(&str, String)],
+        inputs: String,
         drawn: Option<Result<Vec<u8>, Error>>,
     ) -> Result<Stamp, Error> {
-        let inputs = report_inputs(self.cache, self.report, figures);
         if let Some(stamp) = cache::unchanged(path, self.old.get(name), &inputs) {
             return Ok(stamp);
         }
