@@ -35,7 +35,7 @@ measure() {
 # by one, when a file is created, which cost up to a second of system time at 1,000 returns.
 copies() {
   for kind in floor run peer inc; do
-    for r in $(seq "$reps"); do cp -a "$work/template-$1" "$work/$kind-$r"; done
+    for r in $(seq "$reps"); do cp -a "$work/template-$1" "$work/$1-$kind-$r"; done
   done
 }
 # The pause lets the kernel finish writing what the last step left, which otherwise bills the next.
@@ -66,15 +66,15 @@ for n in "${sizes[@]}"; do
   copies "$n"
   for r in $(seq "$reps"); do
     settle
-    measure "$floor" "$work/floor-$r/inbox" "$work/floor-out-$r" >> "$work/floor-$n"
+    measure "$floor" "$work/$n-floor-$r/inbox" "$work/$n-floor-out-$r" >> "$work/floor-$n"
     settle
-    measure "$bin" --root "$work/run-$r" run --period 2020-10 >> "$work/run-$n"
+    measure "$bin" --root "$work/$n-run-$r" run --period 2020-10 >> "$work/run-$n"
     if [ -n "$peer" ]; then
       settle
-      measure "$python" "$peer" "$work/peer-$r" "$work/peer-out-$r" --period 2020-10 >> "$work/peer-$n"
+      measure "$python" "$peer" "$work/$n-peer-$r" "$work/$n-peer-out-$r" --period 2020-10 >> "$work/peer-$n"
     fi
     # All but the last return run first (untimed); then the last one arrives.
-    ws="$work/inc-$r" held="$work/held-$r"
+    ws="$work/$n-inc-$r" held="$work/$n-held-$r"
     mkdir "$held" && last=$(ls "$ws/inbox" | tail -n 1) && mv "$ws/inbox/$last" "$held/"
     "$bin" --quiet --root "$ws" run --period 2020-10 >/dev/null
     mv "$held/$last" "$ws/inbox/" && settle
