@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Note, Workbook, Worksheet, XlsxError};
 
-use super::model::{Disposition, Lookup, Report};
+use super::model::{Codes, Disposition, Lookup, Report};
 use crate::finding::{Finding, Severity};
 use crate::forms::{HEADERS, col};
 use crate::period::Period;
@@ -181,7 +181,7 @@ fn redraw(
     let rows = catalogue.rows_for(&unit.code);
     let codes: Vec<String> = rows.iter().map(|row| row.code()).collect();
     let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-    let readings = lookup.unit_readings(&unit.code, &refs);
+    let readings = lookup.unit_readings(&unit.code, &Codes::new(&refs));
     for (i, ((row, code), reading)) in rows.iter().zip(codes).zip(readings).enumerate() {
         let r = 1 + i as u32;
         let unit_of_measure = row.indicator.map_or("", |ind| ind.unit.as_str());

@@ -306,6 +306,30 @@ pub struct Lookup<'a> {
     files_by_name: HashMap<&'a str, &'a FileRecord>,
 }
 
+/// Indicator codes to look up unit after unit, sorted once: each unit's readings are then met in one walk.
+pub struct Codes<'c> {
+    /// Each code with its place in the order asked.
+    sorted: Vec<(&'c str, usize)>,
+}
+
+impl<'c> Codes<'c> {
+    /// The codes, in the order answers are wanted.
+    pub fn new(codes: &[&'c str]) -> Codes<'c> {
+        let mut sorted: Vec<(&str, usize)> = codes.iter().copied().zip(0..).collect();
+        sorted.sort_unstable();
+        Codes { sorted }
+    }
+
+    /// `answer` for each code, in the order asked.
+    fn in_order<T: Clone>(&self, answer: impl Fn(&str) -> Option<T>) -> Vec<Option<T>> {
+        let mut found = vec![None; self.sorted.len()];
+        for &(code, k) in &self.sorted {
+            found[k] = answer(code);
+        }
+        found
+    }
+}
+
 impl<'a> Lookup<'a> {
     /// Indexes the parts of a report.
     pub fn new(
@@ -381,28 +405,33 @@ impl<'a> Lookup<'a> {
     }
 
     /// A unit's readings of each of `codes`, as [`Lookup::reading`] gives them.
-    pub fn unit_readings(&self, unit: &str, codes: &[&str]) -> Vec<Option<&'a Reading>> {
+    pub fn unit_readings(&self, unit: &str, codes: &Codes<'_>) -> Vec<Option<&'a Reading>> {
         let Some(own) = self
             .units
             .as_ref()
             .map(|u| u.get(unit).copied().unwrap_or_default())
         else {
-            return codes.iter().map(|c| self.reading(unit, c)).collect();
+            return codes.in_order(|c| self.reading(unit, c));
         };
-        // The later of two readings of one indicator, as the map keeps it. A run's readings are sorted by unit and
-        // indicator, so a search finds it without a map for each unit.
+        // A run's readings are sorted by unit and indicator, so one walk beside the sorted codes meets them all:
+        // a search for each code took a province's county sheet a tenth of a second.
         if own.is_sorted_by(|a, b| a.indicator <= b.indicator) {
-            return codes
-                .iter()
-                .map(|c| {
-                    let end = own.partition_point(|r| r.indicator.as_str() <= *c);
-                    own[..end].last().filter(|r| r.indicator == *c)
-                })
-                .collect();
+            let mut found = vec![None; codes.sorted.len()];
+            let mut at = 0;
+            for &(code, k) in &codes.sorted {
+                while own.get(at).is_some_and(|r| r.indicator.as_str() < code) {
+                    at += 1;
+                }
+                // The later of two readings of one indicator, as the map keeps it; `at` stays at the first, for
+                // a code asked twice.
+                let run = own[at..].iter().take_while(|r| r.indicator == code);
+                found[k] = run.last();
+            }
+            return found;
         }
         let by_code: foldhash::HashMap<&str, &Reading> =
             own.iter().map(|r| (r.indicator.as_str(), r)).collect();
-        codes.iter().map(|c| by_code.get(c).copied()).collect()
+        codes.in_order(|c| by_code.get(c).copied())
     }
 
     /// A unit's findings.
@@ -451,6 +480,7 @@ pub fn tables(
     let lookup = Lookup::new(readings, findings, files);
     let all: Vec<_> = ctx.catalogue.indicators().collect();
     let codes: Vec<&str> = all.iter().map(|(_, ind)| ind.code.as_str()).collect();
+    let sorted = Codes::new(&codes);
     // Every reporting unit's reading of every indicator, unit by unit from its own readings (a province's 400,000
     // looked up one by one missed the cache), in `all`'s order.
     let by_unit: foldhash::HashMap<&str, Vec<Option<&Reading>>> = ctx
@@ -458,7 +488,7 @@ pub fn tables(
         .reporting_units()
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|u| (u.code.as_str(), lookup.unit_readings(&u.code, &codes)))
+        .map(|u| (u.code.as_str(), lookup.unit_readings(&u.code, &sorted)))
         .collect();
     let find = |unit: &str, k: usize| {
         by_unit
@@ -639,7 +669,8 @@ mod tests {
 
     #[test]
     fn a_units_readings_come_as_single_lookups_give_them_whether_or_not_units_lie_together() {
-        let codes = ["T1", "T2", "T3", "T9"];
+        // Out of order and one asked twice, as a sheet's rows may ask.
+        let codes = ["T3", "T1", "T9", "T2", "T1"];
         let together = vec![
             reading("a", "T2", 1.0),
             reading("a", "T1", 2.0),
@@ -663,7 +694,7 @@ mod tests {
             let lookup = Lookup::new(readings, &[], &[]);
             for unit in ["a", "b", "c"] {
                 let single: Vec<_> = codes.iter().map(|c| lookup.reading(unit, c)).collect();
-                let all = lookup.unit_readings(unit, &codes);
+                let all = lookup.unit_readings(unit, &Codes::new(&codes));
                 assert_eq!(
                     all.iter()
                         .map(|r| r.map(|r| r.cumulative))
@@ -677,7 +708,9 @@ mod tests {
             }
             // The later of two readings of one indicator.
             assert_eq!(
-                lookup.unit_readings("a", &["T2"])[0].unwrap().cumulative,
+                lookup.unit_readings("a", &Codes::new(&["T2"]))[0]
+                    .unwrap()
+                    .cumulative,
                 Some(3.0)
             );
         }

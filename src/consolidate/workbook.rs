@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
 
 use jiff::tz::Offset;
 
-use super::model::{Disposition, IndicatorStatus, Lookup, Report};
+use super::model::{Codes, Disposition, IndicatorStatus, Lookup, Report};
 use super::{county_rows, long_sheet};
 use crate::display;
 use crate::error::Error;
@@ -459,6 +459,7 @@ fn counties(
         })
         .collect();
     let codes: Vec<&str> = rows.iter().map(|i| i.code.as_str()).collect();
+    let codes = Codes::new(&codes);
     // Each county's figures, one per row, shown as their cells show them.
     let values = |unit: &str| -> Vec<Option<f64>> {
         lookup
