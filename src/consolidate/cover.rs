@@ -2,9 +2,10 @@
 //!
 //! Two such workbooks whose rows wrap alike differ only in their texts, which rust_xlsxwriter keeps in
 //! `xl/sharedStrings.xml`: one drawn by rust_xlsxwriter serves every other of its [`Shape`] with that entry
-//! written anew and the rest copied, compressed bytes and all. Drawing each whole took most of a cold run's
-//! drawing, a thread for its sheet included. The bytes are those rust_xlsxwriter draws: every drawn pattern is
-//! first given its own texts again, and a shape whose pattern does not come back the same is drawn whole.
+//! written anew and the rest copied, compressed bytes and all. Drawing each whole (rust_xlsxwriter starts a
+//! thread for every sheet it saves) took a fifth of a cold run at 1,000 returns. The bytes are those
+//! rust_xlsxwriter draws: every drawn pattern is first given its own texts again, and a shape whose pattern does
+//! not come back the same is drawn whole.
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
