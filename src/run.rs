@@ -119,8 +119,8 @@ pub fn assess(ws: &Workspace, period: Period) -> Result<Assessment, Error> {
     assess_settled(ws, period, settings.settle, Cache::open(ws, period, false))
 }
 
-/// The parts laid end to end, moved on all cores: one core took a province's run a tenth of a second, most of
-/// it the first touch of the new memory. Sized once: doubling would hold the old and the new copy at once.
+/// The parts laid end to end, moved on all cores: on one core it took a province's run 0.07 s, most of it the
+/// first touch of the new memory. Sized once: doubling would hold the old and the new copy at once.
 fn concat<T: Send>(parts: Vec<Vec<T>>) -> Vec<T> {
     let total = parts.iter().map(Vec::len).sum();
     let mut all: Vec<T> = Vec::with_capacity(total);
