@@ -8,6 +8,8 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 use crate::error::Error;
 use crate::period::Period;
 
+mod direct;
+
 /// Lower-case hex of a byte slice.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -139,23 +141,51 @@ fn hidden_sibling(dir: &Path, what: &str) -> PathBuf {
 ///
 /// A reader (or a crash) sees the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_atomic_with(path, |w| w.write_all(bytes))
+    if bytes.len() >= LARGE {
+        write_large_atomic_with(path, |w| w.write_all(bytes))
+    } else {
+        write_atomic_with(path, |w| w.write_all(bytes))
+    }
 }
+
+/// From this size on a file is written around the page cache (see [`direct`]): a province's consolidated
+/// workbook is 10 MB; a feedback workbook, a few KB, is not worth a thread.
+const LARGE: usize = 1 << 20;
 
 /// [`write_atomic`] for content produced by a writer (a large report is streamed, never held whole).
 pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
+    replace_with(path, |tmp| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+        fill(&mut w)?;
+        w.into_inner().map_err(std::io::IntoInnerError::into_error)
+    })
+}
+
+/// [`write_atomic_with`] for content of many megabytes, written around the page cache where the file system
+/// allows it (see [`direct`]).
+pub fn write_large_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    replace_with(path, |tmp| {
+        let mut w = direct::Uncached::create(tmp)?;
+        fill(&mut w)?;
+        w.finish()
+    })
+}
+
+/// Writes a temp file beside `path` with `write`, flushes it, and renames it over `path`.
+fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<std::fs::File>,
+) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let tmp = temp_sibling(path);
-    let f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    let mut w = std::io::BufWriter::new(f);
-    fill(&mut w).map_err(Error::io(&tmp))?;
-    let f = w
-        .into_inner()
-        .map_err(|e| Error::io(&tmp)(e.into_error()))?;
+    let f = write(&tmp).map_err(Error::io(&tmp))?;
     f.sync_data().map_err(Error::io(&tmp))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(Error::io(path))?;

@@ -465,7 +465,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     // report.json beside the workbooks: neither reads the other, and a run killed between them is redone whole.
     let (json, workbooks) = rayon::join(
         || {
-            let written = output::write_atomic_with(&report_path, |w| {
+            let written = output::write_large_atomic_with(&report_path, |w| {
                 crate::consolidate::report_json::write(w, &report)
             });
             log::info!(
