@@ -7,7 +7,10 @@
 //! drawing. The first county's row, drawn by rust_xlsxwriter, gives every column's style index; the rows
 //! after it repeat those styles with their own values, texts as inline strings.
 
-use super::long_sheet::{escape, number_text};
+use flate2::FlushCompress;
+use rayon::prelude::*;
+
+use super::long_sheet::{Deflated, SpliceError, Store, escape, number_text};
 use crate::style::{CELL_MAX, fit};
 
 /// The counties after the first, to go between the first county's row and the totals.
@@ -30,59 +33,171 @@ pub struct Line {
     pub values: Vec<Option<f64>>,
 }
 
-/// `sheet` with the lines inserted after the first county's row; `None` when that row is not where, or not
-/// what, this module expects (no style for a column, or the totals not right after it).
-pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
+/// Counties' rows deflated together, a piece each: few enough that a changed county redeflates little, enough
+/// that a province's forty pieces are not forty files' worth of overhead.
+const PIECE_ROWS: usize = 256;
+
+/// What makes a piece's bytes besides its lines, row numbers and styles; changed whenever rows are written
+/// differently.
+const PIECE_LAYOUT: &str = "huizong-county-rows-1";
+
+/// Where the lines go in a drawn 分县区: the sheet up to and with the first county's row, the rest after it,
+/// and each column's name and style attribute.
+struct Layout<'a> {
+    head: &'a str,
+    tail: &'a str,
+    names: Vec<String>,
+    styles: Vec<String>,
+}
+
+/// The layout of `sheet` for `rows`; `None` when the first county's row is not where, or not what, this module
+/// expects (no style for a column, or the totals not right after it).
+fn layout<'a>(sheet: &'a str, rows: &Rows) -> Option<Layout<'a>> {
     let open = format!("<row r=\"{}\"", rows.first);
     let start = sheet.find(&open)?;
     let end = start + sheet[start..].find("</row>")? + "</row>".len();
     let styles = styles(&sheet[start..end])?;
-    let after = &sheet[end..];
+    let tail = &sheet[end..];
     let next = rows.first + 1 + rows.lines.len() as u32;
-    if !rows.lines.is_empty() && !after.starts_with(&format!("<row r=\"{next}\"")) {
+    if !rows.lines.is_empty() && !tail.starts_with(&format!("<row r=\"{next}\"")) {
         return None;
     }
     let columns = 2 + rows.lines.first().map_or(0, |l| l.values.len());
     if styles.len() < columns {
         return None;
     }
-    let names: Vec<String> = (0..columns as u16)
+    let names = (0..columns as u16)
         .map(rust_xlsxwriter::utility::column_number_to_name)
         .collect();
+    Some(Layout {
+        head: &sheet[..end],
+        tail,
+        names,
+        styles,
+    })
+}
+
+/// `sheet` with the lines inserted after the first county's row; `None` when its layout is not the expected
+/// one (see [`layout`]).
+pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
+    let l = layout(sheet, rows)?;
+    let columns = l.names.len();
     let mut out = Vec::with_capacity(sheet.len() + rows.lines.len() * columns * 32);
-    out.extend_from_slice(&sheet.as_bytes()[..end]);
-    for (n, line) in rows.lines.iter().enumerate() {
+    out.extend_from_slice(l.head.as_bytes());
+    write_lines(&mut out, &rows.lines, rows.first + 1, &l);
+    out.extend_from_slice(l.tail.as_bytes());
+    Some(out)
+}
+
+/// `sheet` with the lines inserted as [`insert`] puts them, deflated at `level`: the lines in pieces on all
+/// cores, each taken from `store` when it holds it and kept there when not. A county's row sits at the place
+/// the plan gives it, so a new return changes the one piece its row falls in. `None` when the layout is not
+/// the expected one; `Some(None)` when the sheet would not fit a plain zip entry (4 GiB), for [`insert`] to
+/// stream instead.
+pub fn deflate(
+    sheet: &str,
+    rows: &Rows,
+    level: u32,
+    store: &dyn Store,
+) -> Option<Result<Option<Deflated>, SpliceError>> {
+    let l = layout(sheet, rows)?;
+    let pieces = rows
+        .lines
+        .par_chunks(PIECE_ROWS)
+        .enumerate()
+        .map(|(n, lines)| {
+            let first = rows.first + 1 + (n * PIECE_ROWS) as u32;
+            let key = piece_key(lines, first, level, &l);
+            if let Some(d) = store.piece(&key) {
+                return Ok(d);
+            }
+            let mut xml = Vec::with_capacity(lines.len() * l.names.len() * 32);
+            write_lines(&mut xml, lines, first, &l);
+            let d = Deflated::of(&xml, level, FlushCompress::Sync)?;
+            store.keep_piece(&key, &d);
+            Ok(d)
+        })
+        .collect::<Result<Vec<Deflated>, SpliceError>>();
+    Some(pieces.and_then(|pieces| {
+        let mut entry = Deflated::of(l.head.as_bytes(), level, FlushCompress::Sync)?;
+        for p in pieces {
+            entry.append(p);
+        }
+        entry.append(Deflated::of(
+            l.tail.as_bytes(),
+            level,
+            FlushCompress::Finish,
+        )?);
+        Ok((entry.parts().2 <= u64::from(u32::MAX)).then_some(entry))
+    }))
+}
+
+/// What a piece of lines is made from: the lines themselves, where they start, the columns' styles and how
+/// rows are written (the catalogue's part, the store covers).
+fn piece_key(lines: &[Line], first: u32, level: u32, l: &Layout<'_>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut b = Vec::with_capacity(lines.len() * (24 + l.names.len() * 9) + 256);
+    let text = |b: &mut Vec<u8>, s: &str| {
+        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        b.extend_from_slice(s.as_bytes());
+    };
+    text(&mut b, PIECE_LAYOUT);
+    b.extend_from_slice(&level.to_le_bytes());
+    b.extend_from_slice(&first.to_le_bytes());
+    b.extend_from_slice(&(l.styles.len() as u64).to_le_bytes());
+    for s in &l.styles {
+        text(&mut b, s);
+    }
+    for line in lines {
+        text(&mut b, &line.code);
+        text(&mut b, &line.name);
+        b.extend_from_slice(&(line.values.len() as u64).to_le_bytes());
+        for v in &line.values {
+            match v {
+                None => b.push(0),
+                Some(v) => {
+                    b.push(1);
+                    b.extend_from_slice(&v.to_bits().to_le_bytes());
+                }
+            }
+        }
+    }
+    crate::output::hex(&Sha256::digest(&b))
+}
+
+/// The lines as rows numbered from `first`, each cell styled as its column is in the first county's row.
+fn write_lines(out: &mut Vec<u8>, lines: &[Line], first: u32, l: &Layout<'_>) {
+    let (names, styles) = (&l.names, &l.styles);
+    for (n, line) in lines.iter().enumerate() {
         // The row's number written once: a province's 分县区 has 400,000 cells, each naming it.
-        let row = (rows.first + 1 + n as u32).to_string();
+        let row = (first + n as u32).to_string();
         let row = row.as_str();
         out.extend_from_slice(b"<row r=\"");
         out.extend_from_slice(row.as_bytes());
         out.extend_from_slice(b"\">");
-        text_cell(&mut out, &names[0], row, &styles[0], &line.code);
-        text_cell(&mut out, &names[1], row, &styles[1], &line.name);
+        text_cell(out, &names[0], row, &styles[0], &line.code);
+        text_cell(out, &names[1], row, &styles[1], &line.name);
         for (k, v) in line.values.iter().enumerate() {
             let (name, style) = (&names[2 + k], &styles[2 + k]);
             match v {
                 Some(v) if v.is_finite() => {
-                    open_cell(&mut out, name, row, style);
+                    open_cell(out, name, row, style);
                     out.extend_from_slice(b"><v>");
-                    number_text(&mut out, *v);
+                    number_text(out, *v);
                     out.extend_from_slice(b"</v></c>");
                 }
                 // As rust_xlsxwriter writes a number Excel cannot hold: as text.
-                Some(v) if v.is_nan() => text_cell(&mut out, name, row, style, "NAN"),
-                Some(v) if *v > 0.0 => text_cell(&mut out, name, row, style, "INF"),
-                Some(_) => text_cell(&mut out, name, row, style, "-INF"),
+                Some(v) if v.is_nan() => text_cell(out, name, row, style, "NAN"),
+                Some(v) if *v > 0.0 => text_cell(out, name, row, style, "INF"),
+                Some(_) => text_cell(out, name, row, style, "-INF"),
                 None => {
-                    open_cell(&mut out, name, row, style);
+                    open_cell(out, name, row, style);
                     out.extend_from_slice(b"/>");
                 }
             }
         }
         out.extend_from_slice(b"</row>");
     }
-    out.extend_from_slice(after.as_bytes());
-    Some(out)
 }
 
 /// The style attribute (` s="N"`, or nothing for the default style) of each cell of a drawn row, by column;
@@ -273,5 +388,83 @@ mod tests {
         );
         rows.first = 3;
         assert!(insert(&first, &rows).is_none(), "no such row");
+    }
+
+    /// 分县区 as drawn for `lines`: the header, the first county's row, and the totals after the last county.
+    fn first_only(lines: &[Line]) -> String {
+        let cell = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
+        let mut wb = Workbook::new();
+        let ws: &mut Worksheet = wb.add_worksheet();
+        ws.write_string_with_format(0, 0, "单位编码", &cell)
+            .unwrap();
+        ws.write_string_with_format(1, 0, &lines[0].code, &cell)
+            .unwrap();
+        ws.write_string_with_format(1, 1, &lines[0].name, &cell)
+            .unwrap();
+        for (n, v) in lines[0].values.iter().enumerate() {
+            crate::style::maybe_number(ws, 1, 2 + n as u16, *v, &cell).unwrap();
+        }
+        ws.write_string_with_format(1 + lines.len() as u32, 1, "县区合计", &cell)
+            .unwrap();
+        let book = wb.save_to_buffer().unwrap();
+        let mut xml = String::new();
+        zip::ZipArchive::new(Cursor::new(&book))
+            .unwrap()
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    }
+
+    fn inflated(d: &Deflated) -> Vec<u8> {
+        let mut xml = Vec::new();
+        flate2::read::DeflateDecoder::new(d.parts().0)
+            .read_to_end(&mut xml)
+            .unwrap();
+        xml
+    }
+
+    #[test]
+    fn a_changed_county_deflates_the_piece_its_row_falls_in_again_and_no_other() {
+        let store = crate::consolidate::long_sheet::memory::Memory::default();
+        let mut lines: Vec<Line> = (0..700)
+            .map(|n| Line {
+                code: format!("c{n:04}"),
+                name: format!("第{n}县"),
+                values: vec![Some(n as f64), None, Some(n as f64 / 3.0)],
+            })
+            .collect();
+        let sheet = first_only(&lines);
+        let rows_of = |lines: &[Line]| Rows {
+            entry: "xl/worksheets/sheet1.xml".to_string(),
+            first: 2,
+            lines: lines[1..]
+                .iter()
+                .map(|l| Line {
+                    code: l.code.clone(),
+                    name: l.name.clone(),
+                    values: l.values.clone(),
+                })
+                .collect(),
+        };
+        let deflated = |rows: &Rows, store: &dyn Store| {
+            deflate(&sheet, rows, 1, store).unwrap().unwrap().unwrap()
+        };
+        let rows = rows_of(&lines);
+        let first = deflated(&rows, &store);
+        // 699 counties after the first: three pieces, read back as the rows put in whole.
+        assert_eq!(store.kept(), 3);
+        assert_eq!(inflated(&first), insert(&sheet, &rows).unwrap());
+        assert_eq!(first.parts(), deflated(&rows, &()).parts());
+        assert_eq!(deflated(&rows, &store).parts(), first.parts());
+        assert_eq!(store.kept(), 3, "every piece from the store");
+        // One county's figure changed: its piece alone is deflated again.
+        lines[300].values[1] = Some(7.5);
+        let changed = rows_of(&lines);
+        let again = deflated(&changed, &store);
+        assert_eq!(store.kept(), 4);
+        assert_eq!(inflated(&again), insert(&sheet, &changed).unwrap());
+        assert_ne!(again.parts(), first.parts());
     }
 }

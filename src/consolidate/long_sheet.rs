@@ -115,7 +115,7 @@ impl Deflated {
         }
     }
 
-    fn new() -> Deflated {
+    pub(super) fn new() -> Deflated {
         Deflated {
             data: Vec::new(),
             crc: crc32fast::Hasher::new(),
@@ -124,7 +124,11 @@ impl Deflated {
     }
 
     /// `bytes` deflated on their own, ending with `flush`.
-    fn of(bytes: &[u8], level: u32, flush: FlushCompress) -> Result<Deflated, SpliceError> {
+    pub(super) fn of(
+        bytes: &[u8],
+        level: u32,
+        flush: FlushCompress,
+    ) -> Result<Deflated, SpliceError> {
         let mut d = Deflated::new();
         let mut c = Compress::new(Compression::new(level), false);
         d.add(&mut c, bytes, flush)?;
@@ -156,7 +160,7 @@ impl Deflated {
         }
     }
 
-    fn append(&mut self, next: Deflated) {
+    pub(super) fn append(&mut self, next: Deflated) {
         self.data.extend_from_slice(&next.data);
         self.crc.combine(&next.crc);
         self.len += next.len;
@@ -251,6 +255,7 @@ pub fn splice(
     county: &county_rows::Rows,
     catalogue: &Catalogue,
     level: u32,
+    store: &dyn Store,
 ) -> Result<Vec<u8>, SpliceError> {
     let mut archive = ZipArchive::new(Cursor::new(book))?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(book.len() * 2)));
@@ -267,10 +272,16 @@ pub fn splice(
         if name == county.entry && !county.lines.is_empty() {
             let mut sheet = String::new();
             archive.by_index(i)?.read_to_string(&mut sheet)?;
-            let filled = county_rows::insert(&sheet, county)
-                .ok_or_else(|| SpliceError::Layout(name.clone()))?;
-            // A sheet of a province's counties stays far below 4 GiB: no zip64 header needed.
-            out.start_file(name.as_str(), options)?;
+            let layout = || SpliceError::Layout(name.clone());
+            if let Some(entry) =
+                county_rows::deflate(&sheet, county, level, store).ok_or_else(layout)??
+            {
+                let single = single_entry_zip(&name, &entry);
+                out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
+                continue;
+            }
+            let filled = county_rows::insert(&sheet, county).ok_or_else(layout)?;
+            out.start_file(name.as_str(), options.large_file(true))?;
             out.write_all(&filled)?;
             continue;
         }
@@ -537,8 +548,47 @@ fn is_escape_like(bytes: &[u8]) -> bool {
         && bytes[6] == b'_'
 }
 
+/// A store in memory for the tests of the modules that keep pieces.
+#[cfg(test)]
+pub(super) mod memory {
+    use super::{Deflated, Store};
+
+    /// A piece's deflated bytes, CRC-32 and length.
+    pub type Kept = (Vec<u8>, u32, u64);
+
+    /// Pieces kept in memory, counting those given.
+    #[derive(Default)]
+    pub struct Memory {
+        pieces: std::sync::Mutex<std::collections::HashMap<String, Kept>>,
+    }
+
+    impl Memory {
+        pub fn kept(&self) -> usize {
+            self.pieces.lock().unwrap().len()
+        }
+    }
+
+    impl Store for Memory {
+        fn piece(&self, key: &str) -> Option<Deflated> {
+            let pieces = self.pieces.lock().unwrap();
+            let (data, crc, len) = pieces.get(key)?;
+            Some(Deflated::from_parts(data.clone(), *crc, *len))
+        }
+        fn keep_piece(&self, key: &str, piece: &Deflated) {
+            let (data, crc, len) = piece.parts();
+            let old = self
+                .pieces
+                .lock()
+                .unwrap()
+                .insert(key.to_string(), (data.to_vec(), crc, len));
+            assert!(old.is_none(), "a piece kept twice");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::memory::{Kept, Memory};
     use std::io::Read;
 
     use rust_xlsxwriter::Workbook;
@@ -755,38 +805,6 @@ mod tests {
         );
     }
 
-    /// A piece's deflated bytes, CRC-32 and length.
-    type Kept = (Vec<u8>, u32, u64);
-
-    /// Pieces kept in memory, counting those given.
-    #[derive(Default)]
-    struct Memory {
-        pieces: std::sync::Mutex<std::collections::HashMap<String, Kept>>,
-    }
-
-    impl Memory {
-        fn kept(&self) -> usize {
-            self.pieces.lock().unwrap().len()
-        }
-    }
-
-    impl Store for Memory {
-        fn piece(&self, key: &str) -> Option<Deflated> {
-            let pieces = self.pieces.lock().unwrap();
-            let (data, crc, len) = pieces.get(key)?;
-            Some(Deflated::from_parts(data.clone(), *crc, *len))
-        }
-        fn keep_piece(&self, key: &str, piece: &Deflated) {
-            let (data, crc, len) = piece.parts();
-            let old = self
-                .pieces
-                .lock()
-                .unwrap()
-                .insert(key.to_string(), (data.to_vec(), crc, len));
-            assert!(old.is_none(), "a piece kept twice");
-        }
-    }
-
     #[test]
     fn rows_deflated_in_pieces_on_all_cores_read_back_as_rows_deflated_in_one_stream() {
         let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
@@ -815,8 +833,8 @@ mod tests {
             first: 2,
             lines: Vec::new(),
         };
-        let joined = splice(&book, &parts, deflated, &none, &catalogue, 1).unwrap();
-        let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1).unwrap();
+        let joined = splice(&book, &parts, deflated, &none, &catalogue, 1, &()).unwrap();
+        let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1, &()).unwrap();
         let elsewhere = county_rows::Rows {
             entry: "xl/worksheets/sheet9.xml".to_string(),
             first: 2,
@@ -827,7 +845,7 @@ mod tests {
             }],
         };
         assert!(
-            matches!(splice(&book, &parts, vec![None], &elsewhere, &catalogue, 1), Err(SpliceError::Layout(e)) if e == "xl/worksheets/sheet9.xml"),
+            matches!(splice(&book, &parts, vec![None], &elsewhere, &catalogue, 1, &()), Err(SpliceError::Layout(e)) if e == "xl/worksheets/sheet9.xml"),
             "rows for a sheet the workbook does not have are an error, not left out"
         );
         let xml = entry(&joined, "xl/worksheets/sheet1.xml");

@@ -120,7 +120,7 @@ fn render_rows(
     );
     let (bytes, parts, county) = drawn?;
     let spliced = deflated.and_then(|deflated| {
-        long_sheet::splice(&bytes, &parts, deflated, &county, catalogue, level)
+        long_sheet::splice(&bytes, &parts, deflated, &county, catalogue, level, store)
     });
     spliced.map_err(|e| Error::Workbook {
         path: path.to_path_buf(),
