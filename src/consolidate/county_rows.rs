@@ -90,7 +90,7 @@ pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
 }
 
 /// `sheet` with the lines inserted as [`insert`] puts them, deflated at `level`: the lines in pieces on all
-/// cores, each taken from `store` when it holds it and kept there when not. A county's row sits at the place
+/// cores, each taken from `store` when it holds it and kept there when not; the sheet's deflated parts in order. A county's row sits at the place
 /// the plan gives it, so a new return changes the one piece its row falls in. `None` when the layout is not
 /// the expected one; `Some(None)` when the sheet would not fit a plain zip entry (4 GiB), for [`insert`] to
 /// stream instead.
@@ -99,7 +99,7 @@ pub fn deflate(
     rows: &Rows,
     level: u32,
     store: &dyn Store,
-) -> Option<Result<Option<Deflated>, SpliceError>> {
+) -> Option<Result<Option<Vec<Deflated>>, SpliceError>> {
     let l = layout(sheet, rows)?;
     let pieces = rows
         .lines
@@ -119,16 +119,16 @@ pub fn deflate(
         })
         .collect::<Result<Vec<Deflated>, SpliceError>>();
     Some(pieces.and_then(|pieces| {
-        let mut entry = Deflated::of(l.head.as_bytes(), level, FlushCompress::Sync)?;
-        for p in pieces {
-            entry.append(p);
-        }
-        entry.append(Deflated::of(
+        let mut all = Vec::with_capacity(pieces.len() + 2);
+        all.push(Deflated::of(l.head.as_bytes(), level, FlushCompress::Sync)?);
+        all.extend(pieces);
+        all.push(Deflated::of(
             l.tail.as_bytes(),
             level,
             FlushCompress::Finish,
         )?);
-        Ok((entry.parts().2 <= u64::from(u32::MAX)).then_some(entry))
+        let len: u64 = all.iter().map(|d| d.parts().2).sum();
+        Ok((len <= u64::from(u32::MAX)).then_some(all))
     }))
 }
 
@@ -449,7 +449,7 @@ mod tests {
                 .collect(),
         };
         let deflated = |rows: &Rows, store: &dyn Store| {
-            deflate(&sheet, rows, 1, store).unwrap().unwrap().unwrap()
+            Deflated::joined(deflate(&sheet, rows, 1, store).unwrap().unwrap().unwrap())
         };
         let rows = rows_of(&lines);
         let first = deflated(&rows, &store);

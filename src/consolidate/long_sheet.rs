@@ -20,7 +20,7 @@ use super::county_rows;
 use crate::display;
 use crate::plan::Catalogue;
 use crate::style::{CELL_MAX, fit};
-use crate::validate::{Reading, Role};
+use crate::validate::{Reading, Role, UnitFigures};
 
 /// The long sheet's columns, as they head it.
 pub const HEADERS: [&str; 11] = [
@@ -160,7 +160,20 @@ impl Deflated {
         }
     }
 
-    pub(super) fn append(&mut self, next: Deflated) {
+    /// Pieces joined in order, the room for all of them made at once: a province's long sheet is ten megabytes,
+    /// which growing piece by piece copied over and over.
+    pub(super) fn joined(pieces: impl IntoIterator<Item = Deflated>) -> Deflated {
+        let pieces: Vec<Deflated> = pieces.into_iter().collect();
+        let mut all = Deflated::new();
+        all.data
+            .reserve_exact(pieces.iter().map(|p| p.data.len()).sum());
+        for p in pieces {
+            all.append(p);
+        }
+        all
+    }
+
+    fn append(&mut self, next: Deflated) {
         self.data.extend_from_slice(&next.data);
         self.crc.combine(&next.crc);
         self.len += next.len;
@@ -172,13 +185,22 @@ impl Deflated {
 /// holds: those are streamed into the workbook by [`splice`].
 ///
 /// A piece's key covers its readings, `level` and how rows are written; the catalogue's part (units' names, the
-/// decimals of indicators' units) is the store's to cover.
+/// decimals of indicators' units) is the store's to cover. A piece of whole units is known by their hashes in
+/// `figures` (sorted by unit), which a province's run has at hand: hashing its 400,000 readings again for the
+/// pieces' keys took a tenth of a second of CPU.
 pub fn deflate_rows(
     parts: &[&[Reading]],
     catalogue: &Catalogue,
     level: u32,
     store: &dyn Store,
+    figures: &[UnitFigures],
 ) -> Result<Vec<Option<Deflated>>, SpliceError> {
+    // Units named twice would not say which of their runs a piece holds.
+    let figures = if figures.windows(2).all(|w| w[0].unit < w[1].unit) {
+        figures
+    } else {
+        &[]
+    };
     parts
         .iter()
         .map(|readings| {
@@ -190,10 +212,13 @@ pub fn deflate_rows(
                 .into_par_iter()
                 .map(|range| {
                     let piece = &readings[range];
-                    let key = format!(
-                        "{PIECE_LAYOUT} {level} {}",
-                        crate::validate::hash_readings(piece)
-                    );
+                    let key = match units_key(piece, figures) {
+                        Some(units) => format!("{PIECE_LAYOUT} {level} units {units}"),
+                        None => format!(
+                            "{PIECE_LAYOUT} {level} {}",
+                            crate::validate::hash_readings(piece)
+                        ),
+                    };
                     if let Some(d) = store.piece(&key) {
                         return Ok(d);
                     }
@@ -210,13 +235,30 @@ pub fn deflate_rows(
                     Ok(d)
                 })
                 .collect::<Result<Vec<Deflated>, SpliceError>>()?;
-            let mut all = Deflated::new();
-            for p in pieces {
-                all.append(p);
-            }
-            Ok(Some(all))
+            Ok(Some(Deflated::joined(pieces)))
         })
         .collect()
+}
+
+/// The key of a piece made of whole units' readings, from their hashes in `figures`; `None` when it holds part
+/// of a unit's run (a piece cut at [`PIECE_MAX`], a unit split between two sheets) or a unit `figures` lacks.
+fn units_key(piece: &[Reading], figures: &[UnitFigures]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut rest = piece;
+    while let Some(first) = rest.first() {
+        // Sorted by unit: the unit's readings come first.
+        let n = rest.partition_point(|r| r.unit == first.unit);
+        let at = figures.binary_search_by(|f| f.unit.cmp(&first.unit)).ok()?;
+        let f = &figures[at];
+        if f.len != n {
+            return None;
+        }
+        h.update((f.hash.len() as u64).to_le_bytes());
+        h.update(f.hash.as_bytes());
+        rest = &rest[n..];
+    }
+    Some(crate::output::hex(&h.finalize()))
 }
 
 /// Where the pieces of `readings` end. A piece ends where a unit's readings end, past [`PIECE_MIN`] rows, at a
@@ -273,10 +315,10 @@ pub fn splice(
             let mut sheet = String::new();
             archive.by_index(i)?.read_to_string(&mut sheet)?;
             let layout = || SpliceError::Layout(name.clone());
-            if let Some(entry) =
+            if let Some(parts) =
                 county_rows::deflate(&sheet, county, level, store).ok_or_else(layout)??
             {
-                let single = single_entry_zip(&name, &entry);
+                let single = single_entry_zip(&name, &parts);
                 out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
                 continue;
             }
@@ -295,10 +337,12 @@ pub fn splice(
         let (head, tail) = header_only(&sheet, part.readings.len())
             .ok_or_else(|| SpliceError::Layout(name.clone()))?;
         if let Some(rows) = deflated.get_mut(at).and_then(Option::take) {
-            let mut entry = Deflated::of(head.as_bytes(), level, FlushCompress::Sync)?;
-            entry.append(rows);
-            entry.append(Deflated::of(tail.as_bytes(), level, FlushCompress::Finish)?);
-            let single = single_entry_zip(&name, &entry);
+            let parts = [
+                Deflated::of(head.as_bytes(), level, FlushCompress::Sync)?,
+                rows,
+                Deflated::of(tail.as_bytes(), level, FlushCompress::Finish)?,
+            ];
+            let single = single_entry_zip(&name, &parts);
             out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
             continue;
         }
@@ -321,30 +365,36 @@ pub fn splice(
     Ok(out.finish()?.into_inner())
 }
 
-/// A zip archive of one deflated entry, for `ZipWriter::raw_copy_file` to take as it is: the zip crate writes
+/// A zip archive of one entry deflated in `parts` (joined in order), for `ZipWriter::raw_copy_file` to take as it is: the zip crate writes
 /// an entry only from bytes it compresses itself or from another archive. Sizes under 4 GiB (see
 /// [`deflate_rows`]); dated 1980-01-01 and readable by its owner alone, as rust_xlsxwriter's entries are.
-fn single_entry_zip(name: &str, entry: &Deflated) -> Vec<u8> {
-    let crc = entry.crc.clone().finalize();
-    let packed = entry.data.len() as u32;
-    let len = entry.len as u32;
+fn single_entry_zip(name: &str, parts: &[Deflated]) -> Vec<u8> {
+    let mut crc = crc32fast::Hasher::new();
+    for p in parts {
+        crc.combine(&p.crc);
+    }
+    let crc = crc.finalize();
+    let packed: usize = parts.iter().map(|p| p.data.len()).sum();
+    let len = parts.iter().map(|p| p.len).sum::<u64>() as u32;
     let utf8: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
     // Version needed 2.0, the flags, deflated, time 00:00, date 1980-01-01, CRC-32 and the two sizes.
     let common = |z: &mut Vec<u8>| {
         for v in [20u16, utf8, 8, 0, (1 << 5) | 1] {
             z.extend_from_slice(&v.to_le_bytes());
         }
-        for v in [crc, packed, len] {
+        for v in [crc, packed as u32, len] {
             z.extend_from_slice(&v.to_le_bytes());
         }
         z.extend_from_slice(&(name.len() as u16).to_le_bytes());
         z.extend_from_slice(&0u16.to_le_bytes());
     };
-    let mut z = Vec::with_capacity(entry.data.len() + 2 * name.len() + 128);
+    let mut z = Vec::with_capacity(packed + 2 * name.len() + 128);
     z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
     common(&mut z);
     z.extend_from_slice(name.as_bytes());
-    z.extend_from_slice(&entry.data);
+    for p in parts {
+        z.extend_from_slice(&p.data);
+    }
     let directory = z.len() as u32;
     z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
     // Made by Unix, zip 2.0.
@@ -783,25 +833,25 @@ mod tests {
         let units: Vec<String> = (0..3_000).map(|n| format!("u{n:05}")).collect();
         let before = readings_of(&units);
         let store = Memory::default();
-        let first = deflate_rows(&[&before], &catalogue, 1, &store).unwrap();
+        let first = deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap();
         let pieces = store.kept();
         assert!(pieces >= 4, "{pieces}");
         assert_eq!(
             bytes(&first),
-            bytes(&deflate_rows(&[&before], &catalogue, 1, &()).unwrap())
+            bytes(&deflate_rows(&[&before], &catalogue, 1, &(), &[]).unwrap())
         );
-        let again = deflate_rows(&[&before], &catalogue, 1, &store).unwrap();
+        let again = deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap();
         assert_eq!(store.kept(), pieces, "every piece from the store");
         assert_eq!(bytes(&again), bytes(&first));
         // A unit more in the middle: the piece it falls in is deflated again, and no other.
         let mut more = units.clone();
         more.insert(1_500, "u01499x".to_string());
         let after = readings_of(&more);
-        let third = deflate_rows(&[&after], &catalogue, 1, &store).unwrap();
+        let third = deflate_rows(&[&after], &catalogue, 1, &store, &[]).unwrap();
         assert_eq!(store.kept(), pieces + 1);
         assert_eq!(
             bytes(&third),
-            bytes(&deflate_rows(&[&after], &catalogue, 1, &()).unwrap())
+            bytes(&deflate_rows(&[&after], &catalogue, 1, &(), &[]).unwrap())
         );
     }
 
@@ -826,7 +876,7 @@ mod tests {
             entry: "xl/worksheets/sheet1.xml".to_string(),
             readings: &readings,
         }];
-        let deflated = deflate_rows(&[&readings], &catalogue, 1, &()).unwrap();
+        let deflated = deflate_rows(&[&readings], &catalogue, 1, &(), &[]).unwrap();
         assert!(deflated[0].is_some());
         let none = county_rows::Rows {
             entry: String::new(),
