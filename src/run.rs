@@ -48,6 +48,8 @@ pub struct RunResult {
 pub struct Assessment {
     /// The report the run writes.
     pub report: Report,
+    /// Its figures by unit.
+    figures: Vec<validate::UnitFigures>,
     catalogue: std::sync::Arc<Catalogue>,
     settings: Settings,
     run_id: String,
@@ -255,8 +257,20 @@ fn assess_settled(
     accepted.par_iter_mut().for_each(|r| {
         if !r.readings.is_sorted_by(|a, b| order(a, b).is_le()) {
             r.readings.sort_by(order);
+            r.figures = None;
         }
     });
+    // The figures' hash a unit's one return brought from the cache (a unit of two returns is hashed whole).
+    let known: HashMap<String, (usize, String)> = accepted
+        .chunk_by(|a, b| a.unit == b.unit)
+        .filter_map(|returns| match returns {
+            [r] => r
+                .figures
+                .as_ref()
+                .map(|h| (r.unit.clone(), (r.readings.len(), h.clone()))),
+            _ => None,
+        })
+        .collect();
     let mut parts = Vec::with_capacity(accepted.len());
     for r in accepted {
         findings.extend(r.findings);
@@ -393,6 +407,7 @@ fn assess_settled(
     findings.dedup();
 
     readings.sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
+    let figures = validate::unit_figures(&readings, &known);
     let (indicators, units) = tables(&ctx, &readings, &findings, &files);
     let count = |d: Disposition| files.iter().filter(|f| f.disposition == d).count();
     let severity = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -438,6 +453,7 @@ fn assess_settled(
     log::info!("assessed at {:.3} s", clock.elapsed().as_secs_f64());
     Ok(Assessment {
         report,
+        figures,
         catalogue,
         settings,
         run_id,
@@ -452,6 +468,7 @@ fn assess_settled(
 fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Error> {
     let Assessment {
         report,
+        figures,
         catalogue,
         settings,
         run_id,
@@ -475,20 +492,53 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
             written
         },
         || {
-            let new_files = !moves.is_empty();
-            draw::write_workbooks(
-                ws, &report, &catalogue, &settings, period, &cache, new_files,
-            )
+            let from = draw::Drawn {
+                report: &report,
+                figures: &figures,
+                catalogue: &catalogue,
+                settings: &settings,
+                period,
+            };
+            draw::write_workbooks(ws, &from, &cache, !moves.is_empty())
         },
     );
     json?;
-    let workbooks = workbooks?;
+    let (workbooks, stamps) = workbooks?;
     log::info!(
         "wrote {} workbooks at {:.3} s",
         workbooks.len(),
         clock.elapsed().as_secs_f64()
     );
 
+    // What the workbooks were drawn from is kept while the files are filed: neither reads what the other writes.
+    let (filed, ()) = rayon::join(
+        || file_inbox(ws, &report, &run_id, moves, &leftovers, &ledger, &cache),
+        || cache.save_stamps(&stamps),
+    );
+    let filed = filed?;
+    cache.save();
+    log::info!(
+        "filed {filed} files at {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(RunResult {
+        report,
+        report_path,
+        workbooks,
+    })
+}
+
+/// Records every inbox file in the ledger, then moves it to its place, and flushes the folders; returns how many
+/// were filed.
+fn file_inbox(
+    ws: &Workspace,
+    report: &Report,
+    run_id: &str,
+    moves: Vec<Move>,
+    leftovers: &[(PathBuf, String)],
+    ledger: &[LedgerEntry],
+    cache: &Cache,
+) -> Result<usize, Error> {
     // The ledger records each file before it moves: a run killed between the two leaves a record of a file
     // still in the inbox, never a moved file that no record mentions. A file already recorded at the same place
     // with the same bytes (by a run killed before its move) is not recorded twice.
@@ -509,7 +559,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         .map(|m| {
             let record = &report.files[m.record];
             LedgerEntry {
-                run_id: run_id.clone(),
+                run_id: run_id.to_string(),
                 name: record.name.clone(),
                 sha256: record.sha256.clone(),
                 size: record.size,
@@ -526,7 +576,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
         .collect();
     ledger::append(&ws.ledger_path(), &entries)?;
     let inbox = ws.inbox();
-    for (path, sha256) in &leftovers {
+    for (path, sha256) in leftovers {
         ledger::remove_if_same(path, sha256)?;
         remove_empty_folders(path, &inbox);
     }
@@ -569,17 +619,7 @@ fn commit(ws: &Workspace, period: Period, a: Assessment) -> Result<RunResult, Er
     for dir in touched.iter().filter(|d| d.is_dir()) {
         output::sync_dir(dir)?;
     }
-    cache.save();
-    log::info!(
-        "filed {} files at {:.3} s",
-        moves.len(),
-        clock.elapsed().as_secs_f64()
-    );
-    Ok(RunResult {
-        report,
-        report_path,
-        workbooks,
-    })
+    Ok(moves.len())
 }
 
 /// A path inside the workspace as report and ledger record it: one string for one path (bytes that are not

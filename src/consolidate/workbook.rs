@@ -18,7 +18,7 @@ use crate::finding::Severity;
 use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::style::{self, Styles, Text};
-use crate::validate::{Reading, Role};
+use crate::validate::{Reading, Role, UnitFigures};
 
 /// The consolidated workbook's file name.
 pub fn file_name(catalogue: &Catalogue, period: Period) -> String {
@@ -65,7 +65,7 @@ fn shown(v: Option<f64>, unit: &str) -> Option<f64> {
 }
 
 /// Draws the whole workbook and renders it to bytes; times are written in the plan's time zone `tz`, and the
-/// long sheet's pieces taken from and kept in `store` (see [`long_sheet`]). `path` is where it will be written,
+/// long sheet's pieces taken from and kept in `pieces` (see [`long_sheet`]). `path` is where it will be written,
 /// for errors.
 pub fn render(
     report: &Report,
@@ -74,20 +74,29 @@ pub fn render(
     period: Period,
     tz: Offset,
     path: &Path,
-    store: &dyn long_sheet::Store,
+    pieces: Pieces<'_>,
 ) -> Result<Vec<u8>, Error> {
     let long = Long {
         rows: LONG_ROWS,
-        store,
+        pieces,
     };
     render_rows(report, lookup, catalogue, period, tz, path, long)
+}
+
+/// Where the long sheets' and 分县区's pieces are kept, and the report's figures by unit (sorted by unit) that
+/// name most of the long sheet's pieces.
+pub struct Pieces<'a> {
+    /// The store.
+    pub store: &'a dyn long_sheet::Store,
+    /// Each unit's figures, by their hash.
+    pub figures: &'a [UnitFigures],
 }
 
 /// How the long sheets are drawn: the rows each takes under its header (Excel's limit, or a few in a test), and
 /// where their pieces are kept.
 struct Long<'a> {
     rows: usize,
-    store: &'a dyn long_sheet::Store,
+    pieces: Pieces<'a>,
 }
 
 /// [`render`] with the long sheets (明细数据 and 问题清单) drawn as `long` says.
@@ -100,7 +109,10 @@ fn render_rows(
     path: &Path,
     long: Long<'_>,
 ) -> Result<Vec<u8>, Error> {
-    let Long { rows, store } = long;
+    let Long {
+        rows,
+        pieces: Pieces { store, figures },
+    } = long;
     // A sheet holds 1,048,576 rows: past that (26,000 units of 40 figures) the figures go on in a second sheet.
     let chunks: Vec<&[Reading]> = if report.readings.is_empty() {
         vec![&[]]
@@ -116,7 +128,7 @@ fn render_rows(
                     .map_err(crate::output::xlsx_err(path))?;
             Ok((crate::output::render(&mut wb, path)?, parts, county))
         },
-        || long_sheet::deflate_rows(&chunks, catalogue, level, store),
+        || long_sheet::deflate_rows(&chunks, catalogue, level, store, figures),
     );
     let (bytes, parts, county) = drawn?;
     let spliced = deflated.and_then(|deflated| {
@@ -832,7 +844,13 @@ mod tests {
 
     /// Long sheets of `rows` rows each, every piece deflated afresh.
     fn few(rows: usize) -> Long<'static> {
-        Long { rows, store: &() }
+        Long {
+            rows,
+            pieces: Pieces {
+                store: &(),
+                figures: &[],
+            },
+        }
     }
 
     fn reading(unit: &str, indicator: &str) -> Reading {

@@ -37,7 +37,7 @@ use crate::validate::{CheckedReturn, Origin, Reading, Role};
 use crate::workspace::Workspace;
 
 /// Bumped whenever an entry's meaning changes, so that old entries are not misread.
-const LAYOUT: &str = "huizong-cache-4";
+const LAYOUT: &str = "huizong-cache-5";
 
 /// What reading a readable workbook gave: a return as its own checks left it, or why it is not usable.
 #[derive(Debug, Serialize, Deserialize)]
@@ -60,6 +60,8 @@ pub struct Kept {
     sheet: String,
     readings: Vec<KeptReading>,
     findings: Vec<Finding>,
+    /// [`crate::validate::hash_readings`] of the readings as they come back.
+    figures: String,
 }
 
 /// A reading without its unit, file and sheet: indicator, role, month, cumulative, state, progress, remark and
@@ -127,6 +129,9 @@ impl Kept {
         // In the order the report lists them (one unit, so by indicator; stable, as the report's sort is): a
         // run that takes them back then finds them sorted and moves none of them.
         readings.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut sorted: Vec<&Reading> = checked.readings.iter().collect();
+        sorted.sort_by(|a, b| a.indicator.cmp(&b.indicator));
+        let figures = crate::validate::hash_readings(sorted);
         (checked.unit == ret.unit).then(|| Kept {
             unit: ret.unit.clone(),
             period: ret.period,
@@ -134,6 +139,7 @@ impl Kept {
             sheet: ret.sheet.clone(),
             readings,
             findings: checked.findings.clone(),
+            figures,
         })
     }
 
@@ -146,6 +152,7 @@ impl Kept {
             sheet,
             readings,
             findings,
+            figures,
         } = self;
         let origin = Origin::new(&unit, &file, &sheet);
         let readings = readings
@@ -188,6 +195,7 @@ impl Kept {
                 file,
                 readings,
                 findings,
+                figures: Some(figures),
             }),
         }
     }
@@ -969,6 +977,7 @@ mod tests {
                 ),
                 Finding::new(Code::NotAReturn, "另一个文件").at("附件.xlsx", "", ""),
             ],
+            figures: None,
         };
         (ret, checked)
     }
@@ -987,6 +996,11 @@ mod tests {
         assert_eq!((again.unit, again.file), (checked.unit, checked.file));
         assert_eq!(again.readings, checked.readings);
         assert_eq!(again.findings, checked.findings);
+        // The figures' hash comes back with them, the hash of the readings as they came back.
+        assert_eq!(
+            again.figures,
+            Some(crate::validate::hash_readings(&again.readings))
+        );
 
         // A figure that is not finite, or a reading from elsewhere, is not kept.
         let (ret, mut checked) = checked_return();

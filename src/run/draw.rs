@@ -16,9 +16,25 @@ use crate::period::Period;
 use crate::plan::Catalogue;
 use crate::plan::model::Unit;
 use crate::settings::Settings;
+use crate::validate::UnitFigures;
 use crate::workspace::Workspace;
 
-/// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths.
+/// What a run's workbooks are drawn from.
+pub struct Drawn<'a> {
+    /// The report.
+    pub report: &'a Report,
+    /// Its figures by unit (see [`crate::validate::unit_figures`]).
+    pub figures: &'a [UnitFigures],
+    /// The plan.
+    pub catalogue: &'a Catalogue,
+    /// The settings.
+    pub settings: &'a Settings,
+    /// The period.
+    pub period: Period,
+}
+
+/// Draws and writes the consolidated workbook and every unit's feedback, in parallel; returns their paths, and
+/// the stamps for [`Cache::save_stamps`] to keep.
 ///
 /// A workbook whose inputs are those it was last drawn from, and whose bytes are still those written then, is
 /// left as it is: the same inputs would draw the same bytes. The two sides finish apart: should the consolidated
@@ -26,13 +42,17 @@ use crate::workspace::Workspace;
 /// `expect_change` says the run files new returns.
 pub fn write_workbooks(
     ws: &Workspace,
-    report: &Report,
-    catalogue: &Catalogue,
-    settings: &Settings,
-    period: Period,
+    from: &Drawn<'_>,
     cache: &Cache,
     expect_change: bool,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<(Vec<PathBuf>, BTreeMap<String, Stamp>), Error> {
+    let &Drawn {
+        report,
+        figures,
+        catalogue,
+        settings,
+        period,
+    } = from;
     let lookup = Lookup::of(report);
     let name = workbook::file_name(catalogue, period);
     let consolidated = ws.period_dir(period).join(&name);
@@ -41,6 +61,7 @@ pub fn write_workbooks(
     let units = feedback::recipients(report, catalogue);
     let draw = Draw {
         report,
+        figures,
         lookup: &lookup,
         catalogue,
         settings,
@@ -49,19 +70,17 @@ pub fn write_workbooks(
         old: &old,
     };
     // The consolidated workbook is the longest single piece. A run that files new returns changes it, so it is
-    // drawn at once, while the other side hashes each unit's figures and works out which feedback changed;
-    // its own stamp, from those hashes, then says whether it is written. Drawing is never wrong, only
-    // sometimes not needed.
+    // drawn at once, while the other side works out which feedback changed from each unit's figures' hash; its
+    // own stamp, from those hashes, then says whether it is written. Drawing is never wrong, only sometimes not
+    // needed.
     let clock = std::time::Instant::now();
     let (drawn, (inputs, feedback)) = rayon::join(
         || expect_change.then(|| draw.render(&consolidated)),
         || {
-            let figures = figure_hashes(report);
-            let (inputs, feedback) = rayon::join(
-                || report_inputs(cache, report, &figures),
-                || draw.feedback(&units, &dir, &figures),
-            );
-            (inputs, feedback)
+            rayon::join(
+                || report_inputs(cache, report, figures),
+                || draw.feedback(&units, &dir, figures),
+            )
         },
     );
     let book = draw.consolidated(&name, &consolidated, inputs, drawn);
@@ -72,18 +91,18 @@ pub fn write_workbooks(
     let mut stamps = BTreeMap::new();
     stamps.insert(name, book?);
     stamps.extend(feedback?);
-    cache.save_stamps(&stamps);
     let mut paths: Vec<PathBuf> = units
         .iter()
         .map(|u| dir.join(feedback::file_name(period, u)))
         .collect();
     paths.insert(0, consolidated);
-    Ok(paths)
+    Ok((paths, stamps))
 }
 
 /// What both kinds of workbook are drawn from, and the stamps of the last run's.
 struct Draw<'a> {
     report: &'a Report,
+    figures: &'a [UnitFigures],
     lookup: &'a Lookup<'a>,
     catalogue: &'a Catalogue,
     settings: &'a Settings,
@@ -102,7 +121,10 @@ impl Draw<'_> {
             self.period,
             self.settings.timezone,
             path,
-            self.cache,
+            workbook::Pieces {
+                store: self.cache,
+                figures: self.figures,
+            },
         )
     }
 
@@ -163,7 +185,7 @@ impl Draw<'_> {
         &self,
         units: &[&Unit],
         dir: &Path,
-        figures: &[(&str, String)],
+        figures: &[UnitFigures],
     ) -> Result<Vec<(String, Stamp)>, Error> {
         let period = self.period;
         let mut files_of: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
@@ -304,26 +326,6 @@ fn feedback_key(name: &str) -> String {
     format!("feedback/{name}")
 }
 
-/// Each unit's figures hashed once, unit by unit in the report's order: the consolidated key and the feedback
-/// keys share them (each hashed every figure again, and the figures are most of a report).
-fn figure_hashes(report: &Report) -> Vec<(&str, String)> {
-    let readings = &report.readings;
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for i in 1..=readings.len() {
-        if i == readings.len() || readings[i].unit != readings[start].unit {
-            runs.push(start..i);
-            start = i;
-        }
-    }
-    runs.into_par_iter()
-        .map(|run| {
-            let unit = readings[run.start].unit.as_ref();
-            (unit, crate::validate::hash_readings(&readings[run]))
-        })
-        .collect()
-}
-
 /// The hex SHA-256 of a value's JSON; none if it cannot be written.
 fn hash_json(value: &impl serde::Serialize) -> Option<String> {
     let mut h = HashWriter::new();
@@ -336,7 +338,7 @@ fn hash_json(value: &impl serde::Serialize) -> Option<String> {
 
 /// What the consolidated workbook is drawn from: the whole report but its run's id and time, its figures by
 /// their hashes. Empty, never equal to a stamp (the workbook is drawn), when any part could not be hashed.
-fn report_inputs(cache: &Cache, report: &Report, figures: &[(&str, String)]) -> String {
+fn report_inputs(cache: &Cache, report: &Report, figures: &[UnitFigures]) -> String {
     let Report {
         plan_id,
         period,
@@ -373,14 +375,14 @@ fn unit_inputs(
     lookup: &Lookup<'_>,
     unit: &str,
     files: &[&FileRecord],
-    figures: &[(&str, String)],
+    figures: &[UnitFigures],
 ) -> String {
-    let at = figures.partition_point(|(u, _)| *u < unit);
+    let at = figures.partition_point(|f| &*f.unit < unit);
     // A unit without figures hashes none.
     let own = figures
         .get(at)
-        .filter(|(u, _)| *u == unit)
-        .map_or("", |(_, h)| h.as_str());
+        .filter(|f| &*f.unit == unit)
+        .map_or("", |f| f.hash.as_str());
     hash_json(&(lookup.unit_findings(unit), files))
         .map_or_else(String::new, |h| cache.key(&[unit, &h, own]))
 }

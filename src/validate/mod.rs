@@ -118,12 +118,16 @@ pub struct CheckedReturn {
     pub readings: Vec<Reading>,
     /// Its findings (identification, values, schedule).
     pub findings: Vec<Finding>,
+    /// [`hash_readings`] of its readings in the report's order, when known: a return taken from the cache
+    /// brings it, so that a run hashes the figures of its new returns alone.
+    pub figures: Option<String>,
 }
 
 impl CheckedReturn {
     /// The same return under `name`, the name the run knows its file by once it has read them all (the ledger's
     /// name for an archived file, or a name marked as one of two that display alike).
     pub fn renamed(mut self, name: &str) -> CheckedReturn {
+        self.figures = None;
         let shared: Arc<str> = name.into();
         for r in self.readings.iter_mut().filter(|r| *r.file == *self.file) {
             r.file = Arc::clone(&shared);
@@ -166,13 +170,63 @@ pub fn check_return(ret: &ParsedReturn, file: &str, ctx: &Context<'_>) -> Checke
         file: file.to_string(),
         readings,
         findings,
+        figures: None,
     }
+}
+
+/// One unit's readings in a report, known by their [`hash_readings`]: what decides whether a workbook showing
+/// them is drawn again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitFigures {
+    /// The unit.
+    pub unit: Arc<str>,
+    /// How many readings it has.
+    pub len: usize,
+    /// Their hash.
+    pub hash: String,
+}
+
+/// Each unit's run of `readings` (sorted by unit) with its hash, in order: taken from `known` (a unit's one
+/// return's count and hash, which a return from the cache brings) where the run is that return's readings,
+/// hashed here otherwise.
+pub fn unit_figures(
+    readings: &[Reading],
+    known: &std::collections::HashMap<String, (usize, String)>,
+) -> Vec<UnitFigures> {
+    use rayon::prelude::*;
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=readings.len() {
+        if i == readings.len() || readings[i].unit != readings[start].unit {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    runs.into_par_iter()
+        .map(|run| {
+            let unit = &readings[run.start].unit;
+            // A known return's readings are all of its unit: a run of as many is exactly them.
+            let hash = match known.get(&**unit) {
+                Some((len, hash)) if *len == run.len() => hash.clone(),
+                _ => hash_readings(&readings[run.clone()]),
+            };
+            UnitFigures {
+                unit: Arc::clone(unit),
+                len: run.len(),
+                hash,
+            }
+        })
+        .collect()
 }
 
 /// The hex SHA-256 of figures, fed field by field: the same figures as their JSON would tell apart (and -0 from
 /// 0), without writing every number as text. Every field is named, so that a field added to [`Reading`] cannot
 /// be left out of what decides a redraw.
-pub fn hash_readings(readings: &[Reading]) -> String {
+pub fn hash_readings<'a, I>(readings: I) -> String
+where
+    I: IntoIterator<Item = &'a Reading>,
+    I::IntoIter: ExactSizeIterator,
+{
     fn text(b: &mut Vec<u8>, s: &str) {
         b.extend_from_slice(&(s.len() as u64).to_le_bytes());
         b.extend_from_slice(s.as_bytes());
@@ -188,6 +242,7 @@ pub fn hash_readings(readings: &[Reading]) -> String {
     }
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
+    let readings = readings.into_iter();
     h.update((readings.len() as u64).to_le_bytes());
     // A reading's fields are gathered first and handed over together: the hash's cost per call, not per byte,
     // was most of it.
