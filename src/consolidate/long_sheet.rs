@@ -160,8 +160,8 @@ impl Deflated {
         }
     }
 
-    /// Pieces joined in order, the room for all of them made at once: a province's long sheet is ten megabytes,
-    /// which growing piece by piece copied over and over.
+    /// Pieces joined in order, as the workbook's entry holds them.
+    #[cfg(test)]
     pub(super) fn joined(pieces: impl IntoIterator<Item = Deflated>) -> Deflated {
         let pieces: Vec<Deflated> = pieces.into_iter().collect();
         let mut all = Deflated::new();
@@ -173,6 +173,7 @@ impl Deflated {
         all
     }
 
+    #[cfg(test)]
     fn append(&mut self, next: Deflated) {
         self.data.extend_from_slice(&next.data);
         self.crc.combine(&next.crc);
@@ -180,8 +181,8 @@ impl Deflated {
     }
 }
 
-/// The rows of each part deflated at `level`, in pieces on all cores, each taken from `store` when it holds it
-/// and kept there when not; `None` for a part whose rows could reach 4 GiB, past what a plain zip entry header
+/// The rows of each part deflated at `level`, in pieces on all cores (in order), each taken from `store` when it
+/// holds it and kept there when not; `None` for a part whose rows could reach 4 GiB, past what a plain zip entry header
 /// holds: those are streamed into the workbook by [`splice`].
 ///
 /// A piece's key covers its readings, `level` and how rows are written; the catalogue's part (units' names, the
@@ -194,7 +195,7 @@ pub fn deflate_rows(
     level: u32,
     store: &dyn Store,
     figures: &[UnitFigures],
-) -> Result<Vec<Option<Deflated>>, SpliceError> {
+) -> Result<Vec<Option<Vec<Deflated>>>, SpliceError> {
     // Units named twice would not say which of their runs a piece holds.
     let figures = if figures.windows(2).all(|w| w[0].unit < w[1].unit) {
         figures
@@ -235,7 +236,7 @@ pub fn deflate_rows(
                     Ok(d)
                 })
                 .collect::<Result<Vec<Deflated>, SpliceError>>()?;
-            Ok(Some(Deflated::joined(pieces)))
+            Ok(Some(pieces))
         })
         .collect()
 }
@@ -293,15 +294,32 @@ fn pieces(readings: &[Reading]) -> Vec<std::ops::Range<usize>> {
 pub fn splice(
     book: &[u8],
     parts: &[Part<'_>],
-    deflated: Vec<Option<Deflated>>,
+    deflated: Vec<Option<Vec<Deflated>>>,
     county: &county_rows::Rows,
     catalogue: &Catalogue,
     level: u32,
     store: &dyn Store,
 ) -> Result<Vec<u8>, SpliceError> {
     let mut archive = ZipArchive::new(Cursor::new(book))?;
-    let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(book.len() * 2)));
     let mut deflated = deflated;
+    // 分县区's rows are deflated before the workbook is put together, so that its room is made once: a province's
+    // workbook is ten megabytes, and growing it copied them over and over.
+    let mut county_parts = None;
+    if !county.lines.is_empty()
+        && let Ok(mut entry) = archive.by_name(&county.entry)
+    {
+        let mut sheet = String::new();
+        entry.read_to_string(&mut sheet)?;
+        // A layout not as expected is refused below, where the sheet is met.
+        if let Some(parts) = county_rows::deflate(&sheet, county, level, store) {
+            county_parts = parts?;
+        }
+    }
+    let packed = |d: &[Deflated]| d.iter().map(|p| p.data.len()).sum::<usize>();
+    let room = book.len()
+        + county_parts.as_deref().map_or(0, packed)
+        + deflated.iter().flatten().map(|d| packed(d)).sum::<usize>();
+    let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(room + (1 << 16))));
     let options = crate::output::zip_entry_options(level);
     // Every sheet that takes rows must be found: rows silently left out would be figures missing.
     let mut missing: Vec<&str> = parts.iter().map(|p| p.entry.as_str()).collect();
@@ -312,17 +330,15 @@ pub fn splice(
         let name = archive.by_index_raw(i)?.name()?.into_owned();
         missing.retain(|m| *m != name);
         if name == county.entry && !county.lines.is_empty() {
-            let mut sheet = String::new();
-            archive.by_index(i)?.read_to_string(&mut sheet)?;
-            let layout = || SpliceError::Layout(name.clone());
-            if let Some(parts) =
-                county_rows::deflate(&sheet, county, level, store).ok_or_else(layout)??
-            {
+            if let Some(parts) = county_parts.take() {
                 let single = single_entry_zip(&name, &parts);
                 out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
                 continue;
             }
-            let filled = county_rows::insert(&sheet, county).ok_or_else(layout)?;
+            let mut sheet = String::new();
+            archive.by_index(i)?.read_to_string(&mut sheet)?;
+            let filled = county_rows::insert(&sheet, county)
+                .ok_or_else(|| SpliceError::Layout(name.clone()))?;
             out.start_file(name.as_str(), options.large_file(true))?;
             out.write_all(&filled)?;
             continue;
@@ -337,12 +353,11 @@ pub fn splice(
         let (head, tail) = header_only(&sheet, part.readings.len())
             .ok_or_else(|| SpliceError::Layout(name.clone()))?;
         if let Some(rows) = deflated.get_mut(at).and_then(Option::take) {
-            let parts = [
-                Deflated::of(head.as_bytes(), level, FlushCompress::Sync)?,
-                rows,
-                Deflated::of(tail.as_bytes(), level, FlushCompress::Finish)?,
-            ];
-            let single = single_entry_zip(&name, &parts);
+            let mut all = Vec::with_capacity(rows.len() + 2);
+            all.push(Deflated::of(head.as_bytes(), level, FlushCompress::Sync)?);
+            all.extend(rows);
+            all.push(Deflated::of(tail.as_bytes(), level, FlushCompress::Finish)?);
+            let single = single_entry_zip(&name, &all);
             out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
             continue;
         }
@@ -820,10 +835,11 @@ mod tests {
                 })
                 .collect()
         };
-        let bytes = |d: &[Option<Deflated>]| -> Vec<Kept> {
-            d.iter()
+        let bytes = |d: Vec<Option<Vec<Deflated>>>| -> Vec<Kept> {
+            d.into_iter()
                 .flatten()
-                .map(|d| {
+                .map(|pieces| {
+                    let d = Deflated::joined(pieces);
                     let (data, crc, len) = d.parts();
                     (data.to_vec(), crc, len)
                 })
@@ -833,25 +849,25 @@ mod tests {
         let units: Vec<String> = (0..3_000).map(|n| format!("u{n:05}")).collect();
         let before = readings_of(&units);
         let store = Memory::default();
-        let first = deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap();
+        let first = bytes(deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap());
         let pieces = store.kept();
         assert!(pieces >= 4, "{pieces}");
         assert_eq!(
-            bytes(&first),
-            bytes(&deflate_rows(&[&before], &catalogue, 1, &(), &[]).unwrap())
+            first,
+            bytes(deflate_rows(&[&before], &catalogue, 1, &(), &[]).unwrap())
         );
-        let again = deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap();
+        let again = bytes(deflate_rows(&[&before], &catalogue, 1, &store, &[]).unwrap());
         assert_eq!(store.kept(), pieces, "every piece from the store");
-        assert_eq!(bytes(&again), bytes(&first));
+        assert_eq!(again, first);
         // A unit more in the middle: the piece it falls in is deflated again, and no other.
         let mut more = units.clone();
         more.insert(1_500, "u01499x".to_string());
         let after = readings_of(&more);
-        let third = deflate_rows(&[&after], &catalogue, 1, &store, &[]).unwrap();
+        let third = bytes(deflate_rows(&[&after], &catalogue, 1, &store, &[]).unwrap());
         assert_eq!(store.kept(), pieces + 1);
         assert_eq!(
-            bytes(&third),
-            bytes(&deflate_rows(&[&after], &catalogue, 1, &(), &[]).unwrap())
+            third,
+            bytes(deflate_rows(&[&after], &catalogue, 1, &(), &[]).unwrap())
         );
     }
 
