@@ -260,17 +260,51 @@ fn assess_settled(
             r.figures = None;
         }
     });
-    // The figures' hash a unit's one return brought from the cache (a unit of two returns is hashed whole).
-    let known: HashMap<String, (usize, String)> = accepted
-        .chunk_by(|a, b| a.unit == b.unit)
-        .filter_map(|returns| match returns {
-            [r] => r
-                .figures
-                .as_ref()
-                .map(|h| (r.unit.clone(), (r.readings.len(), h.clone()))),
-            _ => None,
-        })
-        .collect();
+    // Each return's readings sorted and all of its own unit (its first and last are), and no unit twice: laid
+    // end to end they are in the report's order, each unit's run one return's readings, known by the hash its
+    // return brought from the cache or hashed now. Otherwise the readings are sorted and each unit's run hashed
+    // whole, but for a unit's one return that brought its hash.
+    let apart = accepted.windows(2).all(|w| w[0].unit < w[1].unit)
+        && accepted.iter().all(|r| {
+            [r.readings.first(), r.readings.last()]
+                .iter()
+                .flatten()
+                .all(|x| *x.unit == *r.unit)
+        });
+    let figures = if apart {
+        let hashed: Vec<Option<String>> = accepted
+            .par_iter()
+            .map(|r| match &r.figures {
+                Some(_) => None,
+                None => Some(validate::hash_readings(&r.readings)),
+            })
+            .collect();
+        Figures::Known(
+            accepted
+                .iter()
+                .zip(hashed)
+                .filter(|(r, _)| !r.readings.is_empty())
+                .map(|(r, hashed)| validate::UnitFigures {
+                    unit: std::sync::Arc::clone(&r.readings[0].unit),
+                    len: r.readings.len(),
+                    hash: hashed.or_else(|| r.figures.clone()).unwrap_or_default(),
+                })
+                .collect(),
+        )
+    } else {
+        Figures::Brought(
+            accepted
+                .chunk_by(|a, b| a.unit == b.unit)
+                .filter_map(|returns| match returns {
+                    [r] => r
+                        .figures
+                        .as_ref()
+                        .map(|h| (r.unit.clone(), (r.readings.len(), h.clone()))),
+                    _ => None,
+                })
+                .collect(),
+        )
+    };
     let mut parts = Vec::with_capacity(accepted.len());
     for r in accepted {
         findings.extend(r.findings);
@@ -406,8 +440,13 @@ fn assess_settled(
     });
     findings.dedup();
 
-    readings.sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
-    let figures = validate::unit_figures(&readings, &known);
+    let figures = match figures {
+        Figures::Known(figures) => figures,
+        Figures::Brought(known) => {
+            readings.sort_by(|a, b| (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator)));
+            validate::unit_figures(&readings, &known)
+        }
+    };
     let (indicators, units) = tables(&ctx, &readings, &findings, &files);
     let count = |d: Disposition| files.iter().filter(|f| f.disposition == d).count();
     let severity = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -462,6 +501,15 @@ fn assess_settled(
         ledger,
         cache,
     })
+}
+
+/// How a run knows each unit's figures (see [`validate::UnitFigures`]).
+enum Figures {
+    /// Every unit's, one return's readings each, in the report's order.
+    Known(Vec<validate::UnitFigures>),
+    /// The hashes units' one returns brought, by unit, with their readings' count: the rest are hashed once the
+    /// readings are in order.
+    Brought(HashMap<String, (usize, String)>),
 }
 
 /// Writes the report and the workbooks durably, then files every inbox file and records it in the ledger.

@@ -53,11 +53,11 @@ pub fn write_workbooks(
         settings,
         period,
     } = from;
-    let lookup = Lookup::of(report);
+    // The last run's stamps are read while the report is indexed.
+    let (lookup, old) = rayon::join(|| Lookup::of(report), || cache.stamps());
     let name = workbook::file_name(catalogue, period);
     let consolidated = ws.period_dir(period).join(&name);
     let dir = ws.feedback_dir(period);
-    let old = cache.stamps();
     let units = feedback::recipients(report, catalogue);
     let draw = Draw {
         report,

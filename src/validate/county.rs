@@ -37,11 +37,18 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         .collect();
     let mut readings: foldhash::HashMap<&str, Vec<Option<&Reading>>> =
         foldhash::HashMapExt::with_capacity(returns.len());
-    for r in returns.iter().flat_map(|r| r.readings.iter()) {
-        if let Some(&k) = slot.get(r.indicator.as_str()) {
-            readings
-                .entry(r.unit.as_ref())
-                .or_insert_with(|| vec![None; additive.len()])[k] = Some(r);
+    // A return's readings are its unit's, one after another: each unit is looked up once per run of them, not
+    // once per reading.
+    for ret in returns {
+        for run in ret.readings.chunk_by(|a, b| a.unit == b.unit) {
+            let of = readings
+                .entry(run[0].unit.as_ref())
+                .or_insert_with(|| vec![None; additive.len()]);
+            for r in run {
+                if let Some(&k) = slot.get(r.indicator.as_str()) {
+                    of[k] = Some(r);
+                }
+            }
         }
     }
     let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);

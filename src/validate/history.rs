@@ -54,7 +54,7 @@ impl History {
                 let text =
                     std::fs::read_to_string(outbox.join(p.to_string()).join("report.json")).ok()?;
                 match serde_json::from_str::<PastReport>(&text) {
-                    Ok(r) => Some((p, r.trusted())),
+                    Ok(r) => Some((p, by_unit_and_indicator(r.trusted()))),
                     Err(e) => {
                         log::warn!("ignoring the {p} report for history: {e}");
                         None
@@ -65,16 +65,25 @@ impl History {
         History { months }
     }
 
-    /// The figure a unit gave for an indicator in a month, if any.
+    /// The figure a unit gave for an indicator in a month, if any (the first, should it have given two).
     pub fn reading(&self, period: Period, unit: &str, indicator: &str) -> Option<&Reading> {
-        self.months
-            .iter()
-            .find(|(p, _)| *p == period)
-            .and_then(|(_, rs)| {
-                rs.iter()
-                    .find(|r| *r.unit == *unit && r.indicator == indicator)
-            })
+        let (_, rs) = self.months.iter().find(|(p, _)| *p == period)?;
+        let at = rs.partition_point(|r| (&*r.unit, r.indicator.as_str()) < (unit, indicator));
+        rs.get(at)
+            .filter(|r| *r.unit == *unit && r.indicator == indicator)
     }
+}
+
+/// A month's readings in the order [`History::reading`] searches them, as its report lists them already: each of
+/// a province's 400,000 readings was looked for among as many, one by one.
+fn by_unit_and_indicator(mut readings: Vec<Reading>) -> Vec<Reading> {
+    let order = |a: &Reading, b: &Reading| {
+        (&*a.unit, a.indicator.as_str()).cmp(&(&*b.unit, b.indicator.as_str()))
+    };
+    if !readings.is_sorted_by(|a, b| order(a, b).is_le()) {
+        readings.sort_by(order);
+    }
+    readings
 }
 
 /// Whether an indicator's figure accumulates over the year (so it can neither fall nor jump without cause).
@@ -89,6 +98,10 @@ pub fn check_history(
     ctx: &Context<'_>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The first month of a year has nothing to be measured against.
+    if history.months.is_empty() {
+        return out;
+    }
     let last_month = ctx.period.previous();
     let tol = ctx.settings.sum_tolerance;
     for r in returns.iter().flat_map(|c| c.readings.iter()) {
@@ -173,4 +186,53 @@ pub fn check_history(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(unit: &str, indicator: &str, cumulative: f64) -> Reading {
+        Reading {
+            unit: unit.into(),
+            indicator: indicator.into(),
+            role: super::super::Role::CountyShare,
+            month: None,
+            cumulative: Some(cumulative),
+            state: None,
+            progress: String::new(),
+            remark: String::new(),
+            file: "f.xlsx".into(),
+            sheet: "s".into(),
+            month_cell: "F4".into(),
+            cumulative_cell: "G4".into(),
+            progress_cell: "H4".into(),
+        }
+    }
+
+    #[test]
+    fn a_month_s_figure_is_found_whatever_order_its_report_listed_them_in() {
+        let september = Period::new(2020, 9).unwrap();
+        let listed = vec![
+            reading("longxi", "T2.1-01", 3.0),
+            reading("anding", "T2.1-02", 2.0),
+            reading("anding", "T2.1-01", 1.0),
+            reading("anding", "T2.1-01", 9.0),
+        ];
+        let history = History {
+            months: vec![(september, by_unit_and_indicator(listed))],
+        };
+        let found = |unit, indicator| {
+            history
+                .reading(september, unit, indicator)
+                .and_then(|r| r.cumulative)
+        };
+        assert_eq!(found("anding", "T2.1-01"), Some(1.0), "the first of two");
+        assert_eq!(found("anding", "T2.1-02"), Some(2.0));
+        assert_eq!(found("longxi", "T2.1-01"), Some(3.0));
+        assert_eq!(found("longxi", "T2.1-02"), None);
+        assert_eq!(found("weiyuan", "T2.1-01"), None);
+        let august = Period::new(2020, 8).unwrap();
+        assert!(history.reading(august, "anding", "T2.1-01").is_none());
+    }
 }
