@@ -631,6 +631,10 @@ pub(super) mod memory {
         pub fn kept(&self) -> usize {
             self.pieces.lock().unwrap().len()
         }
+
+        pub fn keys(&self) -> std::collections::HashSet<String> {
+            self.pieces.lock().unwrap().keys().cloned().collect()
+        }
     }
 
     impl Store for Memory {
@@ -824,6 +828,18 @@ mod tests {
         xml
     }
 
+    /// Each part's pieces joined, as bytes, CRC-32 and length.
+    fn bytes(d: Vec<Option<Vec<Deflated>>>) -> Vec<Kept> {
+        d.into_iter()
+            .flatten()
+            .map(|pieces| {
+                let d = Deflated::joined(pieces);
+                let (data, crc, len) = d.parts();
+                (data.to_vec(), crc, len)
+            })
+            .collect()
+    }
+
     #[test]
     fn a_return_added_deflates_the_piece_it_falls_in_and_takes_the_others_as_they_were() {
         let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
@@ -832,16 +848,6 @@ mod tests {
                 .iter()
                 .flat_map(|u| {
                     (0..20).map(move |k| reading(u, &format!("T{k:02}"), "", Some(k as f64)))
-                })
-                .collect()
-        };
-        let bytes = |d: Vec<Option<Vec<Deflated>>>| -> Vec<Kept> {
-            d.into_iter()
-                .flatten()
-                .map(|pieces| {
-                    let d = Deflated::joined(pieces);
-                    let (data, crc, len) = d.parts();
-                    (data.to_vec(), crc, len)
                 })
                 .collect()
         };
@@ -869,6 +875,47 @@ mod tests {
             third,
             bytes(deflate_rows(&[&after], &catalogue, 1, &(), &[]).unwrap())
         );
+    }
+
+    #[test]
+    fn pieces_of_whole_units_are_known_by_their_units_hashes_and_draw_the_same_rows() {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let units: Vec<String> = (0..2_000).map(|n| format!("u{n:05}")).collect();
+        let mut readings: Vec<Reading> = units
+            .iter()
+            .flat_map(|u| (0..20).map(move |k| reading(u, &format!("T{k:02}"), "", Some(k as f64))))
+            .collect();
+        let figures = |readings: &[Reading]| {
+            crate::validate::unit_figures(readings, &std::collections::HashMap::new())
+        };
+        let by_readings = Memory::default();
+        let by_units = Memory::default();
+        let known = figures(&readings);
+        let plain = bytes(deflate_rows(&[&readings], &catalogue, 1, &by_readings, &[]).unwrap());
+        let keyed = bytes(deflate_rows(&[&readings], &catalogue, 1, &by_units, &known).unwrap());
+        // The same rows, under other keys: none of the one store's keys is the other's.
+        assert_eq!(keyed, plain);
+        assert_eq!(by_units.kept(), by_readings.kept());
+        assert!(by_units.keys().is_disjoint(&by_readings.keys()));
+        // One unit's figure changed: the piece it falls in is drawn again, the others taken as they were.
+        readings[20 * 1_000 + 3].month = Some(99.0);
+        let changed = figures(&readings);
+        let again = bytes(deflate_rows(&[&readings], &catalogue, 1, &by_units, &changed).unwrap());
+        assert_eq!(by_units.kept(), by_readings.kept() + 1);
+        assert_eq!(
+            again,
+            bytes(deflate_rows(&[&readings], &catalogue, 1, &(), &[]).unwrap())
+        );
+        // A unit whose figures do not match its readings (their count) is not taken on trust: its piece is known
+        // by its readings, and draws the same rows.
+        let mut wrong = changed.clone();
+        wrong[5].len += 1;
+        let fresh = Memory::default();
+        let drawn = bytes(deflate_rows(&[&readings], &catalogue, 1, &fresh, &wrong).unwrap());
+        assert_eq!(drawn, again);
+        let readings_keyed = Memory::default();
+        deflate_rows(&[&readings], &catalogue, 1, &readings_keyed, &[]).unwrap();
+        assert_eq!(fresh.keys().intersection(&readings_keyed.keys()).count(), 1);
     }
 
     #[test]
