@@ -19,8 +19,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -51,21 +51,24 @@ pub enum Learned {
 /// A return as the cache keeps it. Its own checks depend on nothing its key does not cover (the file's bytes and
 /// name, the plan, the settings, the period, the tool), so what they gave is kept, not the rows they read: a
 /// return met again is neither parsed nor checked again. The unit, file and sheet every reading repeats are
-/// kept once, and each reading as an array.
-#[derive(Debug, Serialize, Deserialize)]
+/// kept once, and each reading as an array without them ([`KeptReading`]); read back, the readings are made
+/// whole as each is decoded, sharing one [`Origin`] (a province's 400,000 were decoded into arrays first, then
+/// made whole in a second pass).
+#[derive(Debug)]
 pub struct Kept {
     unit: String,
     period: Period,
     file: String,
     sheet: String,
-    readings: Vec<KeptReading>,
+    /// In the order the report lists them, each of the return's unit, file and sheet.
+    readings: Vec<Reading>,
     findings: Vec<Finding>,
-    /// [`crate::validate::hash_readings`] of the readings as they come back.
+    /// [`crate::validate::hash_readings`] of the readings.
     figures: String,
 }
 
-/// A reading without its unit, file and sheet: indicator, role, month, cumulative, state, progress, remark and
-/// the three cells.
+/// A reading as kept: without its unit, file and sheet; indicator, role, month, cumulative, state, progress,
+/// remark and the three cells.
 #[derive(Debug, Serialize, Deserialize)]
 struct KeptReading(
     CompactString,
@@ -80,59 +83,74 @@ struct KeptReading(
     CompactString,
 );
 
+/// [`KeptReading`] as it is written, borrowing from the reading: the same array.
+#[derive(Serialize)]
+struct KeptReadingRef<'a>(
+    &'a CompactString,
+    Role,
+    Option<f64>,
+    Option<f64>,
+    Option<MilestoneState>,
+    &'a String,
+    &'a String,
+    &'a CompactString,
+    &'a CompactString,
+    &'a CompactString,
+);
+
+impl KeptReading {
+    fn whole(self, origin: &Origin) -> Reading {
+        let KeptReading(
+            indicator,
+            role,
+            month,
+            cumulative,
+            state,
+            progress,
+            remark,
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        ) = self;
+        Reading {
+            unit: Arc::clone(&origin.unit),
+            indicator,
+            role,
+            month,
+            cumulative,
+            state,
+            progress,
+            remark,
+            file: Arc::clone(&origin.file),
+            sheet: Arc::clone(&origin.sheet),
+            month_cell,
+            cumulative_cell,
+            progress_cell,
+        }
+    }
+}
+
 impl Kept {
     /// What to keep of a return and its checks; `None` when a reading would not come back as it was (a unit,
     /// file or sheet that is not the return's; or a figure that is not finite, which no return should give).
     pub fn new(ret: &ParsedReturn, checked: &CheckedReturn) -> Option<Kept> {
         let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
-        let readings = checked
-            .readings
-            .iter()
-            .map(|r| {
-                let Reading {
-                    unit,
-                    indicator,
-                    role,
-                    month,
-                    cumulative,
-                    state,
-                    progress,
-                    remark,
-                    file,
-                    sheet,
-                    month_cell,
-                    cumulative_cell,
-                    progress_cell,
-                } = r;
-                (**unit == *ret.unit
-                    && **file == *checked.file
-                    && **sheet == *ret.sheet
-                    && finite(*month)
-                    && finite(*cumulative))
-                .then(|| {
-                    KeptReading(
-                        indicator.clone(),
-                        *role,
-                        *month,
-                        *cumulative,
-                        *state,
-                        progress.clone(),
-                        remark.clone(),
-                        month_cell.clone(),
-                        cumulative_cell.clone(),
-                        progress_cell.clone(),
-                    )
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let mut readings = readings;
+        let comes_back = checked.readings.iter().all(|r| {
+            *r.unit == *ret.unit
+                && *r.file == *checked.file
+                && *r.sheet == *ret.sheet
+                && finite(r.month)
+                && finite(r.cumulative)
+        });
+        if !comes_back || checked.unit != ret.unit {
+            return None;
+        }
+        let mut readings = checked.readings.clone();
         // In the order the report lists them (one unit, so by indicator; stable, as the report's sort is): a
         // run that takes them back then finds them sorted and moves none of them.
-        readings.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut sorted: Vec<&Reading> = checked.readings.iter().collect();
-        sorted.sort_by(|a, b| a.indicator.cmp(&b.indicator));
-        let figures = crate::validate::hash_readings(sorted);
-        (checked.unit == ret.unit).then(|| Kept {
+        readings.sort_by(|a, b| a.indicator.cmp(&b.indicator));
+        let figures = crate::validate::hash_readings(&readings);
+        Some(Kept {
             unit: ret.unit.clone(),
             period: ret.period,
             file: checked.file.clone(),
@@ -149,44 +167,11 @@ impl Kept {
             unit,
             period,
             file,
-            sheet,
             readings,
             findings,
             figures,
+            ..
         } = self;
-        let origin = Origin::new(&unit, &file, &sheet);
-        let readings = readings
-            .into_iter()
-            .map(|k| {
-                let KeptReading(
-                    indicator,
-                    role,
-                    month,
-                    cumulative,
-                    state,
-                    progress,
-                    remark,
-                    month_cell,
-                    cumulative_cell,
-                    progress_cell,
-                ) = k;
-                Reading {
-                    unit: origin.unit.clone(),
-                    indicator,
-                    role,
-                    month,
-                    cumulative,
-                    state,
-                    progress,
-                    remark,
-                    file: origin.file.clone(),
-                    sheet: origin.sheet.clone(),
-                    month_cell,
-                    cumulative_cell,
-                    progress_cell,
-                }
-            })
-            .collect();
         Return {
             unit: unit.clone(),
             period,
@@ -198,6 +183,107 @@ impl Kept {
                 figures: Some(figures),
             }),
         }
+    }
+}
+
+/// The fields of [`Kept`], in the order they are written.
+const KEPT_FIELDS: [&str; 7] = [
+    "unit", "period", "file", "sheet", "readings", "findings", "figures",
+];
+
+impl Serialize for Kept {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        /// The readings as the arrays [`KeptReading`] reads back.
+        struct Arrays<'a>(&'a [Reading]);
+        impl Serialize for Arrays<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|r| {
+                    KeptReadingRef(
+                        &r.indicator,
+                        r.role,
+                        r.month,
+                        r.cumulative,
+                        r.state,
+                        &r.progress,
+                        &r.remark,
+                        &r.month_cell,
+                        &r.cumulative_cell,
+                        &r.progress_cell,
+                    )
+                }))
+            }
+        }
+        let mut st = s.serialize_struct("Kept", KEPT_FIELDS.len())?;
+        st.serialize_field("unit", &self.unit)?;
+        st.serialize_field("period", &self.period)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("sheet", &self.sheet)?;
+        st.serialize_field("readings", &Arrays(&self.readings))?;
+        st.serialize_field("findings", &self.findings)?;
+        st.serialize_field("figures", &self.figures)?;
+        st.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Kept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kept, D::Error> {
+        use serde::de::{DeserializeSeed, Error, SeqAccess, Visitor};
+        /// The readings' arrays, each made whole with the return's origin as it is decoded.
+        struct Arrays<'o>(&'o Origin);
+        impl<'de> DeserializeSeed<'de> for Arrays<'_> {
+            type Value = Vec<Reading>;
+            fn deserialize<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Vec<Reading>, D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Arrays<'_> {
+            type Value = Vec<Reading>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a kept return's readings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Reading>, A::Error> {
+                // A damaged length is not trusted with memory: the readings grow as they come.
+                let mut readings = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 10));
+                while let Some(k) = seq.next_element::<KeptReading>()? {
+                    readings.push(k.whole(self.0));
+                }
+                Ok(readings)
+            }
+        }
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Kept;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a kept return")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kept, A::Error> {
+                let missing = |n: usize| A::Error::invalid_length(n, &"a kept return's 7 fields");
+                let unit: String = seq.next_element()?.ok_or_else(|| missing(0))?;
+                let period: Period = seq.next_element()?.ok_or_else(|| missing(1))?;
+                let file: String = seq.next_element()?.ok_or_else(|| missing(2))?;
+                let sheet: String = seq.next_element()?.ok_or_else(|| missing(3))?;
+                let origin = Origin::new(&unit, &file, &sheet);
+                let readings = seq
+                    .next_element_seed(Arrays(&origin))?
+                    .ok_or_else(|| missing(4))?;
+                let findings = seq.next_element()?.ok_or_else(|| missing(5))?;
+                let figures = seq.next_element()?.ok_or_else(|| missing(6))?;
+                Ok(Kept {
+                    unit,
+                    period,
+                    file,
+                    sheet,
+                    readings,
+                    findings,
+                    figures,
+                })
+            }
+        }
+        d.deserialize_struct("Kept", &KEPT_FIELDS, Fields)
     }
 }
 
