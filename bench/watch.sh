@@ -14,7 +14,7 @@ cargo build --release --quiet --bin huizong
 # HUIZONG=path/to/huizong measures another build.
 bin=${HUIZONG:-$PWD/target/release/huizong}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "| returns | gap (ms) | runs | watch CPU (s) | CPU per return (ms) | elapsed until all filed (s) |"
 echo "|---:|---:|---:|---:|---:|---:|"
