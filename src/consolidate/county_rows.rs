@@ -307,14 +307,20 @@ mod tests {
         ws.write_number_with_format(totals, 2, 10.0, &money)
             .unwrap();
         let book = wb.save_to_buffer().unwrap();
+        let xml = sheet_xml(&book);
+        (book, xml)
+    }
+
+    /// The first sheet's XML of a drawn workbook.
+    fn sheet_xml(book: &[u8]) -> String {
         let mut xml = String::new();
-        zip::ZipArchive::new(Cursor::new(&book))
+        zip::ZipArchive::new(Cursor::new(book))
             .unwrap()
             .by_name("xl/worksheets/sheet1.xml")
             .unwrap()
             .read_to_string(&mut xml)
             .unwrap();
-        (book, xml)
+        xml
     }
 
     /// Each cell's reference and style attribute, in order.
@@ -406,15 +412,7 @@ mod tests {
         }
         ws.write_string_with_format(1 + lines.len() as u32, 1, "县区合计", &cell)
             .unwrap();
-        let book = wb.save_to_buffer().unwrap();
-        let mut xml = String::new();
-        zip::ZipArchive::new(Cursor::new(&book))
-            .unwrap()
-            .by_name("xl/worksheets/sheet1.xml")
-            .unwrap()
-            .read_to_string(&mut xml)
-            .unwrap();
-        xml
+        sheet_xml(&wb.save_to_buffer().unwrap())
     }
 
     fn inflated(d: &Deflated) -> Vec<u8> {
