@@ -78,8 +78,22 @@ pub fn scan(dir: &Path) -> std::io::Result<Vec<Entry>> {
             });
         }
     }
-    entries.sort_by(|a, b| path_of(a).cmp(path_of(b)));
+    entries.sort_by_cached_key(|e| order_key(path_of(e)));
     Ok(entries)
+}
+
+/// A key whose byte order is the paths' order (component by component): the components joined by a zero byte,
+/// which no name holds and which sorts below every byte that does. Comparing a province's 10,000 paths as
+/// components split each of them again at every comparison.
+fn order_key(path: &Path) -> Vec<u8> {
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for (n, c) in path.components().enumerate() {
+        if n > 0 {
+            key.push(0);
+        }
+        key.extend_from_slice(c.as_os_str().as_encoded_bytes());
+    }
+    key
 }
 
 /// A file name as people read it: UTF-8 as it is, else GB18030 (the GBK names of a Windows zip unpacked on
@@ -159,6 +173,36 @@ pub fn path_of(e: &Entry) -> &Path {
 mod tests {
     use super::*;
     use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn paths_sort_by_their_keys_as_they_sort_by_their_components() {
+        let names = [
+            "a",
+            "a/b",
+            "a-b",
+            "a-b/x",
+            "a/b/c",
+            "a.b",
+            "ab",
+            "a/b-c",
+            "a/b/",
+            "b",
+            "甲县/乙.xlsx",
+            "甲县.xlsx",
+            "A",
+            "a b/c",
+            "a\\b",
+        ];
+        let paths: Vec<std::path::PathBuf> =
+            names.iter().map(|n| Path::new("/in").join(n)).collect();
+        let mut by_components = paths.clone();
+        by_components.sort();
+        let mut by_keys = paths.clone();
+        by_keys.sort_by_cached_key(|p| order_key(p));
+        assert_eq!(by_keys, by_components);
+        let odd = Path::new("/in").join(std::ffi::OsStr::from_bytes(b"x\xff/y"));
+        assert!(order_key(&odd) > order_key(Path::new("/in/x")));
+    }
 
     #[test]
     fn names_display_as_utf8_then_gb18030_then_escaped() {
