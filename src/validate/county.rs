@@ -51,14 +51,23 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             }
         }
     }
-    let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);
-    let sent: foldhash::HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
-    let doubtful: foldhash::HashSet<(&str, &str)> = returns
+    // Figures in doubt, marked beside the unit's readings: one look-up a county, not two.
+    let mut doubtful: foldhash::HashMap<&str, Vec<bool>> = foldhash::HashMap::default();
+    for f in returns
         .iter()
         .flat_map(|r| r.findings.iter())
         .filter(|f| doubts(f))
-        .map(|f| (f.unit.as_str(), f.indicator.as_str()))
-        .collect();
+    {
+        if let Some(&k) = slot.get(f.indicator.as_str()) {
+            doubtful
+                .entry(f.unit.as_str())
+                .or_insert_with(|| vec![false; additive.len()])[k] = true;
+        }
+    }
+    let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);
+    let in_doubt =
+        |unit: &str, k: usize| !doubtful.is_empty() && doubtful.get(unit).is_some_and(|of| of[k]);
+    let sent: foldhash::HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
     let name = |code: &str| {
         ctx.catalogue
             .unit(code)
@@ -81,9 +90,9 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             let mut missing: Vec<(&str, &str)> = Vec::new();
             let mut silent = 0;
             for c in &ind.counties {
-                let key = (c.as_str(), ind.code.as_str());
                 let reading = reading(c, k);
-                match (unusable(reading, doubtful.contains(&key)), reading) {
+                let doubted = reading.is_some() && in_doubt(c, k);
+                match (unusable(reading, doubted), reading) {
                     (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
                     // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
                     (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
