@@ -272,22 +272,17 @@ fn assess_settled(
                 .all(|x| *x.unit == *r.unit)
         });
     let figures = if apart {
-        let hashed: Vec<Option<String>> = accepted
-            .par_iter()
-            .map(|r| match &r.figures {
-                Some(_) => None,
-                None => Some(validate::hash_readings(&r.readings)),
-            })
-            .collect();
         Figures::Known(
             accepted
-                .iter()
-                .zip(hashed)
-                .filter(|(r, _)| !r.readings.is_empty())
-                .map(|(r, hashed)| validate::UnitFigures {
+                .par_iter()
+                .filter(|r| !r.readings.is_empty())
+                .map(|r| validate::UnitFigures {
                     unit: std::sync::Arc::clone(&r.readings[0].unit),
                     len: r.readings.len(),
-                    hash: hashed.or_else(|| r.figures.clone()).unwrap_or_default(),
+                    hash: r
+                        .figures
+                        .clone()
+                        .unwrap_or_else(|| validate::hash_readings(&r.readings)),
                 })
                 .collect(),
         )

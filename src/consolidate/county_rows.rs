@@ -89,11 +89,11 @@ pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `sheet` with the lines inserted as [`insert`] puts them, deflated at `level`: the lines in pieces on all
-/// cores, each taken from `store` when it holds it and kept there when not; the sheet's deflated parts in order. A county's row sits at the place
-/// the plan gives it, so a new return changes the one piece its row falls in. `None` when the layout is not
-/// the expected one; `Some(None)` when the sheet would not fit a plain zip entry (4 GiB), for [`insert`] to
-/// stream instead.
+/// `sheet` with the lines inserted as [`insert`] puts them, deflated at `level` into parts to be joined in order:
+/// the lines in pieces on all cores, each taken from `store` when it holds it and kept there when not. A
+/// county's row sits at the place the plan gives it, so a new return changes the one piece its row falls in.
+/// `None` when the layout is not the expected one; `Some(Ok(None))` when the sheet would not fit a plain zip
+/// entry (4 GiB), for [`insert`] to stream instead.
 pub fn deflate(
     sheet: &str,
     rows: &Rows,
@@ -127,8 +127,11 @@ pub fn deflate(
             level,
             FlushCompress::Finish,
         )?);
+        // Both sizes, the sheet's and its deflated bytes', must fit a plain zip entry header.
         let len: u64 = all.iter().map(|d| d.parts().2).sum();
-        Ok((len <= u64::from(u32::MAX)).then_some(all))
+        let packed: usize = all.iter().map(|d| d.parts().0.len()).sum();
+        let fits = len <= u64::from(u32::MAX) && packed as u64 <= u64::from(u32::MAX);
+        Ok(fits.then_some(all))
     }))
 }
 

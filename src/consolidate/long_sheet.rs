@@ -181,8 +181,9 @@ impl Deflated {
     }
 }
 
-/// The rows of each part deflated at `level`, in pieces on all cores (in order), each taken from `store` when it
-/// holds it and kept there when not; `None` for a part whose rows could reach 4 GiB, past what a plain zip entry header
+/// The rows of each part deflated at `level`, in pieces on all cores (in order), each taken from `store` when
+/// it holds it and kept there when not; `None` for a part whose rows could reach 4 GiB, past what a plain zip
+/// entry header
 /// holds: those are streamed into the workbook by [`splice`].
 ///
 /// A piece's key covers its readings, `level` and how rows are written; the catalogue's part (units' names, the
@@ -380,9 +381,10 @@ pub fn splice(
     Ok(out.finish()?.into_inner())
 }
 
-/// A zip archive of one entry deflated in `parts` (joined in order), for `ZipWriter::raw_copy_file` to take as it is: the zip crate writes
-/// an entry only from bytes it compresses itself or from another archive. Sizes under 4 GiB (see
-/// [`deflate_rows`]); dated 1980-01-01 and readable by its owner alone, as rust_xlsxwriter's entries are.
+/// A zip archive of one entry deflated in `parts` (joined in order), for `ZipWriter::raw_copy_file` to take as it
+/// is: the zip crate writes an entry only from bytes it compresses itself or from another archive. Sizes under
+/// 4 GiB (see [`deflate_rows`] and [`county_rows::deflate`]); dated 1980-01-01 and readable by its owner alone, as
+/// rust_xlsxwriter's entries are.
 fn single_entry_zip(name: &str, parts: &[Deflated]) -> Vec<u8> {
     let mut crc = crc32fast::Hasher::new();
     for p in parts {

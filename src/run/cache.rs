@@ -83,21 +83,6 @@ struct KeptReading(
     CompactString,
 );
 
-/// [`KeptReading`] as it is written, borrowing from the reading: the same array.
-#[derive(Serialize)]
-struct KeptReadingRef<'a>(
-    &'a CompactString,
-    Role,
-    Option<f64>,
-    Option<f64>,
-    Option<MilestoneState>,
-    &'a String,
-    &'a String,
-    &'a CompactString,
-    &'a CompactString,
-    &'a CompactString,
-);
-
 impl KeptReading {
     fn whole(self, origin: &Origin) -> Reading {
         let KeptReading(
@@ -194,22 +179,22 @@ const KEPT_FIELDS: [&str; 7] = [
 impl Serialize for Kept {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        /// The readings as the arrays [`KeptReading`] reads back.
+        /// The readings as the arrays [`KeptReading`] reads back (copied: only a return read afresh is kept).
         struct Arrays<'a>(&'a [Reading]);
         impl Serialize for Arrays<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_seq(self.0.iter().map(|r| {
-                    KeptReadingRef(
-                        &r.indicator,
+                    KeptReading(
+                        r.indicator.clone(),
                         r.role,
                         r.month,
                         r.cumulative,
                         r.state,
-                        &r.progress,
-                        &r.remark,
-                        &r.month_cell,
-                        &r.cumulative_cell,
-                        &r.progress_cell,
+                        r.progress.clone(),
+                        r.remark.clone(),
+                        r.month_cell.clone(),
+                        r.cumulative_cell.clone(),
+                        r.progress_cell.clone(),
                     )
                 }))
             }
