@@ -142,6 +142,35 @@ impl Styles {
         }
     }
 
+    /// Gives each style its number in `wb` now, in one order, rather than as cells first use them: a style's
+    /// number then does not depend on which styles the figures happen to need (a unit's return that raises the
+    /// first red cell would renumber every style after it), and rows written as XML with those numbers (see
+    /// `consolidate::county_rows`) stay those of a later run.
+    pub fn register(&self, wb: &mut rust_xlsxwriter::Workbook) {
+        let Styles {
+            title,
+            plain,
+            header,
+            cell,
+            wrap,
+            percent,
+            red,
+            amber,
+            green,
+            link,
+            money,
+            number,
+            red_money,
+            red_number,
+        } = self;
+        for f in [
+            title, plain, header, cell, wrap, percent, red, amber, green, link, money, number,
+            red_money, red_number,
+        ] {
+            wb.register_format(f);
+        }
+    }
+
     /// The fill for a finding of this severity: red, amber, or plain for info.
     pub fn severity(&self, severity: crate::finding::Severity) -> &Format {
         match severity {
@@ -239,6 +268,50 @@ pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The style attribute of cell `reference` in the first sheet of a saved workbook.
+    fn style_of(book: Vec<u8>, reference: &str) -> String {
+        use std::io::Read;
+        let mut xml = String::new();
+        zip::ZipArchive::new(std::io::Cursor::new(book))
+            .unwrap()
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        let at = xml.find(&format!("<c r=\"{reference}\"")).unwrap();
+        let tag = &xml[at..at + xml[at..].find('>').unwrap()];
+        tag.split_once(" s=\"")
+            .unwrap()
+            .1
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_registered_style_keeps_its_number_whichever_styles_cells_use_first() {
+        let draw = |red_first: bool| {
+            let st = Styles::new();
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            st.register(&mut wb);
+            let ws = wb.add_worksheet();
+            if red_first {
+                ws.write_number_with_format(0, 0, 1.0, &st.red_money)
+                    .unwrap();
+            }
+            ws.write_number_with_format(1, 0, 2.0, &st.money).unwrap();
+            style_of(wb.save_to_buffer().unwrap(), "A2")
+        };
+        assert_eq!(draw(true), draw(false));
+        // Unregistered, the first style a cell uses takes the first number.
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_number_with_format(1, 0, 2.0, &Styles::new().money)
+            .unwrap();
+        assert_ne!(style_of(wb.save_to_buffer().unwrap(), "A2"), draw(false));
+    }
 
     #[test]
     fn text_longer_than_a_cell_is_cut_and_says_so() {

@@ -12,36 +12,62 @@ use rayon::prelude::*;
 
 use super::long_sheet::{Deflated, SpliceError, Store, escape, number_text};
 use crate::style::{CELL_MAX, fit};
+use crate::validate::UnitFigures;
 
-/// The counties after the first, to go between the first county's row and the totals.
-pub struct Rows {
+/// The counties after the first, to go between the first county's row and the totals, and how to make their
+/// figures: only those of pieces not kept from an earlier run are made.
+pub struct Rows<'a> {
     /// The sheet's zip entry, `xl/worksheets/sheetN.xml`.
     pub entry: String,
     /// The 1-based row number of the first county's row, drawn by rust_xlsxwriter.
     pub first: u32,
-    /// One line per county after the first.
-    pub lines: Vec<Line>,
+    /// One per county after the first.
+    pub counties: Vec<County<'a>>,
+    /// How many figure columns each row has.
+    pub width: usize,
+    /// What, besides a county's readings, its figures are made from (the columns' indicators and units), in a
+    /// piece's key whenever a county's readings stand for its figures.
+    pub columns: String,
+    /// A county's figures (by its code), one per column, as the cells show them; `None` for a blank.
+    pub values: Figures<'a>,
 }
 
-/// One county's row: its code, its name and its figure of each indicator column, left to right.
-pub struct Line {
+impl Rows<'_> {
+    /// No rows to put in: 分县区 as rust_xlsxwriter drew it.
+    pub fn none() -> Rows<'static> {
+        Rows {
+            entry: String::new(),
+            first: 2,
+            counties: Vec::new(),
+            width: 0,
+            columns: String::new(),
+            values: Box::new(|_| Vec::new()),
+        }
+    }
+}
+
+/// How a county's figures are made from its code.
+pub type Figures<'a> = Box<dyn Fn(&str) -> Vec<Option<f64>> + Send + Sync + 'a>;
+
+/// One county's row: its code and name, and what its figures are made from when that is known.
+pub struct County<'a> {
     /// 单位编码.
-    pub code: String,
+    pub code: &'a str,
     /// 县区.
-    pub name: String,
-    /// The figures, as the cells show them; `None` for a blank.
-    pub values: Vec<Option<f64>>,
+    pub name: &'a str,
+    /// Its readings in the report, known by their hash. Without them the figures themselves go in the key.
+    pub readings: Option<&'a UnitFigures>,
 }
 
 /// Counties' rows deflated together, a piece each: few enough that a changed county redeflates little, enough
 /// that a province's forty pieces are not forty files' worth of overhead.
 const PIECE_ROWS: usize = 256;
 
-/// What makes a piece's bytes besides its lines, row numbers and styles; changed whenever rows are written
+/// What makes a piece's bytes besides its counties, row numbers and styles; changed whenever rows are written
 /// differently.
-const PIECE_LAYOUT: &str = "huizong-county-rows-1";
+const PIECE_LAYOUT: &str = "huizong-county-rows-2";
 
-/// Where the lines go in a drawn 分县区: the sheet up to and with the first county's row, the rest after it,
+/// Where the rows go in a drawn 分县区: the sheet up to and with the first county's row, the rest after it,
 /// and each column's name and style attribute.
 struct Layout<'a> {
     head: &'a str,
@@ -58,11 +84,11 @@ fn layout<'a>(sheet: &'a str, rows: &Rows) -> Option<Layout<'a>> {
     let end = start + sheet[start..].find("</row>")? + "</row>".len();
     let styles = styles(&sheet[start..end])?;
     let tail = &sheet[end..];
-    let next = rows.first + 1 + rows.lines.len() as u32;
-    if !rows.lines.is_empty() && !tail.starts_with(&format!("<row r=\"{next}\"")) {
+    let next = rows.first + 1 + rows.counties.len() as u32;
+    if !rows.counties.is_empty() && !tail.starts_with(&format!("<row r=\"{next}\"")) {
         return None;
     }
-    let columns = 2 + rows.lines.first().map_or(0, |l| l.values.len());
+    let columns = 2 + rows.width;
     if styles.len() < columns {
         return None;
     }
@@ -77,21 +103,27 @@ fn layout<'a>(sheet: &'a str, rows: &Rows) -> Option<Layout<'a>> {
     })
 }
 
-/// `sheet` with the lines inserted after the first county's row; `None` when its layout is not the expected
+/// `sheet` with the rows inserted after the first county's row; `None` when its layout is not the expected
 /// one (see [`layout`]).
 pub fn insert(sheet: &str, rows: &Rows) -> Option<Vec<u8>> {
     let l = layout(sheet, rows)?;
     let columns = l.names.len();
-    let mut out = Vec::with_capacity(sheet.len() + rows.lines.len() * columns * 32);
+    let mut out = Vec::with_capacity(sheet.len() + rows.counties.len() * columns * 32);
     out.extend_from_slice(l.head.as_bytes());
-    write_lines(&mut out, &rows.lines, rows.first + 1, &l);
+    let values: Vec<_> = rows
+        .counties
+        .iter()
+        .map(|c| (rows.values)(c.code))
+        .collect();
+    write_lines(&mut out, &rows.counties, &values, rows.first + 1, &l);
     out.extend_from_slice(l.tail.as_bytes());
     Some(out)
 }
 
-/// `sheet` with the lines inserted as [`insert`] puts them, deflated at `level` into parts to be joined in order:
-/// the lines in pieces on all cores, each taken from `store` when it holds it and kept there when not. A
-/// county's row sits at the place the plan gives it, so a new return changes the one piece its row falls in.
+/// `sheet` with the rows inserted as [`insert`] puts them, deflated at `level` into parts to be joined in order:
+/// the rows in pieces on all cores, each taken from `store` when it holds it and kept there when not. A
+/// county's row sits at the place the plan gives it, so a new return changes the one piece its row falls in;
+/// the figures of a piece taken from the store are not made at all.
 /// `None` when the layout is not the expected one; `Some(Ok(None))` when the sheet would not fit a plain zip
 /// entry (4 GiB), for [`insert`] to stream instead.
 pub fn deflate(
@@ -102,17 +134,27 @@ pub fn deflate(
 ) -> Option<Result<Option<Vec<Deflated>>, SpliceError>> {
     let l = layout(sheet, rows)?;
     let pieces = rows
-        .lines
+        .counties
         .par_chunks(PIECE_ROWS)
         .enumerate()
-        .map(|(n, lines)| {
+        .map(|(n, counties)| {
             let first = rows.first + 1 + (n * PIECE_ROWS) as u32;
-            let key = piece_key(lines, first, level, &l);
+            // Figures are made only for the counties the key cannot name otherwise, and for a piece not kept.
+            let mut values: Vec<Option<Vec<Option<f64>>>> = counties
+                .iter()
+                .map(|c| c.readings.is_none().then(|| (rows.values)(c.code)))
+                .collect();
+            let key = piece_key(counties, &values, first, level, rows, &l);
             if let Some(d) = store.piece(&key) {
                 return Ok(d);
             }
-            let mut xml = Vec::with_capacity(lines.len() * l.names.len() * 32);
-            write_lines(&mut xml, lines, first, &l);
+            let values: Vec<Vec<Option<f64>>> = counties
+                .iter()
+                .zip(&mut values)
+                .map(|(c, v)| v.take().unwrap_or_else(|| (rows.values)(c.code)))
+                .collect();
+            let mut xml = Vec::with_capacity(counties.len() * l.names.len() * 32);
+            write_lines(&mut xml, counties, &values, first, &l);
             let d = Deflated::of(&xml, level, FlushCompress::Sync)?;
             store.keep_piece(&key, &d);
             Ok(d)
@@ -135,11 +177,19 @@ pub fn deflate(
     }))
 }
 
-/// What a piece of lines is made from: the lines themselves, where they start, the columns' styles and how
-/// rows are written (the catalogue's part, the store covers).
-fn piece_key(lines: &[Line], first: u32, level: u32, l: &Layout<'_>) -> String {
+/// What a piece of counties' rows is made from: each county's code, name and readings (or, without them, its
+/// figures) with what the columns are, where the rows start, the columns' styles and how rows are written (the
+/// catalogue's part, the store covers). `values` holds the figures of the counties without readings.
+fn piece_key(
+    counties: &[County<'_>],
+    values: &[Option<Vec<Option<f64>>>],
+    first: u32,
+    level: u32,
+    rows: &Rows<'_>,
+    l: &Layout<'_>,
+) -> String {
     use sha2::{Digest, Sha256};
-    let mut b = Vec::with_capacity(lines.len() * (24 + l.names.len() * 9) + 256);
+    let mut b = Vec::with_capacity(counties.len() * (100 + rows.width * 9) + 256);
     let text = |b: &mut Vec<u8>, s: &str| {
         b.extend_from_slice(&(s.len() as u64).to_le_bytes());
         b.extend_from_slice(s.as_bytes());
@@ -151,16 +201,28 @@ fn piece_key(lines: &[Line], first: u32, level: u32, l: &Layout<'_>) -> String {
     for s in &l.styles {
         text(&mut b, s);
     }
-    for line in lines {
-        text(&mut b, &line.code);
-        text(&mut b, &line.name);
-        b.extend_from_slice(&(line.values.len() as u64).to_le_bytes());
-        for v in &line.values {
-            match v {
-                None => b.push(0),
-                Some(v) => {
-                    b.push(1);
-                    b.extend_from_slice(&v.to_bits().to_le_bytes());
+    text(&mut b, &rows.columns);
+    for (county, values) in counties.iter().zip(values) {
+        text(&mut b, county.code);
+        text(&mut b, county.name);
+        match (county.readings, values) {
+            (Some(f), _) => {
+                b.push(1);
+                b.extend_from_slice(&(f.len as u64).to_le_bytes());
+                text(&mut b, &f.hash);
+            }
+            (None, values) => {
+                b.push(0);
+                let values = values.as_deref().unwrap_or_default();
+                b.extend_from_slice(&(values.len() as u64).to_le_bytes());
+                for v in values {
+                    match v {
+                        None => b.push(0),
+                        Some(v) => {
+                            b.push(1);
+                            b.extend_from_slice(&v.to_bits().to_le_bytes());
+                        }
+                    }
                 }
             }
         }
@@ -168,19 +230,26 @@ fn piece_key(lines: &[Line], first: u32, level: u32, l: &Layout<'_>) -> String {
     crate::output::hex(&Sha256::digest(&b))
 }
 
-/// The lines as rows numbered from `first`, each cell styled as its column is in the first county's row.
-fn write_lines(out: &mut Vec<u8>, lines: &[Line], first: u32, l: &Layout<'_>) {
+/// The counties with their figures as rows numbered from `first`, each cell styled as its column is in the
+/// first county's row.
+fn write_lines(
+    out: &mut Vec<u8>,
+    counties: &[County<'_>],
+    values: &[Vec<Option<f64>>],
+    first: u32,
+    l: &Layout<'_>,
+) {
     let (names, styles) = (&l.names, &l.styles);
-    for (n, line) in lines.iter().enumerate() {
+    for (n, (county, values)) in counties.iter().zip(values).enumerate() {
         // The row's number written once: a province's 分县区 has 400,000 cells, each naming it.
         let row = (first + n as u32).to_string();
         let row = row.as_str();
         out.extend_from_slice(b"<row r=\"");
         out.extend_from_slice(row.as_bytes());
         out.extend_from_slice(b"\">");
-        text_cell(out, &names[0], row, &styles[0], &line.code);
-        text_cell(out, &names[1], row, &styles[1], &line.name);
-        for (k, v) in line.values.iter().enumerate() {
+        text_cell(out, &names[0], row, &styles[0], county.code);
+        text_cell(out, &names[1], row, &styles[1], county.name);
+        for (k, v) in values.iter().enumerate() {
             let (name, style) = (&names[2 + k], &styles[2 + k]);
             match v {
                 Some(v) if v.is_finite() => {
@@ -265,6 +334,35 @@ mod tests {
     use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
     use super::*;
+
+    /// A county's row as a test gives it: its figures made up front.
+    struct Line {
+        code: String,
+        name: String,
+        values: Vec<Option<f64>>,
+    }
+
+    /// `lines` as rows from `first` in the sheet file `entry`, each county keyed by its figures.
+    fn rows_of<'a>(entry: &str, first: u32, lines: &'a [Line]) -> Rows<'a> {
+        Rows {
+            entry: entry.to_string(),
+            first,
+            counties: lines
+                .iter()
+                .map(|l| County {
+                    code: &l.code,
+                    name: &l.name,
+                    readings: None,
+                })
+                .collect(),
+            width: lines.first().map_or(0, |l| l.values.len()),
+            columns: String::new(),
+            values: Box::new(move |code| {
+                let line = lines.iter().find(|l| l.code == code).unwrap();
+                line.values.clone()
+            }),
+        }
+    }
 
     fn lines() -> Vec<Line> {
         (0..5)
@@ -353,11 +451,8 @@ mod tests {
     fn counties_put_in_after_the_first_read_as_rust_xlsxwriter_draws_them() {
         let (first_book, first) = drawn(false);
         let (full_book, full) = drawn(true);
-        let rows = Rows {
-            entry: "xl/worksheets/sheet1.xml".to_string(),
-            first: 2,
-            lines: lines().into_iter().skip(1).collect(),
-        };
+        let lines = lines();
+        let rows = rows_of("xl/worksheets/sheet1.xml", 2, &lines[1..]);
         let filled = String::from_utf8(insert(&first, &rows).unwrap()).unwrap();
         // The same cells with the same styles, the blank and the NAN text included.
         assert_eq!(cell_styles(&filled), cell_styles(&full));
@@ -386,11 +481,8 @@ mod tests {
     #[test]
     fn a_sheet_not_laid_out_as_expected_is_refused() {
         let (_, first) = drawn(false);
-        let mut rows = Rows {
-            entry: String::new(),
-            first: 2,
-            lines: lines().into_iter().skip(2).collect(),
-        };
+        let lines = lines();
+        let mut rows = rows_of("", 2, &lines[2..]);
         assert!(
             insert(&first, &rows).is_none(),
             "the totals are not right after"
@@ -437,22 +529,10 @@ mod tests {
             })
             .collect();
         let sheet = first_only(&lines);
-        let rows_of = |lines: &[Line]| Rows {
-            entry: "xl/worksheets/sheet1.xml".to_string(),
-            first: 2,
-            lines: lines[1..]
-                .iter()
-                .map(|l| Line {
-                    code: l.code.clone(),
-                    name: l.name.clone(),
-                    values: l.values.clone(),
-                })
-                .collect(),
-        };
         let deflated = |rows: &Rows, store: &dyn Store| {
             Deflated::joined(deflate(&sheet, rows, 1, store).unwrap().unwrap().unwrap())
         };
-        let rows = rows_of(&lines);
+        let rows = rows_of("xl/worksheets/sheet1.xml", 2, &lines[1..]);
         let first = deflated(&rows, &store);
         // 699 counties after the first: three pieces, read back as the rows put in whole.
         assert_eq!(store.kept(), 3);
@@ -461,11 +541,68 @@ mod tests {
         assert_eq!(deflated(&rows, &store).parts(), first.parts());
         assert_eq!(store.kept(), 3, "every piece from the store");
         // One county's figure changed: its piece alone is deflated again.
+        drop(rows);
         lines[300].values[1] = Some(7.5);
-        let changed = rows_of(&lines);
+        let changed = rows_of("xl/worksheets/sheet1.xml", 2, &lines[1..]);
         let again = deflated(&changed, &store);
         assert_eq!(store.kept(), 4);
         assert_eq!(inflated(&again), insert(&sheet, &changed).unwrap());
         assert_ne!(again.parts(), first.parts());
+    }
+
+    #[test]
+    fn counties_known_by_their_readings_have_figures_made_only_for_pieces_not_kept() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let store = crate::consolidate::long_sheet::memory::Memory::default();
+        let lines: Vec<Line> = (0..600)
+            .map(|n| Line {
+                code: format!("c{n:04}"),
+                name: format!("第{n}县"),
+                values: vec![Some(n as f64), Some(0.5)],
+            })
+            .collect();
+        let sheet = first_only(&lines);
+        let mut figures: Vec<UnitFigures> = lines
+            .iter()
+            .map(|l| UnitFigures {
+                unit: l.code.as_str().into(),
+                len: 2,
+                hash: format!("hash of {}", l.code),
+            })
+            .collect();
+        let made = AtomicUsize::new(0);
+        let draw = |figures: &[UnitFigures], store: &dyn Store| {
+            let mut rows = rows_of("xl/worksheets/sheet1.xml", 2, &lines[1..]);
+            for (c, f) in rows.counties.iter_mut().zip(&figures[1..]) {
+                c.readings = Some(f);
+            }
+            let values = rows.values;
+            let made = &made;
+            rows.values = Box::new(move |code| {
+                made.fetch_add(1, Ordering::Relaxed);
+                values(code)
+            });
+            let d = deflate(&sheet, &rows, 1, store).unwrap().unwrap().unwrap();
+            (
+                inflated(&Deflated::joined(d)),
+                insert(&sheet, &rows).unwrap(),
+            )
+        };
+        let (first, whole) = draw(&figures, &store);
+        assert_eq!(first, whole);
+        // 599 counties made once for the three pieces and once more for the whole sheet.
+        assert_eq!(made.swap(0, Ordering::Relaxed), 2 * 599);
+        assert_eq!(store.kept(), 3);
+        assert_eq!(draw(&figures, &store).0, first);
+        assert_eq!(
+            made.swap(0, Ordering::Relaxed),
+            599,
+            "none for the pieces kept"
+        );
+        // A county whose readings changed: its piece's 256 counties are made again, and no others.
+        figures[300].hash = "a new hash".to_string();
+        draw(&figures, &store);
+        assert_eq!(made.swap(0, Ordering::Relaxed), 256 + 599);
+        assert_eq!(store.kept(), 4);
     }
 }

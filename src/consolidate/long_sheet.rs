@@ -306,7 +306,7 @@ pub fn splice(
     // 分县区's rows are deflated before the workbook is put together, so that its room is made once: a province's
     // workbook is ten megabytes, and growing it copied them over and over.
     let mut county_parts = None;
-    if !county.lines.is_empty()
+    if !county.counties.is_empty()
         && let Ok(mut entry) = archive.by_name(&county.entry)
     {
         let mut sheet = String::new();
@@ -324,13 +324,13 @@ pub fn splice(
     let options = crate::output::zip_entry_options(level);
     // Every sheet that takes rows must be found: rows silently left out would be figures missing.
     let mut missing: Vec<&str> = parts.iter().map(|p| p.entry.as_str()).collect();
-    if !county.lines.is_empty() {
+    if !county.counties.is_empty() {
         missing.push(&county.entry);
     }
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i)?.name()?.into_owned();
         missing.retain(|m| *m != name);
-        if name == county.entry && !county.lines.is_empty() {
+        if name == county.entry && !county.counties.is_empty() {
             if let Some(parts) = county_parts.take() {
                 let single = single_entry_zip(&name, &parts);
                 out.raw_copy_file(ZipArchive::new(Cursor::new(single))?.by_index_raw(0)?)?;
@@ -943,21 +943,17 @@ mod tests {
         }];
         let deflated = deflate_rows(&[&readings], &catalogue, 1, &(), &[]).unwrap();
         assert!(deflated[0].is_some());
-        let none = county_rows::Rows {
-            entry: String::new(),
-            first: 2,
-            lines: Vec::new(),
-        };
+        let none = county_rows::Rows::none();
         let joined = splice(&book, &parts, deflated, &none, &catalogue, 1, &()).unwrap();
         let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1, &()).unwrap();
         let elsewhere = county_rows::Rows {
             entry: "xl/worksheets/sheet9.xml".to_string(),
-            first: 2,
-            lines: vec![county_rows::Line {
-                code: "c1".to_string(),
-                name: "县".to_string(),
-                values: Vec::new(),
+            counties: vec![county_rows::County {
+                code: "c1",
+                name: "县",
+                readings: None,
             }],
+            ..county_rows::Rows::none()
         };
         assert!(
             matches!(splice(&book, &parts, vec![None], &elsewhere, &catalogue, 1, &()), Err(SpliceError::Layout(e)) if e == "xl/worksheets/sheet9.xml"),

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rayon::prelude::*;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, ConditionalFormatDataBar, Url, Workbook, Worksheet, XlsxError,
 };
@@ -123,9 +122,10 @@ fn render_rows(
     // The long sheet's rows are most of the drawing: they are deflated while the other sheets are drawn.
     let (drawn, deflated) = rayon::join(
         || -> Result<_, Error> {
-            let (mut wb, parts, county) =
-                build_rows(report, lookup, catalogue, period, tz, rows, &chunks)
-                    .map_err(crate::output::xlsx_err(path))?;
+            let (mut wb, parts, county) = build_rows(
+                report, lookup, catalogue, figures, period, tz, rows, &chunks,
+            )
+            .map_err(crate::output::xlsx_err(path))?;
             Ok((crate::output::render(&mut wb, path)?, parts, county))
         },
         || long_sheet::deflate_rows(&chunks, catalogue, level, store, figures),
@@ -141,43 +141,43 @@ fn render_rows(
 }
 
 /// The workbook with its long sheets' headers, and the rows to put under them.
+#[allow(clippy::too_many_arguments)]
 fn build_rows<'a>(
     report: &'a Report,
-    lookup: &Lookup<'_>,
-    catalogue: &Catalogue,
+    lookup: &'a Lookup<'_>,
+    catalogue: &'a Catalogue,
+    figures: &'a [UnitFigures],
     period: Period,
     tz: Offset,
     rows: usize,
     chunks: &[&'a [Reading]],
-) -> Result<(Workbook, Vec<long_sheet::Part<'a>>, county_rows::Rows), XlsxError> {
+) -> Result<(Workbook, Vec<long_sheet::Part<'a>>, county_rows::Rows<'a>), XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
+    st.register(&mut wb);
     let mut sheets: [Worksheet; 6] = std::array::from_fn(|_| Worksheet::new());
     // Each sheet is filled on its own, on whichever core is free: a worksheet takes its formats' indices only
     // when the workbook is saved, so the bytes do not depend on which finishes first.
     let mut filled: [Result<(), XlsxError>; 6] = std::array::from_fn(|_| Ok(()));
-    let mut lines = Ok(Vec::new());
+    let mut county = Ok(county_rows::Rows::none());
     {
         let [o, i, c, f, s, t] = &mut sheets;
         let [r0, r1, _, r3, r4, r5] = &mut filled;
-        let (st, lines) = (&st, &mut lines);
+        let (st, county) = (&st, &mut county);
         rayon::scope(|scope| {
             scope.spawn(|_| *r0 = overview(o, report, lookup, catalogue, period, tz, st));
             scope.spawn(|_| *r1 = indicators(i, report, catalogue, st));
-            scope.spawn(|_| *lines = counties(c, report, lookup, catalogue, st));
+            scope.spawn(|_| *county = counties(c, report, lookup, catalogue, figures, st));
             scope.spawn(|_| *r3 = findings(f, report, catalogue, st, rows));
             scope.spawn(|_| *r4 = submissions(s, report, lookup, tz, st));
             scope.spawn(|_| *r5 = trend(t, report, st));
         });
     }
     filled.into_iter().collect::<Result<(), XlsxError>>()?;
-    // 分县区 is the third sheet; its first county's row is the second.
-    let county = county_rows::Rows {
-        entry: "xl/worksheets/sheet3.xml".to_string(),
-        first: 2,
-        lines: lines?,
-    };
+    // 分县区 is the third sheet.
+    let mut county = county?;
+    county.entry = "xl/worksheets/sheet3.xml".to_string();
     let first = sheets.len() + 1;
     for ws in sheets {
         wb.push_worksheet(ws);
@@ -452,16 +452,19 @@ fn indicators(
 const WIDE_COUNTIES: usize = 60;
 
 /// 分县区; one row per county past [`WIDE_COUNTIES`], whose rows after the first are returned to be spliced in.
-fn counties(
+/// Draws 分县区; returns the counties' rows for [`county_rows`] to put in after the first county's, when there is
+/// a row per county (none otherwise). `figures` names a county's readings in a piece's key.
+fn counties<'a>(
     ws: &mut Worksheet,
-    report: &Report,
-    lookup: &Lookup<'_>,
-    catalogue: &Catalogue,
+    report: &'a Report,
+    lookup: &'a Lookup<'_>,
+    catalogue: &'a Catalogue,
+    figures: &'a [UnitFigures],
     st: &Styles,
-) -> Result<Vec<county_rows::Line>, XlsxError> {
+) -> Result<county_rows::Rows<'a>, XlsxError> {
     ws.set_name("分县区")?;
     let counties: Vec<_> = catalogue.counties().collect();
-    let rows: Vec<_> = report
+    let rows: Vec<&IndicatorStatus> = report
         .indicators
         .iter()
         .filter(|i| {
@@ -472,12 +475,14 @@ fn counties(
         .collect();
     let codes: Vec<&str> = rows.iter().map(|i| i.code.as_str()).collect();
     let codes = Codes::new(&codes);
-    // Each county's figures, one per row, shown as their cells show them.
-    let values = |unit: &str| -> Vec<Option<f64>> {
+    // Each county's figures, one per row, shown as their cells show them: made from its readings, the rows'
+    // indicators and their units alone (see `columns` below).
+    let columns: Vec<&IndicatorStatus> = rows.clone();
+    let values = move |unit: &str| -> Vec<Option<f64>> {
         lookup
             .unit_readings(unit, &codes)
             .into_iter()
-            .zip(&rows)
+            .zip(&columns)
             .map(|(r, i)| {
                 let v = r
                     .filter(|r| r.role == Role::CountyShare)
@@ -498,7 +503,14 @@ fn counties(
             .zip(i.city)
             .map(|(a, b)| display::round(a - b, &i.unit))
     };
-    let mut lines = Vec::new();
+    let mut lines = county_rows::Rows {
+        width: rows.len(),
+        columns: rows
+            .iter()
+            .map(|i| format!("{}\u{0}{}\u{0}", i.code, i.unit))
+            .collect(),
+        ..county_rows::Rows::none()
+    };
     if counties.len() <= WIDE_COUNTIES {
         let mut headers = vec![
             "指标编码".to_string(),
@@ -558,13 +570,15 @@ fn counties(
                 style::maybe_number(ws, 1, 2 + n as u16, v, st.number_for(&i.unit))?;
             }
         }
-        lines = counties
-            .par_iter()
+        let by_unit: foldhash::HashMap<&str, &UnitFigures> =
+            figures.iter().map(|f| (&*f.unit, f)).collect();
+        lines.counties = counties
+            .iter()
             .skip(1)
-            .map(|c| county_rows::Line {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                values: values(&c.code),
+            .map(|c| county_rows::County {
+                code: &c.code,
+                name: &c.name,
+                readings: by_unit.get(c.code.as_str()).copied(),
             })
             .collect();
         let base = 1 + counties.len() as u32;
@@ -591,6 +605,7 @@ fn counties(
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
+    lines.values = Box::new(values);
     Ok(lines)
 }
 
