@@ -99,9 +99,28 @@ pub fn significant(value: f64) -> f64 {
     if value == 0.0 || !value.is_finite() || (value.fract() == 0.0 && value.abs() < 1e10) {
         return value;
     }
+    // The shortest text that reads back as the value (as serde_json writes it): with ten significant digits or
+    // fewer, it is also the value to ten digits, which is then the value itself. Most figures are 0.13 or
+    // 5.83, and a round trip through text for each took a province's report.json a fifth of its time.
+    if significant_digits(zmij::Buffer::new().format_finite(value)) <= 10 {
+        return value;
+    }
     let rounded: f64 = format!("{value:.9e}").parse().unwrap_or(value);
     // The largest figures would round up past f64's range, to an infinity JSON cannot hold.
     if rounded.is_finite() { rounded } else { value }
+}
+
+/// The significant digits of a number's text, `-0.0012e-5` or `120.5`: its digits before any exponent, less
+/// the zeros that lead and trail them.
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    mantissa
+        .trim_start_matches(['-', '+'])
+        .trim_start_matches(['0', '.'])
+        .trim_end_matches(['0', '.'])
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count()
 }
 
 /// A pretty JSON formatter that writes every float to 10 significant digits, as report.json holds numbers;
@@ -286,6 +305,43 @@ mod tests {
         assert_eq!(figure(0.8666666, "件/万人"), "0.87");
         assert_eq!(percent(0.9249999999999999), "92.5%");
         assert_eq!(fixed(-0.0001, 2), "0");
+    }
+
+    #[test]
+    fn a_figure_to_ten_digits_is_what_its_text_to_ten_digits_reads_back_as() {
+        let by_text = |v: f64| -> f64 {
+            let r: f64 = format!("{v:.9e}").parse().unwrap();
+            if r.is_finite() { r } else { v }
+        };
+        let mut values = vec![
+            0.1 + 0.2,
+            0.9249999999999999,
+            0.13,
+            -5.83,
+            1234567890.5,
+            123456789.05,
+            12345.678901,
+            12345.6789012,
+            1e-7 / 3.0,
+            1.5e-300,
+            2.5e15,
+            1.23456789012e20,
+            99999.999999999,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ];
+        // Fractions of many magnitudes and lengths: a tenth, a third, a seventh of numbers large and small.
+        let mut x = 0.001f64;
+        while x < 1e18 {
+            values.extend([x / 3.0, x / 7.0, x * 1.1, -x / 10.0, x + 0.01]);
+            x *= 13.7;
+        }
+        for v in values {
+            assert_eq!(significant(v).to_bits(), by_text(v).to_bits(), "{v:e}");
+        }
+        assert_eq!(significant_digits("-0.00120"), 2);
+        assert_eq!(significant_digits("120.5e-7"), 4);
+        assert_eq!(significant_digits("100"), 1);
     }
 
     #[test]

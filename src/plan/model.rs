@@ -34,14 +34,30 @@ impl PartialEq for Catalogue {
     }
 }
 
+/// What a unit reports for one task: every indicator as the city figure (it leads the task), its share of a set
+/// of the task's indicators (by their places, [`Index::shares`]), or one narrative.
+#[derive(Debug, Clone, Copy)]
+enum TaskRows {
+    Lead,
+    Shares(usize),
+    Narrative,
+}
+
 /// Where things are in a catalogue, by code. foldhash: a run builds this for a province's ten thousand units
 /// before it reads anything, and hashes short codes in a fraction of SipHash's time (seeded per process like it).
 #[derive(Debug, Clone, Default)]
 struct Index {
     units: foldhash::HashMap<String, usize>,
     indicators: foldhash::HashMap<String, (usize, usize)>,
-    /// Per unit code: (task, indicator or none for a narrative, role), in catalogue order.
-    rows: foldhash::HashMap<String, Vec<(usize, Option<usize>, RowRole)>>,
+    /// What each unit reports, task by task in catalogue order: unit `p` (by its place in `units`, the first of
+    /// a code) has `rows[starts[p]..starts[p + 1]]`, none for a unit no task names.
+    rows: Vec<(usize, TaskRows)>,
+    /// See `rows`.
+    starts: Vec<usize>,
+    /// The same for codes a task names that are no unit's (a plan that fails its check).
+    other_rows: foldhash::HashMap<String, Vec<(usize, TaskRows)>>,
+    /// The sets of indicators counties report shares of, each once: a province's 10,000 counties share a few.
+    shares: Vec<Vec<usize>>,
     /// Folded names and aliases to unit positions.
     names: foldhash::HashMap<String, usize>,
     /// Lower-case codes to unit positions.
@@ -376,8 +392,10 @@ impl Catalogue {
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
             let mut ix = Index::default();
+            // Each unit's place, or that of the first unit of its code.
+            let mut first = Vec::with_capacity(self.units.len());
             for (i, u) in self.units.iter().enumerate() {
-                ix.units.entry(u.code.clone()).or_insert(i);
+                first.push(*ix.units.entry(u.code.clone()).or_insert(i));
                 ix.codes.entry(u.code.to_ascii_lowercase()).or_insert(i);
                 for name in std::iter::once(&u.name).chain(&u.aliases) {
                     ix.names
@@ -385,45 +403,101 @@ impl Catalogue {
                         .or_insert(i);
                 }
             }
+            // Units are found by their place rather than their code, and what each reports is kept a task at a
+            // time (its rows are spelled out when asked for): a province's plan names its 10,000 counties on every
+            // task and indicator, and a list of rows for each took every run a twentieth of a second, most of it
+            // fresh memory.
+            let mut flat: Vec<(usize, usize, TaskRows)> = Vec::new();
+            let mut sets: foldhash::HashMap<Vec<usize>, usize> = Default::default();
+            let mut set_of = |ks: &[usize], shares: &mut Vec<Vec<usize>>| match sets.get(ks) {
+                Some(&n) => n,
+                None => {
+                    sets.insert(ks.to_vec(), shares.len());
+                    shares.push(ks.to_vec());
+                    shares.len() - 1
+                }
+            };
+            let mut shares: Vec<Vec<usize>> = vec![Vec::new(); self.units.len()];
+            let mut touched = Vec::new();
+            let mut seen = vec![usize::MAX; self.units.len()];
+            // A task's lists mostly name units in the catalogue's order: the unit after the last one found is
+            // tried before the map.
+            let mut next = 0;
+            let mut place_of = |code: &str| {
+                let p = match self.units.get(next) {
+                    Some(u) if u.code == code => Some(first[next]),
+                    _ => ix.units.get(code).copied(),
+                };
+                next = p.map_or(0, |p| p + 1);
+                p
+            };
             for (t, task) in self.tasks.iter().enumerate() {
                 for (k, ind) in task.indicators.iter().enumerate() {
                     ix.indicators.entry(ind.code.clone()).or_insert((t, k));
                 }
                 // County → the indicators of this task it reports a share of, in indicator order.
-                let mut shares: foldhash::HashMap<&str, Vec<usize>> = Default::default();
+                let mut other_shares: foldhash::HashMap<&str, Vec<usize>> = Default::default();
                 for (k, ind) in task.indicators.iter().enumerate() {
                     for c in &ind.counties {
-                        let list = shares.entry(c.as_str()).or_default();
+                        let list = match place_of(c) {
+                            Some(p) => {
+                                if shares[p].is_empty() {
+                                    touched.push(p);
+                                }
+                                &mut shares[p]
+                            }
+                            None => other_shares.entry(c.as_str()).or_default(),
+                        };
                         if list.last() != Some(&k) {
                             list.push(k);
                         }
                     }
                 }
-                let mut seen = foldhash::HashSet::default();
+                let mut other_seen = foldhash::HashSet::default();
                 for (pos, unit) in task.units.iter().enumerate() {
-                    if !seen.insert(unit.as_str()) {
+                    let place = place_of(unit);
+                    let first = match place {
+                        Some(p) => std::mem::replace(&mut seen[p], t) != t,
+                        None => other_seen.insert(unit.as_str()),
+                    };
+                    if !first {
                         continue;
                     }
-                    if !ix.rows.contains_key(unit) {
-                        ix.rows.insert(unit.clone(), Vec::new());
-                    }
-                    let rows = ix.rows.get_mut(unit).expect("inserted above");
-                    if pos == 0 {
-                        rows.extend(
-                            (0..task.indicators.len()).map(|k| (t, Some(k), RowRole::City)),
-                        );
-                        if task.indicators.is_empty() {
-                            rows.push((t, None, RowRole::Narrative));
-                        }
-                        continue;
-                    }
-                    match shares.get(unit.as_str()) {
-                        Some(ks) => {
-                            rows.extend(ks.iter().map(|&k| (t, Some(k), RowRole::CountyShare)))
-                        }
-                        None => rows.push((t, None, RowRole::Narrative)),
+                    let ks = match place {
+                        Some(p) => Some(&shares[p]).filter(|l| !l.is_empty()),
+                        None => other_shares.get(unit.as_str()),
+                    };
+                    let what = match (pos, ks) {
+                        (0, _) => TaskRows::Lead,
+                        (_, Some(ks)) => TaskRows::Shares(set_of(ks, &mut ix.shares)),
+                        (_, None) => TaskRows::Narrative,
+                    };
+                    match place {
+                        Some(p) => flat.push((p, t, what)),
+                        None => ix
+                            .other_rows
+                            .entry(unit.clone())
+                            .or_default()
+                            .push((t, what)),
                     }
                 }
+                for p in touched.drain(..) {
+                    shares[p].clear();
+                }
+            }
+            // Laid out unit by unit, each unit's tasks in order (a counting sort keeps their order).
+            ix.starts = vec![0; self.units.len() + 1];
+            for &(p, ..) in &flat {
+                ix.starts[p + 1] += 1;
+            }
+            for p in 0..self.units.len() {
+                ix.starts[p + 1] += ix.starts[p];
+            }
+            let mut at = ix.starts.clone();
+            ix.rows = vec![(0, TaskRows::Narrative); flat.len()];
+            for (p, t, what) in flat {
+                ix.rows[at[p]] = (t, what);
+                at[p] += 1;
             }
             ix
         })
@@ -485,27 +559,45 @@ impl Catalogue {
     /// The lead reports every indicator as the city figure; a county named on the task reports its share of
     /// the additive ones it is listed on; any other responsible unit reports one narrative for the task.
     pub fn rows_for(&self, unit: &str) -> Vec<ReportRow<'_>> {
-        self.index()
-            .rows
-            .get(unit)
-            .map(|rows| {
-                rows.iter()
-                    .map(|&(t, k, role)| ReportRow {
-                        task: &self.tasks[t],
-                        indicator: k.map(|k| &self.tasks[t].indicators[k]),
-                        role,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        let ix = self.index();
+        let mut rows = Vec::new();
+        for &(t, what) in self.unit_rows(unit).unwrap_or_default() {
+            let task = &self.tasks[t];
+            let row = |k: Option<usize>, role| ReportRow {
+                task,
+                indicator: k.map(|k| &task.indicators[k]),
+                role,
+            };
+            match what {
+                TaskRows::Lead if !task.indicators.is_empty() => {
+                    rows.extend((0..task.indicators.len()).map(|k| row(Some(k), RowRole::City)))
+                }
+                TaskRows::Shares(n) => rows.extend(
+                    ix.shares[n]
+                        .iter()
+                        .map(|&k| row(Some(k), RowRole::CountyShare)),
+                ),
+                TaskRows::Lead | TaskRows::Narrative => rows.push(row(None, RowRole::Narrative)),
+            }
+        }
+        rows
     }
 
     /// Units that report anything, in catalogue order.
     pub fn reporting_units(&self) -> impl Iterator<Item = &Unit> {
-        let rows = &self.index().rows;
         self.units
             .iter()
-            .filter(move |u| rows.contains_key(&u.code))
+            .filter(move |u| self.unit_rows(&u.code).is_some())
+    }
+
+    /// What a unit code reports, task by task, as the index holds it; `None` for a code no task names.
+    fn unit_rows(&self, unit: &str) -> Option<&[(usize, TaskRows)]> {
+        let ix = self.index();
+        let rows = match ix.units.get(unit) {
+            Some(&p) => &ix.rows[ix.starts[p]..ix.starts[p + 1]],
+            None => ix.other_rows.get(unit)?,
+        };
+        (!rows.is_empty()).then_some(rows)
     }
 
     /// The unit whose name or alias appears in `text` (the longest such, the first unit on a tie), else the
