@@ -228,18 +228,17 @@ pub fn remove_stale_temps(dir: &Path) {
     };
     for e in entries.flatten() {
         // The entry's own type, from the listing: no stat per file (a province's feedback folder holds ten
-        // thousand), and a link to a folder elsewhere is not followed.
+        // thousand), and a link to a folder elsewhere is not followed. Nor is its path made unless it is needed.
         let Ok(kind) = e.file_type() else {
             continue;
         };
-        let path = e.path();
         if kind.is_dir() {
-            remove_stale_temps(&path);
+            remove_stale_temps(&e.path());
         } else {
             let name = e.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(&path);
+            let name = name.as_encoded_bytes();
+            if name.starts_with(b".") && name.ends_with(b".tmp") {
+                let _ = std::fs::remove_file(e.path());
             }
         }
     }

@@ -250,8 +250,15 @@ fn assess_settled(
     // Laid out by unit and indicator already, so that the sort below has only to confirm it: moving a province's
     // readings about in memory cost more than all its lookups.
     accepted.sort_by(|a, b| a.unit.cmp(&b.unit));
+    // A return's readings share their unit's text: equal at a glance, where comparing the text for each of a
+    // province's 400,000 took a tenth of the assessment.
     let order = |a: &validate::Reading, b: &validate::Reading| {
-        (&a.unit, &a.indicator).cmp(&(&b.unit, &b.indicator))
+        let unit = if std::sync::Arc::ptr_eq(&a.unit, &b.unit) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.unit.cmp(&b.unit)
+        };
+        unit.then_with(|| a.indicator.cmp(&b.indicator))
     };
     // A return taken from the cache comes sorted: the check spares a province's run moving its readings about.
     accepted.par_iter_mut().for_each(|r| {

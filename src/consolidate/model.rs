@@ -298,8 +298,9 @@ pub struct Lookup<'a> {
     /// short codes in a fraction of SipHash's time, and is seeded per process like it.
     readings: std::sync::OnceLock<foldhash::HashMap<(&'a str, &'a str), &'a Reading>>,
     /// Each unit's readings, when every unit's lie together (a run's do): for drawing a unit's row of figures from
-    /// its own few dozen rather than from the whole map, whose entries are far apart in memory.
-    units: Option<foldhash::HashMap<&'a str, &'a [Reading]>>,
+    /// its own few dozen rather than from the whole map, whose entries are far apart in memory. With them, whether
+    /// they are sorted by indicator (a run's are), found once here rather than at every look.
+    units: Option<foldhash::HashMap<&'a str, (&'a [Reading], bool)>>,
     by_unit: HashMap<&'a str, Vec<&'a Finding>>,
     by_indicator: HashMap<&'a str, Vec<&'a Finding>>,
     files_by_unit: HashMap<&'a str, Vec<&'a FileRecord>>,
@@ -350,20 +351,28 @@ impl<'a> Lookup<'a> {
         for f in files {
             files_by_unit.entry(f.unit.as_str()).or_default().push(f);
         }
-        let mut units: Option<foldhash::HashMap<&str, &[Reading]>> = Some(Default::default());
+        let mut units: Option<foldhash::HashMap<&str, (&[Reading], bool)>> =
+            Some(Default::default());
         let mut start = 0;
+        let mut sorted = true;
         for i in 1..=readings.len() {
-            if i < readings.len() && readings[i].unit == readings[start].unit {
+            // A return's readings share their unit's text: equal at a glance.
+            if i < readings.len()
+                && (std::sync::Arc::ptr_eq(&readings[i].unit, &readings[start].unit)
+                    || readings[i].unit == readings[start].unit)
+            {
+                sorted &= readings[i - 1].indicator <= readings[i].indicator;
                 continue;
             }
             if let Some(map) = &mut units
                 && map
-                    .insert(readings[start].unit.as_ref(), &readings[start..i])
+                    .insert(readings[start].unit.as_ref(), (&readings[start..i], sorted))
                     .is_some()
             {
                 units = None;
             }
             start = i;
+            sorted = true;
         }
         Lookup {
             all: readings,
@@ -406,16 +415,16 @@ impl<'a> Lookup<'a> {
 
     /// A unit's readings of each of `codes`, as [`Lookup::reading`] gives them.
     pub fn unit_readings(&self, unit: &str, codes: &Codes<'_>) -> Vec<Option<&'a Reading>> {
-        let Some(own) = self
+        let Some((own, sorted)) = self
             .units
             .as_ref()
-            .map(|u| u.get(unit).copied().unwrap_or_default())
+            .map(|u| u.get(unit).copied().unwrap_or((&[], true)))
         else {
             return codes.in_order(|c| self.reading(unit, c));
         };
         // A run's readings are sorted by unit and indicator, so one walk beside the sorted codes meets them all:
         // a search for each code took a province's county sheet a tenth of a second.
-        if own.is_sorted_by(|a, b| a.indicator <= b.indicator) {
+        if sorted {
             let mut found = vec![None; codes.sorted.len()];
             let mut at = 0;
             for &(code, k) in &codes.sorted {
@@ -501,10 +510,28 @@ pub fn tables(
         .map(|f| (f.unit.as_str(), f.indicator.as_str()))
         .collect();
     // A figure in doubt counts toward no total, progress or status until the unit corrects or confirms it.
-    let usable = |unit: &str, k: usize| {
-        find(unit, k)
-            .filter(|_| !doubtful.contains(&(unit, codes[k])))
-            .and_then(|r| r.cumulative)
+    let in_doubt: foldhash::HashSet<&str> = doubtful.iter().map(|(unit, _)| *unit).collect();
+    // Each county of a list looked up once, whatever the indicators naming it (see `plan::model::distinct`).
+    let (lists, list_of) = crate::plan::model::distinct(all.iter().map(|(_, i)| &*i.counties));
+    let found: Vec<Vec<(Option<&Vec<Option<&Reading>>>, bool)>> = lists
+        .par_iter()
+        .map(|list| {
+            list.iter()
+                .map(|c| (by_unit.get(c.as_str()), in_doubt.contains(c.as_str())))
+                .collect()
+        })
+        .collect();
+    let county_sum = |k: usize, counties: &[String]| -> Option<f64> {
+        counties
+            .iter()
+            .zip(&found[list_of[k]])
+            .map(|(c, &(of, doubted))| {
+                of.map_or_else(|| lookup.reading(c, codes[k]), |of| of[k])
+                    .filter(|_| !doubted || !doubtful.contains(&(c.as_str(), codes[k])))
+                    .and_then(|r| r.cumulative)
+            })
+            .sum::<Option<f64>>()
+            .map(excel_round)
     };
     // Indicators apart on both cores: each sums a province's ten thousand county figures.
     let indicators = all
@@ -527,11 +554,7 @@ pub fn tables(
             let county_sum = if ind.counties.is_empty() {
                 None
             } else {
-                ind.counties
-                    .iter()
-                    .map(|c| usable(c, k))
-                    .sum::<Option<f64>>()
-                    .map(excel_round)
+                county_sum(k, &ind.counties)
             };
             let share = crate::validate::elapsed_share(ind, ctx);
             let expected_to_date = ind.target.map(|t| {

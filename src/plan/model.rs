@@ -34,6 +34,22 @@ impl PartialEq for Catalogue {
     }
 }
 
+/// Lists told apart by their contents: each distinct list once, in order of first appearance, and each list's
+/// place among them. A task's indicators mostly name the same counties (a province's ten thousand), which are
+/// then looked up once rather than once per indicator.
+pub fn distinct<'a>(lists: impl Iterator<Item = &'a [String]>) -> (Vec<&'a [String]>, Vec<usize>) {
+    let mut apart: Vec<&[String]> = Vec::new();
+    let places = lists
+        .map(|list| {
+            apart.iter().position(|l| *l == list).unwrap_or_else(|| {
+                apart.push(list);
+                apart.len() - 1
+            })
+        })
+        .collect();
+    (apart, places)
+}
+
 /// What a unit reports for one task: every indicator as the city figure (it leads the task), its share of a set
 /// of the task's indicators (by their places, [`Index::shares`]), or one narrative.
 #[derive(Debug, Clone, Copy)]

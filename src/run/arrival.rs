@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use rayon::prelude::*;
+
 use super::dispose::Candidate;
 use crate::ledger::LedgerEntry;
 use crate::workspace::Workspace;
@@ -62,9 +64,10 @@ fn remember_arrivals(
     entries: &[LedgerEntry],
     candidates: &mut [Candidate],
 ) -> Vec<(usize, String)> {
-    let mut runs: HashMap<&str, u64> = HashMap::new();
-    let mut by_name: HashMap<(&str, &str), (u64, &LedgerEntry)> = HashMap::new();
-    let mut by_location: HashMap<&str, (u64, &LedgerEntry)> = HashMap::new();
+    // foldhash, and the candidates on all cores: a province's ledger and archive are ten thousand each.
+    let mut runs: foldhash::HashMap<&str, u64> = Default::default();
+    let mut by_name: foldhash::HashMap<(&str, &str), (u64, &LedgerEntry)> = Default::default();
+    let mut by_location: foldhash::HashMap<&str, (u64, &LedgerEntry)> = Default::default();
     for e in entries {
         let next = runs.len() as u64;
         let run = *runs.entry(e.run_id.as_str()).or_insert(next);
@@ -74,22 +77,14 @@ fn remember_arrivals(
         by_location.entry(e.location.as_str()).or_insert((run, e));
     }
     let inbox = ws.inbox();
-    let mut filed_as = Vec::new();
-    for (i, c) in candidates.iter_mut().enumerate() {
+    let filed_as = candidates.par_iter_mut().enumerate().map(|(i, c)| {
         let in_inbox = c.path.starts_with(&inbox);
         let found = if in_inbox {
             by_name.get(&(c.sha256.as_str(), c.name.as_str()))
         } else {
             by_location.get(super::shown(ws, &c.path).as_str())
         };
-        let Some((run, name, first_seen, location)) = found.map(|(run, e)| {
-            (
-                *run,
-                e.name.clone(),
-                e.first_seen.clone(),
-                e.location.clone(),
-            )
-        }) else {
+        let Some(&(run, e)) = found else {
             // An archived file the ledger does not know (the ledger was lost) came before anything new.
             if !in_inbox {
                 log::warn!(
@@ -99,18 +94,18 @@ fn remember_arrivals(
                 );
                 c.arrival = 0;
             }
-            continue;
+            return None;
         };
-        if in_inbox {
-            filed_as.push((i, location));
-        }
         c.arrival = run;
-        c.name = name;
-        if let Ok(t) = first_seen.parse::<jiff::Timestamp>() {
+        if c.name != e.name {
+            c.name = e.name.clone();
+        }
+        if let Ok(t) = e.first_seen.parse::<jiff::Timestamp>() {
             c.mtime = SystemTime::try_from(t).unwrap_or(c.mtime);
         }
-    }
-    filed_as
+        in_inbox.then(|| (i, e.location.clone()))
+    });
+    filed_as.flatten().collect()
 }
 
 /// Whether `original` is the source of a copy across file systems that was made (`copy`, same time, another

@@ -16,6 +16,14 @@ fn unusable(reading: Option<&Reading>, doubtful: bool) -> Option<&'static str> {
     }
 }
 
+/// What the returns hold of one county: its readings of the indicators checked, which of them are in doubt, and
+/// whether it sent a return at all.
+struct County<'m, 'r> {
+    readings: Option<&'m Vec<Option<&'r Reading>>>,
+    doubtful: Option<&'m Vec<bool>>,
+    sent: bool,
+}
+
 /// Compares each additive indicator's county sum with the lead's city figure.
 ///
 /// When counties that sent a return gave a share that cannot be used, says which (COUNTY_SUM_INCOMPLETE); and
@@ -35,18 +43,34 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
         .enumerate()
         .map(|(k, (_, ind))| (ind.code.as_str(), k))
         .collect();
+    // A return's readings are its unit's, one after another: each unit's run gathered on all cores, then laid
+    // in a map in order, a later reading of an indicator over an earlier.
+    let runs: Vec<(&str, Vec<Option<&Reading>>)> = returns
+        .par_iter()
+        .flat_map_iter(|ret| {
+            ret.readings.chunk_by(|a, b| a.unit == b.unit).map(|run| {
+                let mut of = vec![None; additive.len()];
+                for r in run {
+                    if let Some(&k) = slot.get(r.indicator.as_str()) {
+                        of[k] = Some(r);
+                    }
+                }
+                (run[0].unit.as_ref(), of)
+            })
+        })
+        .collect();
     let mut readings: foldhash::HashMap<&str, Vec<Option<&Reading>>> =
-        foldhash::HashMapExt::with_capacity(returns.len());
-    // A return's readings are its unit's, one after another: each unit is looked up once per run of them, not
-    // once per reading.
-    for ret in returns {
-        for run in ret.readings.chunk_by(|a, b| a.unit == b.unit) {
-            let of = readings
-                .entry(run[0].unit.as_ref())
-                .or_insert_with(|| vec![None; additive.len()]);
-            for r in run {
-                if let Some(&k) = slot.get(r.indicator.as_str()) {
-                    of[k] = Some(r);
+        foldhash::HashMapExt::with_capacity(runs.len());
+    for (unit, of) in runs {
+        match readings.entry(unit) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(of);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                for (old, new) in o.get_mut().iter_mut().zip(of) {
+                    if new.is_some() {
+                        *old = new;
+                    }
                 }
             }
         }
@@ -64,10 +88,23 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
                 .or_insert_with(|| vec![false; additive.len()])[k] = true;
         }
     }
-    let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);
-    let in_doubt =
-        |unit: &str, k: usize| !doubtful.is_empty() && doubtful.get(unit).is_some_and(|of| of[k]);
     let sent: foldhash::HashSet<&str> = returns.iter().map(|r| r.unit.as_str()).collect();
+    // Each county of a list looked up once, whatever the indicators naming it: a task's indicators mostly name
+    // the same ten thousand, and looking each up again per indicator took most of this check.
+    let (lists, list_of) = crate::plan::model::distinct(additive.iter().map(|(_, i)| &*i.counties));
+    let found: Vec<Vec<County<'_, '_>>> = lists
+        .par_iter()
+        .map(|list| {
+            list.iter()
+                .map(|c| County {
+                    readings: readings.get(c.as_str()),
+                    doubtful: doubtful.get(c.as_str()),
+                    sent: sent.contains(c.as_str()),
+                })
+                .collect()
+        })
+        .collect();
+    let reading = |unit: &str, k: usize| readings.get(unit).and_then(|of| of[k]);
     let name = |code: &str| {
         ctx.catalogue
             .unit(code)
@@ -89,13 +126,13 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
             let mut usable: Vec<(&str, f64)> = Vec::new();
             let mut missing: Vec<(&str, &str)> = Vec::new();
             let mut silent = 0;
-            for c in &ind.counties {
-                let reading = reading(c, k);
-                let doubted = reading.is_some() && in_doubt(c, k);
+            for (c, county) in ind.counties.iter().zip(&found[list_of[k]]) {
+                let reading = county.readings.and_then(|of| of[k]);
+                let doubted = reading.is_some() && county.doubtful.is_some_and(|of| of[k]);
                 match (unusable(reading, doubted), reading) {
                     (None, Some(r)) => usable.push((c.as_str(), r.cumulative.unwrap_or_default())),
                     // A county that sent nothing is MISSING_RETURN already; the lead is not told again per row.
-                    (Some(_), None) if !sent.contains(c.as_str()) => silent += 1,
+                    (Some(_), None) if !county.sent => silent += 1,
                     (Some(why), _) => missing.push((c.as_str(), why)),
                     (None, None) => {}
                 }
