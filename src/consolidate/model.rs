@@ -513,7 +513,10 @@ pub fn tables(
     let in_doubt: foldhash::HashSet<&str> = doubtful.iter().map(|(unit, _)| *unit).collect();
     // Each county of a list looked up once, whatever the indicators naming it (see `plan::model::distinct`).
     let (lists, list_of) = crate::plan::model::distinct(all.iter().map(|(_, i)| &*i.counties));
-    let found: Vec<Vec<(Option<&Vec<Option<&Reading>>>, bool)>> = lists
+    // Each county's readings of every indicator (`None` for a unit that reports nothing), and whether any of
+    // its figures is in doubt.
+    type Found<'r> = (Option<&'r Vec<Option<&'r Reading>>>, bool);
+    let found: Vec<Vec<Found<'_>>> = lists
         .par_iter()
         .map(|list| {
             list.iter()
