@@ -301,10 +301,10 @@ pub struct Lookup<'a> {
     /// its own few dozen rather than from the whole map, whose entries are far apart in memory. With them, whether
     /// they are sorted by indicator (a run's are), found once here rather than at every look.
     units: Option<foldhash::HashMap<&'a str, (&'a [Reading], bool)>>,
-    by_unit: HashMap<&'a str, Vec<&'a Finding>>,
-    by_indicator: HashMap<&'a str, Vec<&'a Finding>>,
-    files_by_unit: HashMap<&'a str, Vec<&'a FileRecord>>,
-    files_by_name: HashMap<&'a str, &'a FileRecord>,
+    by_unit: foldhash::HashMap<&'a str, Vec<&'a Finding>>,
+    by_indicator: foldhash::HashMap<&'a str, Vec<&'a Finding>>,
+    files_by_unit: foldhash::HashMap<&'a str, Vec<&'a FileRecord>>,
+    files_by_name: foldhash::HashMap<&'a str, &'a FileRecord>,
 }
 
 /// Indicator codes to look up unit after unit, sorted once: each unit's readings are then met in one walk.
@@ -338,8 +338,8 @@ impl<'a> Lookup<'a> {
         findings: &'a [Finding],
         files: &'a [FileRecord],
     ) -> Lookup<'a> {
-        let mut by_unit: HashMap<&str, Vec<&Finding>> = HashMap::new();
-        let mut by_indicator: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        let mut by_unit: foldhash::HashMap<&str, Vec<&Finding>> = Default::default();
+        let mut by_indicator: foldhash::HashMap<&str, Vec<&Finding>> = Default::default();
         for f in findings {
             by_unit.entry(f.unit.as_str()).or_default().push(f);
             by_indicator
@@ -347,7 +347,7 @@ impl<'a> Lookup<'a> {
                 .or_default()
                 .push(f);
         }
-        let mut files_by_unit: HashMap<&str, Vec<&FileRecord>> = HashMap::new();
+        let mut files_by_unit: foldhash::HashMap<&str, Vec<&FileRecord>> = Default::default();
         for f in files {
             files_by_unit.entry(f.unit.as_str()).or_default().push(f);
         }
@@ -356,11 +356,7 @@ impl<'a> Lookup<'a> {
         let mut start = 0;
         let mut sorted = true;
         for i in 1..=readings.len() {
-            // A return's readings share their unit's text: equal at a glance.
-            if i < readings.len()
-                && (std::sync::Arc::ptr_eq(&readings[i].unit, &readings[start].unit)
-                    || readings[i].unit == readings[start].unit)
-            {
+            if i < readings.len() && readings[i].same_unit(&readings[start]) {
                 sorted &= readings[i - 1].indicator <= readings[i].indicator;
                 continue;
             }
@@ -383,7 +379,7 @@ impl<'a> Lookup<'a> {
             files_by_unit,
             // Two files may arrive under one name (a correction sent as the same file): the one used wins.
             files_by_name: {
-                let mut map: HashMap<&str, &FileRecord> = HashMap::new();
+                let mut map: foldhash::HashMap<&str, &FileRecord> = Default::default();
                 for f in files {
                     let slot = map.entry(f.name.as_str()).or_insert(f);
                     if f.disposition == Disposition::Accepted {

@@ -48,7 +48,7 @@ pub fn check_county_sums(returns: &[CheckedReturn], ctx: &Context<'_>) -> Vec<Fi
     let runs: Vec<(&str, Vec<Option<&Reading>>)> = returns
         .par_iter()
         .flat_map_iter(|ret| {
-            ret.readings.chunk_by(|a, b| a.unit == b.unit).map(|run| {
+            ret.readings.chunk_by(|a, b| a.same_unit(b)).map(|run| {
                 let mut of = vec![None; additive.len()];
                 for r in run {
                     if let Some(&k) = slot.get(r.indicator.as_str()) {
