@@ -252,12 +252,7 @@ fn write_lines(
         for (k, v) in values.iter().enumerate() {
             let (name, style) = (&names[2 + k], &styles[2 + k]);
             match v {
-                Some(v) if v.is_finite() => {
-                    open_cell(out, name, row, style);
-                    out.extend_from_slice(b"><v>");
-                    number_text(out, *v);
-                    out.extend_from_slice(b"</v></c>");
-                }
+                Some(v) if v.is_finite() => number_cell(out, name, row, style, *v),
                 // As rust_xlsxwriter writes a number Excel cannot hold: as text.
                 Some(v) if v.is_nan() => text_cell(out, name, row, style, "NAN"),
                 Some(v) if *v > 0.0 => text_cell(out, name, row, style, "INF"),
@@ -274,7 +269,7 @@ fn write_lines(
 
 /// The style attribute (` s="N"`, or nothing for the default style) of each cell of a drawn row, by column;
 /// `None` unless the row's cells are in order from column A with none missing.
-fn styles(row: &str) -> Option<Vec<String>> {
+pub(super) fn styles(row: &str) -> Option<Vec<String>> {
     let mut styles = Vec::new();
     let mut rest = row;
     while let Some(at) = rest.find("<c r=\"") {
@@ -305,8 +300,16 @@ fn open_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str) {
     out.extend_from_slice(style.as_bytes());
 }
 
+/// A number cell with a style; `v` is finite.
+pub(super) fn number_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str, v: f64) {
+    open_cell(out, name, row, style);
+    out.extend_from_slice(b"><v>");
+    number_text(out, v);
+    out.extend_from_slice(b"</v></c>");
+}
+
 /// An inline-string cell with a style; a blank styled cell for empty text, as rust_xlsxwriter writes one.
-fn text_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str, text: &str) {
+pub(super) fn text_cell(out: &mut Vec<u8>, name: &str, row: &str, style: &str, text: &str) {
     let text = fit(text, CELL_MAX);
     open_cell(out, name, row, style);
     if text.is_empty() {

@@ -16,7 +16,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use rayon::prelude::*;
 use zip::{ZipArchive, ZipWriter};
 
-use super::county_rows;
+use super::{county_rows, submission_rows};
 use crate::display;
 use crate::plan::Catalogue;
 use crate::style::{CELL_MAX, fit};
@@ -50,6 +50,14 @@ const PIECE_MAX: usize = 32_768;
 
 /// What makes a piece's bytes besides its readings; changed whenever the rows are written differently.
 const PIECE_LAYOUT: &str = "huizong-rows-1";
+
+/// Rows put into sheets rust_xlsxwriter drew without them, besides the long sheets'.
+pub struct Inserts<'a> {
+    /// 分县区's counties after the first.
+    pub county: county_rows::Rows<'a>,
+    /// 报送情况's rows rust_xlsxwriter did not draw.
+    pub submissions: submission_rows::Rows,
+}
 
 /// Pieces of the long sheet deflated by earlier runs, by a hash of what they were made from.
 pub trait Store: Sync {
@@ -296,11 +304,15 @@ pub fn splice(
     book: &[u8],
     parts: &[Part<'_>],
     deflated: Vec<Option<Vec<Deflated>>>,
-    county: &county_rows::Rows,
+    inserts: &Inserts<'_>,
     catalogue: &Catalogue,
     level: u32,
     store: &dyn Store,
 ) -> Result<Vec<u8>, SpliceError> {
+    let Inserts {
+        county,
+        submissions,
+    } = inserts;
     let mut archive = ZipArchive::new(Cursor::new(book))?;
     let mut deflated = deflated;
     // 分县区's rows are deflated before the workbook is put together, so that its room is made once: a province's
@@ -327,6 +339,9 @@ pub fn splice(
     if !county.counties.is_empty() {
         missing.push(&county.entry);
     }
+    if !submissions.lines.is_empty() {
+        missing.push(&submissions.entry);
+    }
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i)?.name()?.into_owned();
         missing.retain(|m| *m != name);
@@ -341,6 +356,15 @@ pub fn splice(
             let filled = county_rows::insert(&sheet, county)
                 .ok_or_else(|| SpliceError::Layout(name.clone()))?;
             out.start_file(name.as_str(), options.large_file(true))?;
+            out.write_all(&filled)?;
+            continue;
+        }
+        if name == submissions.entry && !submissions.lines.is_empty() {
+            let mut sheet = String::new();
+            archive.by_index(i)?.read_to_string(&mut sheet)?;
+            let filled = submission_rows::insert(&sheet, submissions)
+                .ok_or_else(|| SpliceError::Layout(name.clone()))?;
+            out.start_file(name.as_str(), options)?;
             out.write_all(&filled)?;
             continue;
         }
@@ -950,7 +974,10 @@ mod tests {
         }];
         let deflated = deflate_rows(&[&readings], &catalogue, 1, &(), &[]).unwrap();
         assert!(deflated[0].is_some());
-        let none = county_rows::Rows::none();
+        let none = Inserts {
+            county: county_rows::Rows::none(),
+            submissions: submission_rows::Rows::none(),
+        };
         let joined = splice(&book, &parts, deflated, &none, &catalogue, 1, &()).unwrap();
         let streamed = splice(&book, &parts, vec![None], &none, &catalogue, 1, &()).unwrap();
         let elsewhere = county_rows::Rows {
@@ -961,6 +988,10 @@ mod tests {
                 readings: None,
             }],
             ..county_rows::Rows::none()
+        };
+        let elsewhere = Inserts {
+            county: elsewhere,
+            submissions: submission_rows::Rows::none(),
         };
         assert!(
             matches!(splice(&book, &parts, vec![None], &elsewhere, &catalogue, 1, &()), Err(SpliceError::Layout(e)) if e == "xl/worksheets/sheet9.xml"),

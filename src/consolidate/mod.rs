@@ -6,4 +6,5 @@ pub mod feedback;
 pub mod long_sheet;
 pub mod model;
 pub mod report_json;
+pub mod submission_rows;
 pub mod workbook;

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
 use jiff::tz::Offset;
 
 use super::model::{Codes, Disposition, IndicatorStatus, Lookup, Report};
-use super::{county_rows, long_sheet};
+use super::{county_rows, long_sheet, submission_rows};
 use crate::display;
 use crate::error::Error;
 use crate::finding::Severity;
@@ -122,17 +122,17 @@ fn render_rows(
     // The long sheet's rows are most of the drawing: they are deflated while the other sheets are drawn.
     let (drawn, deflated) = rayon::join(
         || -> Result<_, Error> {
-            let (mut wb, parts, county) = build_rows(
+            let (mut wb, parts, inserts) = build_rows(
                 report, lookup, catalogue, figures, period, tz, rows, &chunks,
             )
             .map_err(crate::output::xlsx_err(path))?;
-            Ok((crate::output::render(&mut wb, path)?, parts, county))
+            Ok((crate::output::render(&mut wb, path)?, parts, inserts))
         },
         || long_sheet::deflate_rows(&chunks, catalogue, level, store, figures),
     );
-    let (bytes, parts, county) = drawn?;
+    let (bytes, parts, inserts) = drawn?;
     let spliced = deflated.and_then(|deflated| {
-        long_sheet::splice(&bytes, &parts, deflated, &county, catalogue, level, store)
+        long_sheet::splice(&bytes, &parts, deflated, &inserts, catalogue, level, store)
     });
     spliced.map_err(|e| Error::Workbook {
         path: path.to_path_buf(),
@@ -151,7 +151,7 @@ fn build_rows<'a>(
     tz: Offset,
     rows: usize,
     chunks: &[&'a [Reading]],
-) -> Result<(Workbook, Vec<long_sheet::Part<'a>>, county_rows::Rows<'a>), XlsxError> {
+) -> Result<(Workbook, Vec<long_sheet::Part<'a>>, long_sheet::Inserts<'a>), XlsxError> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::output::properties(&catalogue.plan.title, period)?);
     let st = Styles::new();
@@ -161,23 +161,26 @@ fn build_rows<'a>(
     // when the workbook is saved, so the bytes do not depend on which finishes first.
     let mut filled: [Result<(), XlsxError>; 6] = std::array::from_fn(|_| Ok(()));
     let mut county = Ok(county_rows::Rows::none());
+    let mut submitted = Ok(submission_rows::Rows::none());
     {
         let [o, i, c, f, s, t] = &mut sheets;
-        let [r0, r1, _, r3, r4, r5] = &mut filled;
-        let (st, county) = (&st, &mut county);
+        let [r0, r1, _, r3, _, r5] = &mut filled;
+        let (st, county, submitted) = (&st, &mut county, &mut submitted);
         rayon::scope(|scope| {
             scope.spawn(|_| *r0 = overview(o, report, lookup, catalogue, period, tz, st));
             scope.spawn(|_| *r1 = indicators(i, report, catalogue, st));
             scope.spawn(|_| *county = counties(c, report, lookup, catalogue, figures, st));
             scope.spawn(|_| *r3 = findings(f, report, catalogue, st, rows));
-            scope.spawn(|_| *r4 = submissions(s, report, lookup, tz, st));
+            scope.spawn(|_| *submitted = submissions(s, report, lookup, tz, st));
             scope.spawn(|_| *r5 = trend(t, report, st));
         });
     }
     filled.into_iter().collect::<Result<(), XlsxError>>()?;
-    // 分县区 is the third sheet.
+    // 分县区 is the third sheet, 报送情况 the fifth.
     let mut county = county?;
     county.entry = "xl/worksheets/sheet3.xml".to_string();
+    let mut submitted = submitted?;
+    submitted.entry = "xl/worksheets/sheet5.xml".to_string();
     let first = sheets.len() + 1;
     for ws in sheets {
         wb.push_worksheet(ws);
@@ -197,7 +200,11 @@ fn build_rows<'a>(
             readings,
         });
     }
-    Ok((wb, parts, county))
+    let inserts = long_sheet::Inserts {
+        county,
+        submissions: submitted,
+    };
+    Ok((wb, parts, inserts))
 }
 
 fn unit_name<'a>(catalogue: &'a Catalogue, code: &'a str) -> &'a str {
@@ -709,13 +716,15 @@ fn findings(
     Ok(())
 }
 
+/// Draws 报送情况: the header, and of the units' rows those [`submission_rows`] takes its styles from (the
+/// first, the last and the first of each status); returns the others, to be put in among them.
 fn submissions(
     ws: &mut Worksheet,
     report: &Report,
     lookup: &Lookup<'_>,
     tz: Offset,
     st: &Styles,
-) -> Result<(), XlsxError> {
+) -> Result<submission_rows::Rows, XlsxError> {
     ws.set_name("报送情况")?;
     let headers = [
         "单位编码",
@@ -730,27 +739,51 @@ fn submissions(
     ];
     style::columns(ws, &[10.0, 24.0, 10.0, 36.0, 18.0, 20.0, 7.0, 7.0, 7.0])?;
     style::header_row(ws, 0, &headers, &st.header)?;
+    let mut rows = submission_rows::Rows::none();
+    let mut statuses: Vec<&str> = Vec::new();
+    let last = report.units.len().saturating_sub(1);
     for (n, u) in report.units.iter().enumerate() {
         let r = 1 + n as u32;
         let file = lookup.file(&u.file);
-        let (word, fill) = match u.status.as_str() {
-            "on_time" => ("按时报送", &st.green),
-            "late" => ("逾期报送", &st.amber),
-            "rejected" => ("文件退回", &st.red),
-            _ => ("未报送", &st.red),
-        };
-        ws.text_with(r, 0, &u.code, &st.cell)?;
-        ws.text_with(r, 1, &u.name, &st.cell)?;
-        ws.text_with(r, 2, word, fill)?;
-        ws.text_with(r, 3, &u.file, &st.wrap)?;
+        let status = submission_status(&u.status);
         let received = file
             .map(|f| display::time_text(&f.received, tz))
             .unwrap_or_default();
+        let sha256 = file.map_or("", |f| f.sha256.as_str());
+        let counts = [u.errors, u.warnings, u.infos];
+        let first_of_status = !statuses.contains(&status);
+        if !(n == 0 || n == last || first_of_status) {
+            rows.lines.push(submission_rows::Line {
+                row: r + 1,
+                status,
+                texts: [
+                    u.code.clone(),
+                    u.name.clone(),
+                    submission_word(status).to_string(),
+                    u.file.clone(),
+                    received,
+                    sha256.to_string(),
+                ],
+                counts,
+            });
+            continue;
+        }
+        statuses.push(status);
+        rows.drawn.push((r + 1, status));
+        let fill = match status {
+            "on_time" => &st.green,
+            "late" => &st.amber,
+            _ => &st.red,
+        };
+        ws.text_with(r, 0, &u.code, &st.cell)?;
+        ws.text_with(r, 1, &u.name, &st.cell)?;
+        ws.text_with(r, 2, submission_word(status), fill)?;
+        ws.text_with(r, 3, &u.file, &st.wrap)?;
         ws.text_with(r, 4, &received, &st.cell)?;
-        ws.text_with(r, 5, file.map_or("", |f| f.sha256.as_str()), &st.cell)?;
-        ws.write_number_with_format(r, 6, u.errors as f64, &st.cell)?;
-        ws.write_number_with_format(r, 7, u.warnings as f64, &st.cell)?;
-        ws.write_number_with_format(r, 8, u.infos as f64, &st.cell)?;
+        ws.text_with(r, 5, sha256, &st.cell)?;
+        for (k, count) in counts.iter().enumerate() {
+            ws.write_number_with_format(r, 6 + k as u16, *count as f64, &st.cell)?;
+        }
     }
     ws.set_freeze_panes(1, 2)?;
     ws.autofilter(
@@ -762,7 +795,27 @@ fn submissions(
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
-    Ok(())
+    Ok(rows)
+}
+
+/// A unit's status as 报送情况 tells them apart: each with its own word and fill.
+fn submission_status(status: &str) -> &'static str {
+    match status {
+        "on_time" => "on_time",
+        "late" => "late",
+        "rejected" => "rejected",
+        _ => "missing",
+    }
+}
+
+/// The word 报送情况 shows for a status of [`submission_status`].
+fn submission_word(status: &str) -> &'static str {
+    match status {
+        "on_time" => "按时报送",
+        "late" => "逾期报送",
+        "rejected" => "文件退回",
+        _ => "未报送",
+    }
 }
 
 /// Most hyperlinks Excel keeps on a sheet: past them a finding names its file as text.
@@ -854,7 +907,7 @@ mod tests {
     use calamine::{Reader, Xlsx};
 
     use super::*;
-    use crate::consolidate::model::Trend;
+    use crate::consolidate::model::{FileRecord, Trend, UnitStatus};
     use crate::finding::{Code, Finding};
 
     /// Long sheets of `rows` rows each, every piece deflated afresh.
@@ -884,6 +937,152 @@ mod tests {
             cumulative_cell: "G4".into(),
             progress_cell: "H4".into(),
         }
+    }
+
+    #[test]
+    fn every_units_submission_row_reads_and_is_styled_as_its_status_says() {
+        let catalogue = Catalogue::from_toml(crate::demo::BUILTIN_PLAN).unwrap();
+        let period = Period::new(2020, 10).unwrap();
+        let statuses = ["on_time", "missing", "on_time", "late", "rejected", "late"];
+        let units: Vec<UnitStatus> = (0..12)
+            .map(|n| UnitStatus {
+                code: format!("u{n:02}"),
+                name: format!("单位{n} & <{n}>"),
+                status: statuses[n % statuses.len()].to_string(),
+                file: if n % 6 == 1 {
+                    String::new()
+                } else {
+                    format!("2020-10_u{n:02}.xlsx")
+                },
+                errors: n,
+                warnings: 2 * n,
+                infos: n % 3,
+            })
+            .collect();
+        let files: Vec<FileRecord> = units
+            .iter()
+            .filter(|u| !u.file.is_empty())
+            .map(|u| FileRecord {
+                name: u.file.clone(),
+                sha256: format!("sha of {}", u.code),
+                size: 1,
+                received: "2020-11-02T01:30:00Z".to_string(),
+                format: "xlsx".to_string(),
+                unit: u.code.clone(),
+                period: "2020-10".to_string(),
+                disposition: if u.status == "rejected" {
+                    Disposition::Rejected
+                } else {
+                    Disposition::Accepted
+                },
+                reason: String::new(),
+                location: String::new(),
+                late: u.status == "late",
+            })
+            .collect();
+        let report = Report {
+            plan_id: "dingxi".to_string(),
+            period: period.to_string(),
+            tool_version: "test".to_string(),
+            run_id: String::new(),
+            run_time: String::new(),
+            summary: Default::default(),
+            files,
+            findings: Vec::new(),
+            indicators: Vec::new(),
+            units,
+            readings: Vec::new(),
+            trend: Trend {
+                months: vec!["2020-10".to_string()],
+                rows: Vec::new(),
+                average_progress: vec![None],
+                pro_rata: vec![10.0 / 12.0],
+            },
+        };
+        let lookup = Lookup::of(&report);
+        let mut ws = Worksheet::new();
+        let rows = submissions(&mut ws, &report, &lookup, Offset::UTC, &Styles::new()).unwrap();
+        // Drawn: the first, the last and the first of each status; the other six put in.
+        let drawn: Vec<u32> = rows.drawn.iter().map(|(r, _)| *r).collect();
+        assert_eq!(drawn, [2, 3, 5, 6, 13]);
+        assert_eq!(rows.lines.len(), 7);
+        let bytes = render_rows(
+            &report,
+            &lookup,
+            &catalogue,
+            period,
+            Offset::from_hours(8).unwrap(),
+            Path::new("test.xlsx"),
+            few(5),
+        )
+        .unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let range = book.worksheet_range("报送情况").unwrap();
+        assert_eq!(range.height(), 13);
+        for (n, u) in report.units.iter().enumerate() {
+            let row: Vec<String> = range
+                .rows()
+                .nth(n + 1)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let word = submission_word(&u.status);
+            let (received, sha) = if u.file.is_empty() {
+                (String::new(), String::new())
+            } else {
+                ("2020-11-02 09:30".to_string(), format!("sha of {}", u.code))
+            };
+            let counts = [u.errors, u.warnings, u.infos].map(|c| c.to_string());
+            let expected = [
+                &u.code, &u.name, word, &u.file, &received, &sha, &counts[0], &counts[1],
+                &counts[2],
+            ];
+            assert_eq!(row, expected, "row {}", n + 2);
+        }
+        // A row's status cell has the style of its status's first row, and the statuses' styles differ.
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip::ZipArchive::new(std::io::Cursor::new(bytes))
+                .unwrap()
+                .by_name("xl/worksheets/sheet5.xml")
+                .unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        let style_of = |cell: &str| {
+            let at = xml.find(&format!("<c r=\"{cell}\"")).unwrap();
+            let tag = &xml[at..at + xml[at..].find('>').unwrap()];
+            tag.split_once(" s=\"")
+                .unwrap()
+                .1
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        for (n, u) in report.units.iter().enumerate() {
+            let first = report
+                .units
+                .iter()
+                .position(|v| v.status == u.status)
+                .unwrap();
+            assert_eq!(
+                style_of(&format!("C{}", n + 2)),
+                style_of(&format!("C{}", first + 2))
+            );
+            assert_eq!(style_of(&format!("A{}", n + 2)), style_of("A2"));
+            assert_eq!(style_of(&format!("D{}", n + 2)), style_of("D2"));
+        }
+        let fills: std::collections::HashSet<String> = ["C2", "C3", "C5", "C6"]
+            .iter()
+            .map(|c| style_of(c))
+            .collect();
+        assert_eq!(
+            fills.len(),
+            3,
+            "on time, late, and missing and rejected alike (red)"
+        );
     }
 
     #[test]
