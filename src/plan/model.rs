@@ -38,11 +38,18 @@ impl PartialEq for Catalogue {
 /// place among them. A task's indicators mostly name the same counties (a province's ten thousand), which are
 /// then looked up once rather than once per indicator.
 pub fn distinct<'a>(lists: impl Iterator<Item = &'a [String]>) -> (Vec<&'a [String]>, Vec<usize>) {
+    use std::hash::BuildHasher;
+    // Compared only with lists of the same hash: a plan of many long lists, each its own, stays linear.
+    let state = foldhash::fast::RandomState::default();
+    let mut by_hash: foldhash::HashMap<u64, Vec<usize>> = Default::default();
     let mut apart: Vec<&[String]> = Vec::new();
     let places = lists
         .map(|list| {
-            apart.iter().position(|l| *l == list).unwrap_or_else(|| {
+            let alike = by_hash.entry(state.hash_one(list)).or_default();
+            let same = alike.iter().copied().find(|&n| apart[n] == list);
+            same.unwrap_or_else(|| {
                 apart.push(list);
+                alike.push(apart.len() - 1);
                 apart.len() - 1
             })
         })
@@ -694,6 +701,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn lists_alike_are_told_apart_by_contents_in_order_of_first_appearance() {
+        let list = |codes: &[&str]| codes.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let (a, b, c) = (list(&["x", "y"]), list(&["y", "x"]), list(&["x", "y"]));
+        let empty = list(&[]);
+        let (apart, places) = distinct([&a, &b, &c, &empty, &b].into_iter().map(Vec::as_slice));
+        assert_eq!(apart, [&a[..], &b[..], &empty[..]]);
+        assert_eq!(places, [0, 1, 0, 2, 1]);
+    }
 
     #[test]
     fn units_are_found_in_file_names() {
