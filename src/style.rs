@@ -265,30 +265,26 @@ pub fn fit_row(ws: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<()
     Ok(())
 }
 
+/// The style attribute of cell `reference` in the sheet file `sheet` of a saved workbook (for tests).
+#[cfg(test)]
+pub(crate) fn style_of(book: &[u8], sheet: &str, reference: &str) -> String {
+    use std::io::Read;
+    let mut xml = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(book))
+        .unwrap()
+        .by_name(sheet)
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let at = xml.find(&format!("<c r=\"{reference}\"")).unwrap();
+    let tag = &xml[at..at + xml[at..].find('>').unwrap()];
+    let (_, style) = tag.split_once(" s=\"").unwrap();
+    style.split('"').next().unwrap().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The style attribute of cell `reference` in the first sheet of a saved workbook.
-    fn style_of(book: Vec<u8>, reference: &str) -> String {
-        use std::io::Read;
-        let mut xml = String::new();
-        zip::ZipArchive::new(std::io::Cursor::new(book))
-            .unwrap()
-            .by_name("xl/worksheets/sheet1.xml")
-            .unwrap()
-            .read_to_string(&mut xml)
-            .unwrap();
-        let at = xml.find(&format!("<c r=\"{reference}\"")).unwrap();
-        let tag = &xml[at..at + xml[at..].find('>').unwrap()];
-        tag.split_once(" s=\"")
-            .unwrap()
-            .1
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string()
-    }
 
     #[test]
     fn a_registered_style_keeps_its_number_whichever_styles_cells_use_first() {
@@ -302,7 +298,11 @@ mod tests {
                     .unwrap();
             }
             ws.write_number_with_format(1, 0, 2.0, &st.money).unwrap();
-            style_of(wb.save_to_buffer().unwrap(), "A2")
+            style_of(
+                &wb.save_to_buffer().unwrap(),
+                "xl/worksheets/sheet1.xml",
+                "A2",
+            )
         };
         assert_eq!(draw(true), draw(false));
         // Unregistered, the first style a cell uses takes the first number.
@@ -310,7 +310,14 @@ mod tests {
         let ws = wb.add_worksheet();
         ws.write_number_with_format(1, 0, 2.0, &Styles::new().money)
             .unwrap();
-        assert_ne!(style_of(wb.save_to_buffer().unwrap(), "A2"), draw(false));
+        assert_ne!(
+            style_of(
+                &wb.save_to_buffer().unwrap(),
+                "xl/worksheets/sheet1.xml",
+                "A2"
+            ),
+            draw(false)
+        );
     }
 
     #[test]

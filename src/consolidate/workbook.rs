@@ -921,6 +921,35 @@ mod tests {
         }
     }
 
+    /// A report of these parts for `period`, with no indicators and a trend of its month alone.
+    fn report(
+        period: Period,
+        files: Vec<FileRecord>,
+        findings: Vec<Finding>,
+        units: Vec<UnitStatus>,
+        readings: Vec<Reading>,
+    ) -> Report {
+        Report {
+            plan_id: "dingxi".to_string(),
+            period: period.to_string(),
+            tool_version: "test".to_string(),
+            run_id: String::new(),
+            run_time: String::new(),
+            summary: Default::default(),
+            files,
+            findings,
+            indicators: Vec::new(),
+            units,
+            readings,
+            trend: Trend {
+                months: vec!["2020-10".to_string()],
+                rows: Vec::new(),
+                average_progress: vec![None],
+                pro_rata: vec![10.0 / 12.0],
+            },
+        }
+    }
+
     fn reading(unit: &str, indicator: &str) -> Reading {
         Reading {
             unit: unit.to_string().into(),
@@ -980,29 +1009,11 @@ mod tests {
                 late: u.status == "late",
             })
             .collect();
-        let report = Report {
-            plan_id: "dingxi".to_string(),
-            period: period.to_string(),
-            tool_version: "test".to_string(),
-            run_id: String::new(),
-            run_time: String::new(),
-            summary: Default::default(),
-            files,
-            findings: Vec::new(),
-            indicators: Vec::new(),
-            units,
-            readings: Vec::new(),
-            trend: Trend {
-                months: vec!["2020-10".to_string()],
-                rows: Vec::new(),
-                average_progress: vec![None],
-                pro_rata: vec![10.0 / 12.0],
-            },
-        };
+        let report = report(period, files, Vec::new(), units, Vec::new());
         let lookup = Lookup::of(&report);
         let mut ws = Worksheet::new();
         let rows = submissions(&mut ws, &report, &lookup, Offset::UTC, &Styles::new()).unwrap();
-        // Drawn: the first, the last and the first of each status; the other six put in.
+        // Drawn: the first, the last and the first of each status; the other seven put in.
         let drawn: Vec<u32> = rows.drawn.iter().map(|(r, _)| *r).collect();
         assert_eq!(drawn, [2, 3, 5, 6, 13]);
         assert_eq!(rows.lines.len(), 7);
@@ -1016,7 +1027,7 @@ mod tests {
             few(5),
         )
         .unwrap();
-        let mut book = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
         let range = book.worksheet_range("报送情况").unwrap();
         assert_eq!(range.height(), 13);
         for (n, u) in report.units.iter().enumerate() {
@@ -1041,26 +1052,8 @@ mod tests {
             assert_eq!(row, expected, "row {}", n + 2);
         }
         // A row's status cell has the style of its status's first row, and the statuses' styles differ.
-        let mut xml = String::new();
-        std::io::Read::read_to_string(
-            &mut zip::ZipArchive::new(std::io::Cursor::new(bytes))
-                .unwrap()
-                .by_name("xl/worksheets/sheet5.xml")
-                .unwrap(),
-            &mut xml,
-        )
-        .unwrap();
-        let style_of = |cell: &str| {
-            let at = xml.find(&format!("<c r=\"{cell}\"")).unwrap();
-            let tag = &xml[at..at + xml[at..].find('>').unwrap()];
-            tag.split_once(" s=\"")
-                .unwrap()
-                .1
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string()
-        };
+        let style_of =
+            |cell: &str| crate::style::style_of(&bytes, "xl/worksheets/sheet5.xml", cell);
         for (n, u) in report.units.iter().enumerate() {
             let first = report
                 .units
@@ -1096,25 +1089,7 @@ mod tests {
         let findings: Vec<Finding> = (0..7)
             .map(|i| Finding::new(Code::Spike, format!("第{i}条")).unit("lintao"))
             .collect();
-        let report = Report {
-            plan_id: "dingxi".to_string(),
-            period: period.to_string(),
-            tool_version: "test".to_string(),
-            run_id: String::new(),
-            run_time: String::new(),
-            summary: Default::default(),
-            files: Vec::new(),
-            findings,
-            indicators: Vec::new(),
-            units: Vec::new(),
-            readings,
-            trend: Trend {
-                months: vec!["2020-10".to_string()],
-                rows: Vec::new(),
-                average_progress: vec![None],
-                pro_rata: vec![10.0 / 12.0],
-            },
-        };
+        let report = report(period, Vec::new(), findings, Vec::new(), readings);
         let lookup = Lookup::of(&report);
         let path = Path::new("test.xlsx");
         let bytes = render_rows(
