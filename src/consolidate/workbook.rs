@@ -458,9 +458,8 @@ fn indicators(
 /// Above this many counties the sheet turns: one row per county, one column per indicator.
 const WIDE_COUNTIES: usize = 60;
 
-/// 分县区; one row per county past [`WIDE_COUNTIES`], whose rows after the first are returned to be spliced in.
-/// Draws 分县区; returns the counties' rows for [`county_rows`] to put in after the first county's, when there is
-/// a row per county (none otherwise). `figures` names a county's readings in a piece's key.
+/// Draws 分县区, one row per county past [`WIDE_COUNTIES`]; returns the counties' rows for [`county_rows`] to put
+/// in after the first county's then (none otherwise). `figures` names a county's readings in a piece's key.
 fn counties<'a>(
     ws: &mut Worksheet,
     report: &'a Report,
